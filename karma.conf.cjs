@@ -1,0 +1,28 @@
+// Browser specs: mocha + chai + sinon in Debian's headless Chromium, bundled by the same webpack setup
+// as the published bundle (webpack.conf.js), so specs exercise exactly what publishers ship.
+const CHROMIUM_FLAGS = [
+  '--no-sandbox', // Chromium refuses to run as root (CI) otherwise
+  '--disable-gpu', '--disable-quic', '--no-first-run',
+  // keep Chromium from calling home at start-up; the machine has no network beyond loopback
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+module.exports = async (karmaConfig) => {
+  const { baseConfig } = await import('./webpack.conf.js');
+  process.env.CHROME_BIN ||= '/usr/bin/chromium';
+  const specs = ['test/shared/**/*.spec.ts', 'test/spec/**/*.spec.ts'];
+  karmaConfig.set({
+    frameworks: ['mocha', 'webpack'],
+    plugins: ['karma-mocha', 'karma-webpack', 'karma-chrome-launcher', 'karma-mocha-reporter'],
+    files: specs.map((pattern) => ({ pattern, watched: false })),
+    preprocessors: Object.fromEntries(specs.map((pattern) => [pattern, ['webpack']])),
+    webpack: { ...baseConfig({ mode: 'development' }), stats: 'errors-only' },
+    reporters: ['mocha'],
+    mochaReporter: { output: 'minimal' },
+    browsers: ['ChromiumHeadlessCI'],
+    customLaunchers: { ChromiumHeadlessCI: { base: 'ChromeHeadless', flags: CHROMIUM_FLAGS } },
+    client: { mocha: { timeout: 10000 } },
+    browserNoActivityTimeout: 120000,
+    singleRun: true,
+  });
+};

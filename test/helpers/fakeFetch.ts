@@ -1,0 +1,48 @@
+/**
+ * Replaces Prebid's network edge (the fetch behind `ajax`) with scripted responses, so browser specs can
+ * see every request Prebid makes and answer it, the way sinon's fake server does for XHR.
+ */
+import sinon from 'sinon';
+import { dep } from 'prebid.js/src/ajax.js';
+
+export interface CapturedRequest {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: string;
+}
+
+export type Responder = (request: CapturedRequest) => Response | Promise<Response>;
+
+export interface FakeFetch {
+  requests: CapturedRequest[];
+  /** Answers requests whose URL contains `urlPart`; later routes win. */
+  respondWith(urlPart: string, responder: Responder): void;
+  restore(): void;
+}
+
+export function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+export function textResponse(body: string, status = 200): Response {
+  return new Response(body, { status, headers: { 'Content-Type': 'text/plain' } });
+}
+
+export function fakeFetch(): FakeFetch {
+  const requests: CapturedRequest[] = [];
+  const routes: Array<[string, Responder]> = [];
+  const stub = sinon.stub(dep, 'fetch').callsFake(async (resource: RequestInfo, init?: RequestInit) => {
+    const request = new Request(resource, init);
+    const captured = { url: request.url, method: request.method, headers: request.headers, body: await request.text() };
+    requests.push(captured);
+    const route = [...routes].reverse().find(([urlPart]) => captured.url.includes(urlPart));
+    if (!route) throw new TypeError(`Failed to fetch: no fake route for ${captured.url}`);
+    return route[1](captured);
+  });
+  return {
+    requests,
+    respondWith: (urlPart, responder) => { routes.push([urlPart, responder]); },
+    restore: () => stub.restore(),
+  };
+}
