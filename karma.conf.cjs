@@ -9,8 +9,12 @@ const CHROMIUM_FLAGS = [
 
 module.exports = async (karmaConfig) => {
   const { baseConfig } = await import('./webpack.conf.js');
+  // compiled by `npm run build:node`, which test/run.js and `npm run test:browser` run first
+  const { startLocalServers } = await import('./build/node/test/helpers/node/localServers.js');
+  const localServers = await startLocalServers();
   process.env.CHROME_BIN ||= '/usr/bin/chromium';
-  const specs = ['test/shared/**/*.spec.ts', 'test/spec/**/*.spec.ts'];
+  // KARMA_SPECS narrows a run to some spec files, e.g. KARMA_SPECS='test/spec/uid2*.spec.ts'
+  const specs = process.env.KARMA_SPECS ? process.env.KARMA_SPECS.split(',') : ['test/shared/**/*.spec.ts', 'test/spec/**/*.spec.ts'];
   karmaConfig.set({
     frameworks: ['mocha', 'webpack'],
     plugins: ['karma-mocha', 'karma-webpack', 'karma-chrome-launcher', 'karma-mocha-reporter'],
@@ -21,7 +25,7 @@ module.exports = async (karmaConfig) => {
     mochaReporter: { output: 'minimal' },
     browsers: ['ChromiumHeadlessCI'],
     customLaunchers: { ChromiumHeadlessCI: { base: 'ChromeHeadless', flags: CHROMIUM_FLAGS } },
-    client: { mocha: { timeout: 10000 } },
+    client: { mocha: { timeout: 10000 }, localServers: localServers.urls },
     browserNoActivityTimeout: 120000,
     singleRun: true,
   });
