@@ -1,18 +1,13 @@
 // Browser specs: mocha + chai + sinon in Debian's headless Chromium, bundled by the same webpack setup
 // as the published bundle (webpack.conf.js), so specs exercise exactly what publishers ship.
-const CHROMIUM_FLAGS = [
-  '--no-sandbox', // Chromium refuses to run as root (CI) otherwise
-  '--disable-gpu', '--disable-quic', '--no-first-run',
-  // keep Chromium from calling home at start-up; the machine has no network beyond loopback
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 module.exports = async (karmaConfig) => {
   const { baseConfig } = await import('./webpack.conf.js');
   // compiled by `npm run build:node`, which test/run.js and `npm run test:browser` run first
   const { startLocalServers } = await import('./build/node/test/helpers/node/localServers.js');
+  const { CHROMIUM_PATH, CHROMIUM_FLAGS } = await import('./build/node/test/helpers/node/chromium.js');
   const localServers = await startLocalServers();
-  process.env.CHROME_BIN ||= '/usr/bin/chromium';
+  process.env.CHROME_BIN = CHROMIUM_PATH;
   // KARMA_SPECS narrows a run to some spec files, e.g. KARMA_SPECS='test/spec/uid2*.spec.ts'
   const specs = process.env.KARMA_SPECS ? process.env.KARMA_SPECS.split(',') : ['test/shared/**/*.spec.ts', 'test/spec/**/*.spec.ts'];
   karmaConfig.set({

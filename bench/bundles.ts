@@ -1,0 +1,69 @@
+/**
+ * Builds bundle variants that differ only in which UID2 module (ours or Prebid's official one) they carry,
+ * with the same webpack config as the published bundle, so size and speed figures compare like with like.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import webpack from 'webpack';
+
+export const BUILD_DIR = path.resolve('build/bench');
+
+const MODULES = {
+  core: ['prebid.js/modules/userId'],
+  officialUid2: ['prebid.js/modules/uid2IdSystem'],
+  ourUid2: [path.resolve('modules/uid2IdSystem.ts')],
+  ourAdapter: [path.resolve('modules/openrtbSspBidAdapter.ts')],
+} as const;
+
+/** Each variant is core + userId plus the listed extras. */
+export const VARIANTS = {
+  baseline: [],
+  official: ['officialUid2'],
+  ours: ['ourUid2'],
+  adapter: ['ourAdapter'],
+  officialWithAdapter: ['officialUid2', 'ourAdapter'],
+  oursWithAdapter: ['ourUid2', 'ourAdapter'],
+} satisfies Record<string, Array<keyof typeof MODULES>>;
+
+export type Variant = keyof typeof VARIANTS;
+
+function entrySource(variant: Variant): string {
+  const imports = [...MODULES.core, ...VARIANTS[variant].flatMap((name) => MODULES[name])];
+  return [
+    "import pbjs from 'prebid.js';",
+    ...imports.map((specifier) => `import ${JSON.stringify(specifier)};`),
+    'pbjs.processQueue();',
+  ].join('\n');
+}
+
+export interface BundleSize { minified: number; gzip: number }
+
+/** Builds every variant in one webpack run; returns the path of each bundle. */
+export async function buildVariants(): Promise<Record<Variant, string>> {
+  const entriesDir = path.join(BUILD_DIR, 'entries');
+  await mkdir(entriesDir, { recursive: true });
+  const entry: Record<string, string> = {};
+  for (const variant of Object.keys(VARIANTS) as Variant[]) {
+    entry[variant] = path.join(entriesDir, `${variant}.js`);
+    await writeFile(entry[variant], entrySource(variant));
+  }
+  const { baseConfig } = await import(pathToFileURL(path.resolve('webpack.conf.js')).href);
+  const config = {
+    ...baseConfig(),
+    devtool: false,
+    entry,
+    output: { path: BUILD_DIR, filename: '[name].js', chunkFilename: 'chunks/[name].[contenthash].js' },
+  };
+  await new Promise<void>((resolve, reject) => webpack(config, (error, stats) => {
+    if (error || stats?.hasErrors()) reject(error ?? new Error(stats?.toString('errors-only')));
+    else resolve();
+  }));
+  return Object.fromEntries(Object.keys(entry).map((variant) => [variant, path.join(BUILD_DIR, `${variant}.js`)])) as Record<Variant, string>;
+}
+
+export async function measureSize(file: string): Promise<BundleSize> {
+  const code = await readFile(file);
+  return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
