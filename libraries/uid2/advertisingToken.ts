@@ -1,0 +1,282 @@
+// UID2 advertising tokens (protocol notes §6): version detection, v4 encryption (operator and sharers) and
+// receiver-side decryption of v2 (AES-CBC), v3 and v4 (AES-GCM) tokens.
+//
+// v3/v4: type byte | version (112 v3, 128 v4) | master key id | GCM under the master key of
+//   expires ms | created ms | operator site id, type, version, key id | site key id | GCM under the site key of
+//     site id | publisher id (8) | client key id | privacy bits | established ms | refreshed ms | raw UID
+// v2: 0x02 | master key id | IV16 | CBC(expires ms | site key id | IV16 | CBC(site id | id length | raw UID as
+//   base64 text | privacy bits | established ms))
+import { fromBase64, toBase64, toBase64Url } from './base64.js';
+import { ByteReader, ByteWriter } from './byteLayout.js';
+import { bufferSource, fromUtf8 } from './bytes.js';
+import { GCM_IV_LENGTH, gcmDecrypt, gcmEncrypt } from './aesGcm.js';
+import { aesKeyOf, keysSynced } from './keys.js';
+import type { IdentityScope, KeyContainer, Uid2Key } from './keys.js';
+import {
+  PrivacyBits,
+  encodeTypeByte,
+  identityTypeOfTypeByte,
+  scopeOfTypeByte,
+  writeTokenHead,
+  type IdentityType,
+  type OperatorIdentity,
+} from './tokenType.js';
+
+export type TokenVersion = 2 | 3 | 4;
+
+const VERSION_BYTE = { 3: 112, 4: 128 } as const;
+const GCM_TAG_LENGTH = 16;
+/** 1 + 1 + 4 + GCM(33 + GCM(36 + 32)): the shortest v3/v4 token (a 32-byte raw UID) */
+const MIN_V3_TOKEN_LENGTH = 6 + GCM_IV_LENGTH + 33 + GCM_IV_LENGTH + 36 + 32 + 2 * GCM_TAG_LENGTH;
+
+/** Snake-case names of the uid2-client libraries' decryption statuses. */
+export type DecryptionStatus =
+  | 'expired_token'
+  | 'not_authorized_for_master_key'
+  | 'not_authorized_for_key'
+  | 'invalid_payload'
+  | 'version_not_supported'
+  | 'user_opted_out'
+  | 'invalid_identity_scope'
+  | 'keys_not_synced'
+  | 'invalid_token_lifetime'
+  | 'domain_name_check_failed';
+
+export interface DecryptedToken {
+  status: 'success';
+  /** base64 of the raw UID2/EUID bytes */
+  rawUid: string;
+  /** the publisher site the token was generated for */
+  siteId: number;
+  identityType: IdentityType;
+  identityScope: IdentityScope;
+  privacyBits: number;
+  isClientSideGenerated: boolean;
+  tokenVersion: TokenVersion;
+  /** ms epoch */
+  expires: number;
+  established: number;
+  /** token generation time (v3/v4 only) */
+  generated?: number;
+  refreshed?: number;
+  masterKeyId: number;
+  siteKeyId: number;
+}
+
+export type DecryptionResult = DecryptedToken | { status: DecryptionStatus };
+
+/**
+ * Who is decrypting: `bidstream` (DSPs: lifetime and CSTG domain checks with /v2/key/bidstream data),
+ * `sharing` (lifetime checks with /v2/key/sharing data), `legacy` (no extra checks).
+ */
+export type ClientType = 'sharing' | 'bidstream' | 'legacy';
+
+export interface AdvertisingTokenFields extends OperatorIdentity {
+  /** 32 bytes (v2 raw UID, what the operator issues) or 33 bytes (v3/v4 raw UID) */
+  rawUid: Uint8Array;
+  identityScope: IdentityScope;
+  identityType: IdentityType;
+  siteId: number;
+  /** ms epoch */
+  expires: number;
+  created: number;
+  established: number;
+  refreshed: number;
+  privacyBits: number;
+  publisherId?: number;
+  clientKeyId?: number;
+}
+
+/** Version from the first four characters, the way every SDK detects it; undefined if unknown. */
+export function detectTokenVersion(token: string): TokenVersion | undefined {
+  if (token.length < 4) return undefined;
+  let header: Uint8Array;
+  try {
+    header = fromBase64(token.slice(0, 4));
+  } catch {
+    return undefined;
+  }
+  if (header[0] === 2) return 2;
+  if (header[1] === VERSION_BYTE[3]) return 3;
+  if (header[1] === VERSION_BYTE[4]) return 4;
+  return undefined;
+}
+
+/** Builds a v4 (default) or v3 token; IVs are random unless given (test vectors). */
+export async function encryptAdvertisingToken(
+  fields: AdvertisingTokenFields,
+  masterKey: Uid2Key,
+  siteKey: Uid2Key,
+  opts: { version?: 3 | 4; masterIv?: Uint8Array; siteIv?: Uint8Array } = {},
+): Promise<string> {
+  const version = opts.version ?? 4;
+  const sitePayload = new ByteWriter(36 + fields.rawUid.length)
+    .i32(fields.siteId)
+    .i64(fields.publisherId ?? 0)
+    .i32(fields.clientKeyId ?? 0)
+    .i32(fields.privacyBits)
+    .i64(fields.established)
+    .i64(fields.refreshed)
+    .raw(fields.rawUid)
+    .done();
+  const siteBlob = await gcmEncrypt(await aesKeyOf(siteKey), sitePayload, { iv: opts.siteIv });
+  const masterPayload = writeTokenHead(new ByteWriter(33 + siteBlob.length), fields)
+    .i32(siteKey.id)
+    .raw(siteBlob)
+    .done();
+  const masterBlob = await gcmEncrypt(await aesKeyOf(masterKey), masterPayload, { iv: opts.masterIv });
+  const token = new ByteWriter(6 + masterBlob.length)
+    .u8(encodeTypeByte(fields.identityScope, fields.identityType))
+    .u8(VERSION_BYTE[version])
+    .i32(masterKey.id)
+    .raw(masterBlob)
+    .done();
+  return version === 4 ? toBase64Url(token) : toBase64(token);
+}
+
+interface DecryptOptions {
+  /** ms epoch */
+  now: number;
+  clientType?: ClientType;
+  /** the bid request's site domain or app name, checked for client-side generated tokens (bidstream) */
+  domainOrAppName?: string;
+}
+
+/**
+ * Decrypts a v2/v3/v4 token with the receiver's keys. Never throws on bad input: anything undecodable is
+ * `invalid_payload`, and no failure carries a raw UID.
+ */
+export async function decryptAdvertisingToken(
+  token: string,
+  keys: KeyContainer,
+  opts: DecryptOptions,
+): Promise<DecryptionResult> {
+  try {
+    if (!keysSynced(keys, opts.now)) return { status: 'keys_not_synced' };
+    if (token.length < 4) return { status: 'invalid_payload' };
+    const version = detectTokenVersion(token);
+    if (version === undefined) return { status: 'version_not_supported' };
+    const bytes = fromBase64(token);
+    return version === 2 ? await decryptV2(bytes, keys, opts) : await decryptV3(bytes, version, keys, opts);
+  } catch {
+    return { status: 'invalid_payload' };
+  }
+}
+
+async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
+  if (bytes.length < MIN_V3_TOKEN_LENGTH) return { status: 'invalid_payload' };
+  const header = new ByteReader(bytes);
+  const typeByte = header.u8();
+  header.u8(); // version, already detected
+  if (scopeOfTypeByte(typeByte) !== keys.identityScope) return { status: 'invalid_identity_scope' };
+  const masterKeyId = header.i32();
+  const masterKey = keys.keys.get(masterKeyId);
+  if (!masterKey) return { status: 'not_authorized_for_master_key' };
+
+  const masterPayload = await gcmDecrypt(await aesKeyOf(masterKey), header.rest());
+  const master = new ByteReader(masterPayload);
+  const expires = master.i64();
+  const generated = master.i64();
+  master.take(13); // operator site id, type, version, key id
+  if (expires < opts.now) return { status: 'expired_token' };
+  const siteKeyId = master.i32();
+  const siteKey = keys.keys.get(siteKeyId);
+  if (!siteKey) return { status: 'not_authorized_for_key' };
+
+  const site = new ByteReader(await gcmDecrypt(await aesKeyOf(siteKey), master.rest()));
+  const siteId = site.i32();
+  site.take(12); // publisher id, client key id
+  const privacyBits = site.i32();
+  const established = site.i64();
+  const refreshed = site.i64();
+  const rawUid = site.rest();
+  if (rawUid.length !== 32 && rawUid.length !== 33) return { status: 'invalid_payload' };
+
+  return checkDecrypted(
+    {
+      status: 'success',
+      rawUid: toBase64(rawUid),
+      siteId,
+      identityType: identityTypeOfTypeByte(typeByte),
+      identityScope: keys.identityScope,
+      privacyBits,
+      isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
+      tokenVersion: version,
+      expires,
+      established,
+      generated,
+      refreshed,
+      masterKeyId,
+      siteKeyId,
+    },
+    keys,
+    opts,
+  );
+}
+
+async function cbcDecrypt(secret: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', bufferSource(secret), 'AES-CBC', false, ['decrypt']);
+  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, key, bufferSource(ciphertext)));
+}
+
+async function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
+  const header = new ByteReader(bytes);
+  header.u8(); // version 2
+  const masterKeyId = header.i32();
+  const masterKey = keys.keys.get(masterKeyId);
+  if (!masterKey) return { status: 'not_authorized_for_master_key' };
+
+  const master = new ByteReader(await cbcDecrypt(masterKey.secret, header.take(16), header.rest()));
+  const expires = master.i64();
+  if (expires < opts.now) return { status: 'expired_token' };
+  const siteKeyId = master.i32();
+  const siteKey = keys.keys.get(siteKeyId);
+  if (!siteKey) return { status: 'not_authorized_for_key' };
+
+  const identity = new ByteReader(await cbcDecrypt(siteKey.secret, master.take(16), master.rest()));
+  const siteId = identity.i32();
+  const rawUid = fromUtf8(identity.take(identity.i32()));
+  fromBase64(rawUid); // a v2 raw UID is base64 text; anything else is a broken payload
+  const privacyBits = identity.i32();
+  const established = identity.i64();
+
+  return checkDecrypted(
+    {
+      status: 'success',
+      rawUid,
+      siteId,
+      // v2 tokens carry no identity type; the SDKs report email
+      identityType: 'email',
+      identityScope: keys.identityScope,
+      privacyBits,
+      isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
+      tokenVersion: 2,
+      expires,
+      established,
+      masterKeyId,
+      siteKeyId,
+    },
+    keys,
+    opts,
+  );
+}
+
+/** Opt-out bit, CSTG domain check and lifetime check, in the SDKs' order, on a decrypted token. */
+function checkDecrypted(token: DecryptedToken, keys: KeyContainer, opts: DecryptOptions): DecryptionResult {
+  const clientType = opts.clientType ?? 'legacy';
+  if (token.privacyBits & PrivacyBits.optedOut) return { status: 'user_opted_out' };
+  if (token.isClientSideGenerated && clientType === 'bidstream') {
+    const allowed = keys.siteData.get(token.siteId) ?? [];
+    const name = opts.domainOrAppName?.toLowerCase();
+    if (name === undefined || !allowed.includes(name)) return { status: 'domain_name_check_failed' };
+  }
+  if (clientType !== 'legacy') {
+    const maxLifetimeSeconds = clientType === 'bidstream' ? keys.maxBidstreamLifetimeSeconds : keys.maxSharingLifetimeSeconds;
+    // v2 has no generation time: its remaining lifetime is checked instead
+    const generated = token.generated ?? opts.now;
+    const tooLong = maxLifetimeSeconds !== undefined && token.expires - generated > maxLifetimeSeconds * 1000;
+    const fromTheFuture = generated - opts.now > keys.allowClockSkewSeconds * 1000;
+    if (tooLong || fromTheFuture) return { status: 'invalid_token_lifetime' };
+  }
+  return token;
+}

@@ -1,0 +1,84 @@
+// Big-endian writer/reader for the fixed token and envelope layouts (all UID2 integers are big-endian).
+
+const TWO_32 = 2 ** 32;
+
+export class ByteWriter {
+  private readonly bytes: Uint8Array<ArrayBuffer>;
+  private readonly view: DataView;
+  private offset = 0;
+
+  constructor(length: number) {
+    this.bytes = new Uint8Array(length);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  u8(value: number): this {
+    this.view.setUint8(this.offset, value);
+    this.offset += 1;
+    return this;
+  }
+
+  i32(value: number): this {
+    this.view.setInt32(this.offset, value);
+    this.offset += 4;
+    return this;
+  }
+
+  /** int64 from a safe integer (epoch milliseconds, publisher ids) without going through BigInt */
+  i64(value: number): this {
+    const high = Math.floor(value / TWO_32);
+    this.view.setInt32(this.offset, high);
+    this.view.setUint32(this.offset + 4, value - high * TWO_32);
+    this.offset += 8;
+    return this;
+  }
+
+  raw(bytes: Uint8Array): this {
+    this.bytes.set(bytes, this.offset);
+    this.offset += bytes.length;
+    return this;
+  }
+
+  /** The written bytes; throws if the layout was not filled exactly, which would be a codec bug. */
+  done(): Uint8Array<ArrayBuffer> {
+    if (this.offset !== this.bytes.length) throw new Error(`layout wrote ${this.offset} of ${this.bytes.length} bytes`);
+    return this.bytes;
+  }
+}
+
+/** Reads fields in order; throws RangeError when the input is shorter than the layout. */
+export class ByteReader {
+  private readonly view: DataView;
+  private offset = 0;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  u8(): number {
+    return this.view.getUint8(this.offset++);
+  }
+
+  i32(): number {
+    const value = this.view.getInt32(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  i64(): number {
+    const value = this.view.getInt32(this.offset) * TWO_32 + this.view.getUint32(this.offset + 4);
+    this.offset += 8;
+    return value;
+  }
+
+  take(length: number): Uint8Array {
+    if (this.offset + length > this.bytes.length) throw new RangeError('layout longer than input');
+    const slice = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return slice;
+  }
+
+  rest(): Uint8Array {
+    return this.take(this.bytes.length - this.offset);
+  }
+}

@@ -1,0 +1,367 @@
+// Configuration of the local operator: the participants, credentials, keys and salts it serves, in the
+// snake_case shape of the operator's own data files. local-config.json is the shipped default.
+import { readFile } from 'node:fs/promises';
+import { fromBase64 } from '../../libraries/uid2/base64.js';
+import type { IdentityScope } from '../../libraries/uid2/keys.js';
+
+export type Role = 'GENERATOR' | 'MAPPER' | 'ID_READER' | 'SHARER';
+/** Participant types, the unit a later sharing-permission grant can address besides single sites */
+export type ParticipantType = 'PUBLISHER' | 'ADVERTISER' | 'DSP' | 'DATA_PROVIDER';
+
+export interface SiteConfig {
+  id: number;
+  name: string;
+  types: ParticipantType[];
+  /** registrable domains allowed to call CSTG for this site, and site_data for receivers */
+  domain_names: string[];
+  app_names: string[];
+}
+
+export interface ClientConfig {
+  name: string;
+  /** API key, sent as `Authorization: Bearer <key>` */
+  key: string;
+  /** base64 32-byte client secret of the v2 envelopes */
+  secret: string;
+  site_id: number;
+  roles: Role[];
+  disabled: boolean;
+}
+
+export interface ClientSideKeypairConfig {
+  subscription_id: string;
+  site_id: number;
+  /** `UID2-X-<env>-<SPKI>`, what the publisher puts in its page */
+  public_key: string;
+  /** `UID2-Y-<env>-<PKCS#8>` */
+  private_key: string;
+  disabled: boolean;
+}
+
+/**
+ * A keyset belongs to one site. The operator's own ones are recognised by their site id: master (-1),
+ * refresh (-2) and the fallback publisher keyset (site 2) used for publishers without a keyset of their own.
+ */
+export interface KeysetConfig {
+  keyset_id: number;
+  site_id: number;
+  name: string;
+}
+
+export interface KeyConfig {
+  id: number;
+  keyset_id: number;
+  /** epoch seconds */
+  created: number;
+  activates: number;
+  expires: number;
+  secret: string;
+}
+
+export interface Lifetimes {
+  identity_token_expires_after_seconds: number;
+  refresh_identity_token_after_seconds: number;
+  refresh_token_expires_after_seconds: number;
+  sharing_token_expiry_seconds: number;
+  allow_clock_skew_seconds: number;
+}
+
+export interface KeyRotation {
+  /** a new key per keyset every period, published one period before it activates */
+  rotation_seconds: number;
+  /** how long a key stays decryptable after it activates */
+  key_expires_after_seconds: number;
+}
+
+export interface SaltsConfig {
+  first_level: string;
+  rotating: Array<{ id: number; bucket_id: string; salt: string }>;
+}
+
+/** One opted-out identity, in any of the four DII forms */
+export type OptOutConfig = { email: string } | { phone: string } | { email_hash: string } | { phone_hash: string };
+
+export interface OperatorConfig {
+  identity_scope: IdentityScope;
+  lifetimes: Lifetimes;
+  key_rotation: KeyRotation;
+  salts: SaltsConfig;
+  sites: SiteConfig[];
+  clients: ClientConfig[];
+  client_side_keypairs: ClientSideKeypairConfig[];
+  keysets: KeysetConfig[];
+  keys: KeyConfig[];
+  opt_outs: OptOutConfig[];
+}
+
+export const MASTER_SITE_ID = -1;
+export const REFRESH_SITE_ID = -2;
+export const FALLBACK_PUBLISHER_SITE_ID = 2;
+
+/** The operator's local runtime defaults (the docs' sample identity has exactly these offsets). */
+export const LOCAL_LIFETIMES: Lifetimes = {
+  identity_token_expires_after_seconds: 3600,
+  refresh_identity_token_after_seconds: 900,
+  refresh_token_expires_after_seconds: 86400,
+  sharing_token_expiry_seconds: 2592000,
+  allow_clock_skew_seconds: 1800,
+};
+
+export const LOCAL_KEY_ROTATION: KeyRotation = { rotation_seconds: 86400, key_expires_after_seconds: 86400 + 2592000 + 86400 };
+
+/** `--lifetimes demo`: every phase of an identity's life within a few minutes, keys rotating every minute. */
+export const DEMO_PROFILE = {
+  lifetimes: {
+    identity_token_expires_after_seconds: 60,
+    refresh_identity_token_after_seconds: 15,
+    refresh_token_expires_after_seconds: 300,
+    sharing_token_expiry_seconds: 600,
+    allow_clock_skew_seconds: 1800,
+  } satisfies Lifetimes,
+  key_rotation: { rotation_seconds: 60, key_expires_after_seconds: 900 } satisfies KeyRotation,
+};
+
+const ROLES: readonly Role[] = ['GENERATOR', 'MAPPER', 'ID_READER', 'SHARER'];
+const PARTICIPANT_TYPES: readonly ParticipantType[] = ['PUBLISHER', 'ADVERTISER', 'DSP', 'DATA_PROVIDER'];
+
+/** Validates one value at a config path; failures name the path. */
+class ConfigReader {
+  constructor(private readonly path: string) {}
+
+  fail(message: string): never {
+    throw new Error(`operator config ${this.path}: ${message}`);
+  }
+
+  at(name: string | number): ConfigReader {
+    return new ConfigReader(typeof name === 'number' ? `${this.path}[${name}]` : `${this.path}.${name}`);
+  }
+
+  object(value: unknown): ObjectReader {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail('expected an object');
+    return new ObjectReader(this, value as Record<string, unknown>);
+  }
+
+  integer(value: unknown): number {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) this.fail('expected an integer');
+    return value;
+  }
+
+  positive(value: unknown): number {
+    const n = this.integer(value);
+    if (n <= 0) this.fail('expected a positive integer');
+    return n;
+  }
+
+  string(value: unknown): string {
+    if (typeof value !== 'string' || value === '') this.fail('expected a non-empty string');
+    return value;
+  }
+
+  secret(value: unknown): string {
+    const s = this.string(value);
+    let bytes: Uint8Array;
+    try {
+      bytes = fromBase64(s);
+    } catch {
+      this.fail('expected base64');
+    }
+    if (bytes.length !== 32) this.fail('expected 32 bytes of base64');
+    return s;
+  }
+
+  oneOf<T extends string>(value: unknown, allowed: readonly T[]): T {
+    const s = this.string(value).toUpperCase();
+    if (!allowed.includes(s as T)) this.fail(`expected one of ${allowed.join(', ')}`);
+    return s as T;
+  }
+
+  /** absent → [] */
+  array<T>(value: unknown, item: (reader: ConfigReader, value: unknown) => T): T[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) this.fail('expected an array');
+    return value.map((v, i) => item(this.at(i), v));
+  }
+}
+
+/** Reads the fields of one config object. */
+class ObjectReader {
+  constructor(
+    readonly reader: ConfigReader,
+    readonly fields: Record<string, unknown>,
+  ) {}
+
+  has(name: string): boolean {
+    return this.fields[name] !== undefined;
+  }
+
+  integer(name: string): number {
+    return this.reader.at(name).integer(this.fields[name]);
+  }
+
+  positive(name: string): number {
+    return this.reader.at(name).positive(this.fields[name]);
+  }
+
+  string(name: string): string {
+    return this.reader.at(name).string(this.fields[name]);
+  }
+
+  secret(name: string): string {
+    return this.reader.at(name).secret(this.fields[name]);
+  }
+
+  array<T>(name: string, item: (reader: ConfigReader, value: unknown) => T): T[] {
+    return this.reader.at(name).array(this.fields[name], item);
+  }
+
+  object(name: string): ObjectReader {
+    return this.reader.at(name).object(this.fields[name] ?? {});
+  }
+
+  flag(name: string): boolean {
+    return this.fields[name] === true;
+  }
+}
+
+function parseSite(r: ConfigReader, value: unknown): SiteConfig {
+  const o = r.object(value);
+  return {
+    id: o.integer('id'),
+    name: o.string('name'),
+    types: o.array('types', (t, x) => t.oneOf(x, PARTICIPANT_TYPES)),
+    domain_names: o.array('domain_names', (d, x) => d.string(x).toLowerCase()),
+    app_names: o.array('app_names', (a, x) => a.string(x)),
+  };
+}
+
+function parseClient(r: ConfigReader, value: unknown): ClientConfig {
+  const o = r.object(value);
+  return {
+    name: o.string('name'),
+    key: o.string('key'),
+    secret: o.secret('secret'),
+    site_id: o.integer('site_id'),
+    roles: o.array('roles', (x, role) => x.oneOf(role, ROLES)),
+    disabled: o.flag('disabled'),
+  };
+}
+
+function parseKeypair(r: ConfigReader, value: unknown): ClientSideKeypairConfig {
+  const o = r.object(value);
+  return {
+    subscription_id: o.string('subscription_id'),
+    site_id: o.integer('site_id'),
+    public_key: o.string('public_key'),
+    private_key: o.string('private_key'),
+    disabled: o.flag('disabled'),
+  };
+}
+
+function parseKeyset(r: ConfigReader, value: unknown): KeysetConfig {
+  const o = r.object(value);
+  return { keyset_id: o.integer('keyset_id'), site_id: o.integer('site_id'), name: o.string('name') };
+}
+
+function parseKey(r: ConfigReader, value: unknown): KeyConfig {
+  const o = r.object(value);
+  return {
+    id: o.integer('id'),
+    keyset_id: o.integer('keyset_id'),
+    created: o.integer('created'),
+    activates: o.integer('activates'),
+    expires: o.integer('expires'),
+    secret: o.secret('secret'),
+  };
+}
+
+function parseOptOut(r: ConfigReader, value: unknown): OptOutConfig {
+  const o = r.object(value);
+  const forms = (['email', 'phone', 'email_hash', 'phone_hash'] as const).filter((k) => o.has(k));
+  if (forms.length !== 1) r.fail('expected exactly one of email, phone, email_hash, phone_hash');
+  return { [forms[0]!]: o.string(forms[0]!) } as OptOutConfig;
+}
+
+function parseLifetimes(o: ObjectReader): Lifetimes {
+  const lifetimes = { ...LOCAL_LIFETIMES };
+  for (const name of Object.keys(LOCAL_LIFETIMES) as Array<keyof Lifetimes>) {
+    if (o.has(name)) lifetimes[name] = o.positive(name);
+  }
+  if (
+    lifetimes.refresh_identity_token_after_seconds > lifetimes.identity_token_expires_after_seconds ||
+    lifetimes.identity_token_expires_after_seconds > lifetimes.refresh_token_expires_after_seconds
+  ) {
+    o.reader.fail('refresh_from <= identity_expires <= refresh_expires must hold');
+  }
+  return lifetimes;
+}
+
+function parseKeyRotation(o: ObjectReader): KeyRotation {
+  return {
+    rotation_seconds: o.has('rotation_seconds') ? o.positive('rotation_seconds') : LOCAL_KEY_ROTATION.rotation_seconds,
+    key_expires_after_seconds: o.has('key_expires_after_seconds') ? o.positive('key_expires_after_seconds') : LOCAL_KEY_ROTATION.key_expires_after_seconds,
+  };
+}
+
+function parseSalts(o: ObjectReader): SaltsConfig {
+  const rotating = o.array('rotating', (r, value) => {
+    const entry = r.object(value);
+    return { id: entry.integer('id'), bucket_id: entry.string('bucket_id'), salt: entry.string('salt') };
+  });
+  if (rotating.length === 0) o.reader.fail('rotating: at least one salt is needed');
+  return { first_level: o.string('first_level'), rotating };
+}
+
+/** Cross-references a parsed config must satisfy for the operator to work at all. */
+function checkConsistency(r: ConfigReader, config: OperatorConfig): void {
+  const siteIds = new Set(config.sites.map((s) => s.id));
+  const keysetIds = new Set(config.keysets.map((k) => k.keyset_id));
+  for (const required of [MASTER_SITE_ID, REFRESH_SITE_ID, FALLBACK_PUBLISHER_SITE_ID]) {
+    if (!config.keysets.some((k) => k.site_id === required)) r.fail(`keysets: a keyset of site ${required} is required`);
+  }
+  const ownerCounts = new Map<number, number>();
+  for (const keyset of config.keysets) ownerCounts.set(keyset.site_id, (ownerCounts.get(keyset.site_id) ?? 0) + 1);
+  for (const [site, count] of ownerCounts) if (count > 1) r.fail(`keysets: site ${site} has ${count} keysets, one is supported`);
+  for (const key of config.keys) if (!keysetIds.has(key.keyset_id)) r.fail(`keys: key ${key.id} names unknown keyset ${key.keyset_id}`);
+  if (new Set(config.keys.map((k) => k.id)).size !== config.keys.length) r.fail('keys: duplicate key id');
+  for (const client of config.clients) if (!siteIds.has(client.site_id)) r.fail(`clients: ${client.name} names unknown site ${client.site_id}`);
+  if (new Set(config.clients.map((c) => c.key)).size !== config.clients.length) r.fail('clients: duplicate API key');
+  for (const pair of config.client_side_keypairs) {
+    if (!siteIds.has(pair.site_id)) r.fail(`client_side_keypairs: ${pair.subscription_id} names unknown site ${pair.site_id}`);
+  }
+  const { lifetimes, key_rotation: rotation } = config;
+  const longestTokenSeconds = Math.max(lifetimes.refresh_token_expires_after_seconds, lifetimes.sharing_token_expiry_seconds);
+  if (rotation.key_expires_after_seconds < rotation.rotation_seconds + longestTokenSeconds) {
+    r.fail('key_rotation.key_expires_after_seconds must cover rotation_seconds plus the longest token lifetime');
+  }
+}
+
+/** Validates a config object (e.g. parsed local-config.json); throws naming the offending field. */
+export function parseOperatorConfig(value: unknown, source = 'config'): OperatorConfig {
+  const r = new ConfigReader(source);
+  const o = r.object(value);
+  const scope = o.fields.identity_scope ?? 'UID2';
+  if (scope !== 'UID2' && scope !== 'EUID') return r.at('identity_scope').fail('expected UID2 or EUID');
+  const config: OperatorConfig = {
+    identity_scope: scope,
+    lifetimes: parseLifetimes(o.object('lifetimes')),
+    key_rotation: parseKeyRotation(o.object('key_rotation')),
+    salts: parseSalts(o.object('salts')),
+    sites: o.array('sites', parseSite),
+    clients: o.array('clients', parseClient),
+    client_side_keypairs: o.array('client_side_keypairs', parseKeypair),
+    keysets: o.array('keysets', parseKeyset),
+    keys: o.array('keys', parseKey),
+    opt_outs: o.array('opt_outs', parseOptOut),
+  };
+  checkConsistency(r, config);
+  return config;
+}
+
+export async function loadOperatorConfig(path: string): Promise<OperatorConfig> {
+  return parseOperatorConfig(JSON.parse(await readFile(path, 'utf8')), path);
+}
+
+/** The config with the demo lifetimes and key rotation (`--lifetimes demo`). */
+export function withDemoLifetimes(config: OperatorConfig): OperatorConfig {
+  return { ...config, lifetimes: DEMO_PROFILE.lifetimes, key_rotation: DEMO_PROFILE.key_rotation };
+}

@@ -1,0 +1,33 @@
+// CLI: node build/node/server/operator/main.js [--port 8877] [--host 127.0.0.1] [--config path] [--lifetimes demo]
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadOperatorConfig, withDemoLifetimes } from './config.js';
+import { createOperator } from './operator.js';
+
+const DEFAULT_PORT = 8877;
+/** the shipped local-config.json, next to the sources (the build does not copy JSON) */
+const DEFAULT_CONFIG = fileURLToPath(new URL('../../../../server/operator/local-config.json', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: String(DEFAULT_PORT) },
+    host: { type: 'string', default: '127.0.0.1' },
+    config: { type: 'string', default: DEFAULT_CONFIG },
+    lifetimes: { type: 'string', default: 'local' },
+  },
+});
+
+if (values.lifetimes !== 'local' && values.lifetimes !== 'demo') {
+  console.error(`--lifetimes must be "local" or "demo", not "${values.lifetimes}"`);
+  process.exit(2);
+}
+
+const loaded = await loadOperatorConfig(values.config);
+const config = values.lifetimes === 'demo' ? withDemoLifetimes(loaded) : loaded;
+const operator = createOperator(config, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
+await operator.ready;
+const { url } = await operator.listen(Number(values.port), values.host);
+const { lifetimes: l } = config;
+console.log(
+  `UID2 operator on ${url} (${values.config}; identity ${l.identity_token_expires_after_seconds}s, refresh from ${l.refresh_identity_token_after_seconds}s, refresh token ${l.refresh_token_expires_after_seconds}s, keys rotate every ${config.key_rotation.rotation_seconds}s)`,
+);

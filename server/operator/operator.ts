@@ -1,0 +1,163 @@
+// The local UID2 operator as a Node request handler: routing, API-key auth, v2 envelopes, CORS, body
+// limit, one log line per request, and the error answers of the real operator. Clock and randomness are
+// injectable so specs can drive key rotation and token lifetimes.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { fromBase64 } from '../../libraries/uid2/base64.js';
+import { randomBytes } from '../../libraries/uid2/bytes.js';
+import { importServerPrivateKey } from '../../libraries/uid2/cstgServer.js';
+import { openRequestEnvelope, sealResponseEnvelope } from '../../libraries/uid2/envelope.js';
+import { Uid2OperatorError } from '../../libraries/uid2/operatorError.js';
+import type { ClientConfig, OperatorConfig, Role } from './config.js';
+import {
+  clientSideGenerate,
+  generateToken,
+  keyBidstream,
+  keySharing,
+  mapIdentities,
+  refreshToken,
+  validateToken,
+  type EnvelopedRequest,
+  type OperatorState,
+  type Reply,
+} from './endpoints.js';
+import { applyCors, listen, readBody, sendJson, sendText } from './http.js';
+import { IdentityService } from './identities.js';
+import { KeyRing } from './keyRing.js';
+
+export interface OperatorOptions {
+  /** ms epoch clock (default Date.now) */
+  now?: () => number;
+  /** source of key material: generated keys' secrets and refresh_response_keys (IVs always come from WebCrypto) */
+  random?: (length: number) => Uint8Array;
+  /** receives one line per request: method, path, status, duration; never DII or tokens */
+  log?: (line: string) => void;
+}
+
+export interface Operator {
+  /** for http.createServer(operator.handler) */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** serves on host:port (port 0: an ephemeral port); resolves with the server and its base URL */
+  listen(port?: number, host?: string): Promise<{ server: Server; url: string }>;
+  /** settles when keys are imported and opt-out lists hashed; rejects if the config cannot be used */
+  ready: Promise<void>;
+}
+
+interface IncomingRequest {
+  req: IncomingMessage;
+  body: Buffer;
+  now: number;
+}
+
+type Route = (state: OperatorState, request: IncomingRequest) => Promise<Reply>;
+
+const UNAUTHORIZED = new Uid2OperatorError(401, 'unauthorized', '');
+
+function findClient(state: OperatorState, req: IncomingMessage): ClientConfig | undefined {
+  const match = /^bearer (.+)$/i.exec(req.headers.authorization ?? '');
+  const client = match ? state.clientsByKey.get(match[1]!.trim()) : undefined;
+  return client && !client.disabled ? client : undefined;
+}
+
+/** API key with one of `roles`, then the v2 envelope under the client's secret, both ways. */
+function enveloped(roles: Role[], endpoint: (state: OperatorState, request: EnvelopedRequest) => Promise<unknown>): Route {
+  return async (state, { req, body, now }) => {
+    const client = findClient(state, req);
+    if (!client || !client.roles.some((role) => roles.includes(role))) throw UNAUTHORIZED;
+    const binary = (req.headers['content-type'] ?? '').startsWith('application/octet-stream');
+    const opened = await openRequestEnvelope(client.secret, binary ? body : body.toString('utf8'), now, state.config.identity_scope);
+    const answer = await endpoint(state, { client, json: opened.json ?? {}, now });
+    const sealed = await sealResponseEnvelope(client.secret, answer, opened.nonce, { now });
+    return binary
+      ? { status: 200, contentType: 'application/octet-stream', body: fromBase64(sealed) }
+      : { status: 200, contentType: 'text/plain', body: sealed };
+  };
+}
+
+const ROUTES = new Map<string, { method: 'GET' | 'POST'; route: Route }>([
+  ['/v2/token/generate', { method: 'POST', route: enveloped(['GENERATOR'], generateToken) }],
+  ['/v2/token/validate', { method: 'POST', route: enveloped(['GENERATOR'], validateToken) }],
+  ['/v2/identity/map', { method: 'POST', route: enveloped(['MAPPER'], mapIdentities) }],
+  ['/v2/key/sharing', { method: 'POST', route: enveloped(['SHARER', 'ID_READER'], keySharing) }],
+  ['/v2/key/bidstream', { method: 'POST', route: enveloped(['ID_READER'], keyBidstream) }],
+  [
+    '/v2/token/refresh',
+    {
+      method: 'POST',
+      route: async (state, { req, body, now }) => {
+        // authentication is optional here, but a wrong API key is still refused
+        const client = findClient(state, req);
+        if (req.headers.authorization !== undefined && !client) throw UNAUTHORIZED;
+        return refreshToken(state, body.toString('utf8'), client, now);
+      },
+    },
+  ],
+  [
+    '/v2/token/client-generate',
+    { method: 'POST', route: (state, { req, body, now }) => clientSideGenerate(state, body.toString('utf8'), req.headers.origin, now) },
+  ],
+  ['/ops/healthcheck', { method: 'GET', route: async () => ({ status: 200, contentType: 'text/plain', body: 'OK' }) }],
+]);
+
+async function initState(config: OperatorConfig, random: (length: number) => Uint8Array, now: number): Promise<OperatorState> {
+  const ring = new KeyRing(config.keysets, config.keys, config.key_rotation, random, now);
+  const identities = new IdentityService(config, ring, random);
+  await identities.init();
+  const cstgKeypairs = new Map(
+    await Promise.all(
+      config.client_side_keypairs.map(async (keypair) => [keypair.subscription_id, { keypair, privateKey: await importServerPrivateKey(keypair.private_key) }] as const),
+    ),
+  );
+  return {
+    config,
+    ring,
+    identities,
+    sites: new Map(config.sites.map((site) => [site.id, site])),
+    clientsByKey: new Map(config.clients.map((client) => [client.key, client])),
+    cstgKeypairs,
+  };
+}
+
+export function createOperator(config: OperatorConfig, options: OperatorOptions = {}): Operator {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? randomBytes;
+  const log = options.log ?? (() => {});
+  const state = initState(config, random, now());
+  const ready = state.then(() => undefined);
+  ready.catch(() => {}); // reported through `ready` and as 500s, never as an unhandled rejection
+
+  async function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    applyCors(req, res, path === '/v2/token/validate');
+    if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+    const entry = ROUTES.get(path);
+    if (!entry || req.method !== entry.method) req.resume(); // refused unread
+    if (!entry) return sendText(res, 404, 'Not Found');
+    if (req.method !== entry.method) {
+      res.setHeader('Allow', `${entry.method}, OPTIONS`);
+      return sendText(res, 405, 'Method Not Allowed');
+    }
+    const body = await readBody(req);
+    if (body === undefined) return sendText(res, 413, 'Request Entity Too Large');
+    const current = await state;
+    const requestTime = now();
+    current.ring.advance(requestTime);
+    const reply = await entry.route(current, { req, body, now: requestTime });
+    sendText(res, reply.status, reply.body, reply.contentType);
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const path = new URL(req.url ?? '/', 'http://operator').pathname;
+    res.on('finish', () => log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`));
+    serve(req, res, path).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (error instanceof Uid2OperatorError) sendJson(res, error.httpStatus, error);
+      else sendJson(res, 500, { status: 'unknown' });
+    });
+  };
+
+  return {
+    handler,
+    ready,
+    listen: (port, host) => listen(handler, port, host),
+  };
+}
