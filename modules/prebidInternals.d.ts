@@ -8,3 +8,34 @@ declare module 'prebid.js/libraries/uid2Eids/uid2Eids.js' {
   import type { IdProviderSpec } from 'prebid.js/modules/userId/spec.js';
   export const UID2_EIDS: NonNullable<IdProviderSpec<'uid2'>['eids']>;
 }
+declare module 'prebid.js/src/utils.js' {
+  export function cyrb53Hash(str: string, seed?: number): string;
+  export function prefixLog(prefix: string): {
+    logError(...args: unknown[]): void;
+    logWarn(...args: unknown[]): void;
+    logInfo(...args: unknown[]): void;
+    logMessage(...args: unknown[]): void;
+  };
+}
+// used by modules/openrtbSspBidAdapter.ts
+declare module 'prebid.js/src/utils.js' {
+  export function deepSetValue(obj: object, path: string, value: unknown): void;
+  export function isPlainObject(value: unknown): value is Record<string, any>;
+  /** keepalive fetch (image fallback) on the background task queue */
+  export function politeTriggerPixel(url: string, credentials?: RequestCredentials): void;
+  export function replaceAuctionPrice(str: string, cpm: number): string;
+}
+declare module 'prebid.js/src/eventTrackers.js' {
+  export const TRACKER_METHOD_IMG: 1;
+  export const TRACKER_METHOD_JS: 2;
+  export const EVENT_TYPE_IMPRESSION: 1;
+  export const EVENT_TYPE_WIN: 500;
+  export const EVENT_TYPE_VIEWABLE: 2;
+}
+declare module 'prebid.js/libraries/ortbConverter/processors/mediaType.js' {
+  export const ORTB_MTYPES: Record<number, 'banner' | 'video' | 'native' | undefined>;
+}
+declare module 'prebid.js/libraries/ortb2.5Translator/translator.js' {
+  /** moves the 2.5 ext locations (user.ext.eids, regs.ext.gdpr, source.ext.schain, ...) to 2.6, in place */
+  export function toOrtb26<T extends object>(ortb2: T): T;
+}

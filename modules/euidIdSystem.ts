@@ -1,0 +1,44 @@
+/**
+ * EUID userId submodule (`euid`): a drop-in replacement for Prebid's official euidIdSystem (same params,
+ * storage key and stored shape), on the same lifecycle code as our uid2 module (libraries/uid2Module).
+ * Bid requests get {source: 'euid.eu', uids: [{id, atype: 3}]}. Runs only where GDPR applies and the user
+ * gave TCF consent to storage (purpose 1) and to The Trade Desk (vendor 21).
+ */
+import { submodule } from 'prebid.js/src/hook.js';
+import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
+import { createUidModule, type UidCommonParams } from '../libraries/uid2Module/index.js';
+import type { Uid2Identity } from '../libraries/uid2/identity.js';
+
+export const STORAGE_KEY = '__euid_advertising_token';
+/** The Trade Desk, operator of EUID */
+const GVLID = 21;
+
+export interface EuidParams extends UidCommonParams {
+  /** operator base URL; default https://prod.euid.eu */
+  euidApiBase?: string;
+  /** identity from /v2/token/generate or /v2/token/refresh (the response `body`) */
+  euidToken?: Uid2Identity;
+  /** name of a cookie holding that identity as JSON (ignored when euidToken is set) */
+  euidCookie?: string;
+}
+
+declare module 'prebid.js/modules/userId/spec.js' {
+  interface UserId { euid: { id?: string; optout?: boolean } }
+  interface ProvidersToId { euid: 'euid' }
+  interface ProviderParams { euid: EuidParams }
+}
+
+export const euidIdSubmodule = createUidModule({
+  name: 'euid',
+  baseUrl: 'https://prod.euid.eu',
+  gvlid: GVLID,
+  eids: { euid: { ...UID2_EIDS.uid2, source: 'euid.eu' } },
+  allowed: (consent, warn) => {
+    const gdpr = consent?.gdpr;
+    const tcf = gdpr?.vendorData;
+    return (gdpr?.gdprApplies === true && tcf?.purpose?.consents?.[1] && tcf.vendor?.consents?.[GVLID]) ||
+      warn('runs only where GDPR applies, with TCF consent to purpose 1 and vendor 21: module disabled');
+  },
+});
+
+submodule('userId', euidIdSubmodule);
