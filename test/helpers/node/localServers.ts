@@ -3,7 +3,9 @@
  * directly, and karma.conf.cjs starts one set for the browser specs, which read the URLs from
  * `window.__karma__.config.localServers`.
  */
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
+import { createSsp } from '../../../server/ssp/ssp.js';
+import { localReceiverCredentials } from '../../../server/ssp/uid2.js';
 
 export interface LocalServerUrls {
   /** Base URL of the local UID2 operator (no trailing slash), e.g. for params.uid2ApiBase. */
@@ -32,6 +34,27 @@ export function listenOnLoopback(server: Server): Promise<string> {
 export async function startLocalServers(): Promise<LocalServers> {
   const servers: Server[] = [];
   const urls: LocalServerUrls = {};
+  // local UID2 operator: the shipped local-config.json (next to the sources; the build does not copy JSON) with
+  // the demo lifetimes. A broken operator is reported here and leaves operatorUrl unset: specs that need it fail.
+  try {
+    const { createOperator } = await import('../../../server/operator/operator.js');
+    const { loadOperatorConfig, withDemoLifetimes } = await import('../../../server/operator/config.js');
+    const configPath = new URL('../../../../../server/operator/local-config.json', import.meta.url);
+    const configFile = (await import('node:url')).fileURLToPath(configPath);
+    const operator = createOperator(withDemoLifetimes(await loadOperatorConfig(configFile)));
+    await operator.ready;
+    const operatorServer = (await import('node:http')).createServer(operator.handler);
+    urls.operatorUrl = await listenOnLoopback(operatorServer);
+    servers.push(operatorServer);
+  } catch (e) {
+    console.error('local UID2 operator did not start:', e);
+  }
+  // mock SSP: decrypts UID2 tokens with the local operator's bidstream keys when the operator runs
+  const ssp = createSsp(urls.operatorUrl ? { operatorUrl: urls.operatorUrl, ...(await localReceiverCredentials()) } : {});
+  await ssp.ready;
+  const sspServer = http.createServer(ssp.handler);
+  urls.sspUrl = await listenOnLoopback(sspServer);
+  servers.push(sspServer);
   return {
     urls,
     close: () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined),

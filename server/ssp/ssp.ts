@@ -1,0 +1,257 @@
+// The mock SSP: an OpenRTB endpoint for the openrtbSsp adapter, on Node's http module.
+//   POST /openrtb2/auction   OpenRTB 2.5/2.6 request (text/plain JSON, optionally gzip) → 200 bids, 204 no bid, 400 invalid
+//   GET  /usersync           cookie sync (iframe or image), consent params honoured
+//   GET  /event              billing / win / timeout notifications → 204
+//   GET  /status             key status, for the demo
+// Every auction answer carries a validation report in ext.debug: eids seen, UID2 decryption, consent, warnings.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { listen, readBody } from '../operator/http.js';
+import { bidFor, SEAT, type OrtbBid } from './bids.js';
+import { EUID_SOURCE, inspectUid2, KeyStore, type KeyEndpoint, type KeyStatus, type Uid2Report } from './uid2.js';
+import { checkBidRequest, isObject, path, type Json, type RequestCheck } from './validate.js';
+
+const gunzipAsync = promisify(gunzip);
+const MAX_INFLATED_BYTES = 8 << 20;
+const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+export interface SspOptions {
+  /** base URL of the UID2 operator to fetch decryption keys from; without it tokens are reported, not decrypted */
+  operatorUrl?: string;
+  /** the receiver's API key and secret at the operator (role ID_READER for bidstream keys) */
+  apiKey?: string;
+  secret?: string;
+  keyEndpoint?: KeyEndpoint;
+  /** key refresh period (default 5 minutes) and least time between on-demand refreshes (default 5 s) */
+  keyRefreshMs?: number;
+  keyRetryMs?: number;
+  /** ms epoch clock for decryption and operator envelopes; default Date.now */
+  now?: () => number;
+  /** one line per request; never tokens, raw UIDs, consent strings or DII */
+  log?: (line: string) => void;
+}
+
+export interface SspReport {
+  ortbVersion: RequestCheck['ortbVersion'];
+  eids: { location: RequestCheck['eidLocation']; sources: string[] };
+  uid2: Uid2Report;
+  euid: { present: boolean };
+  consent: {
+    gdpr: number | null;
+    gdprConsent: boolean;
+    usPrivacy: string | null;
+    gpp: boolean;
+    gppSid: number[];
+    coppa: number;
+    gpc: unknown;
+  };
+  schain: { present: boolean; complete?: unknown; nodes?: number };
+  test: boolean;
+  warnings: string[];
+}
+
+export interface Ssp {
+  /** for http.createServer(ssp.handler) */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** serves on host:port (0: ephemeral); resolves with the server and its base URL */
+  listen(port?: number, host?: string): Promise<{ server: Server; url: string }>;
+  keys?: KeyStore;
+  /** settles once the first key fetch has succeeded or failed (at once without an operator) */
+  ready: Promise<void>;
+  /** stops the key refresh timer */
+  close(): void;
+}
+
+function send(res: ServerResponse, status: number, body?: string | Buffer, contentType = 'application/json'): void {
+  if (body === undefined) return void res.writeHead(status).end();
+  res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(body);
+}
+
+/** Browsers send Prebid's requests with credentials: the Origin is reflected, never `*`. */
+function cors(req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin;
+  if (!origin) return;
+  res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Access-Control-Allow-Credentials', 'true');
+  res.setHeader('Vary', 'Origin');
+  if (req.method === 'OPTIONS') {
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Content-Type');
+    res.setHeader('Access-Control-Max-Age', '600');
+  }
+}
+
+/** The body as text: gunzipped for `?gzip=1` (Prebid's signal), Content-Encoding gzip, or the gzip magic bytes. */
+async function bodyText(req: IncomingMessage, url: URL, raw: Buffer): Promise<string> {
+  const gzipped = url.searchParams.get('gzip') === '1' || req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b);
+  return (gzipped ? await gunzipAsync(raw, { maxOutputLength: MAX_INFLATED_BYTES }) : raw).toString('utf8');
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' ? value : null;
+}
+
+function consentOf(request: Json): SspReport['consent'] {
+  const gpp = path(request, 'regs.gpp') ?? path(request, 'regs.ext.gpp');
+  const gppSid = path(request, 'regs.gpp_sid') ?? path(request, 'regs.ext.gpp_sid');
+  const usp = path(request, 'regs.us_privacy') ?? path(request, 'regs.ext.us_privacy');
+  const consent = path(request, 'user.consent') ?? path(request, 'user.ext.consent');
+  return {
+    gdpr: numberOrNull(path(request, 'regs.gdpr') ?? path(request, 'regs.ext.gdpr')),
+    gdprConsent: typeof consent === 'string' && consent.length > 0,
+    usPrivacy: typeof usp === 'string' ? usp : null,
+    gpp: typeof gpp === 'string' && gpp.length > 0,
+    gppSid: Array.isArray(gppSid) ? gppSid.filter((s): s is number => typeof s === 'number') : [],
+    coppa: path(request, 'regs.coppa') === 1 ? 1 : 0,
+    gpc: path(request, 'regs.ext.gpc') ?? null,
+  };
+}
+
+/** Signals a UID2-aware SSP would question: they are warnings, the auction goes on. */
+function uid2Warnings(report: Pick<SspReport, 'uid2' | 'consent'>): string[] {
+  const warnings: string[] = [];
+  const { uid2, consent } = report;
+  if (!uid2.present) return warnings;
+  if (uid2.atype !== 3) warnings.push(`UID2 eid has atype ${String(uid2.atype)}; UID2 tokens are atype 3`);
+  if (uid2.tokenVersion === undefined) warnings.push('UID2 eid does not look like a UID2 token (unknown version prefix)');
+  if (consent.gdpr === 1) warnings.push('UID2 eid present while GDPR applies; the uid2 module should not run under GDPR');
+  if (consent.coppa === 1) warnings.push('UID2 eid present on a COPPA request; a Prebid Server-style SSP would remove it');
+  return warnings;
+}
+
+function schainOf(request: Json): SspReport['schain'] {
+  const schain = path(request, 'source.schain') ?? path(request, 'source.ext.schain');
+  if (!isObject(schain)) return { present: false };
+  return { present: true, complete: schain.complete, nodes: Array.isArray(schain.nodes) ? schain.nodes.length : 0 };
+}
+
+/**
+ * The name the bidstream rules check a client-side generated token against: the site's domain (Prebid sends
+ * the page's host, port included, which is no part of a domain name), else the page's host, else the app bundle.
+ */
+function domainOf(request: Json): string | undefined {
+  for (const candidate of [path(request, 'site.domain'), path(request, 'site.page')]) {
+    if (typeof candidate !== 'string' || !candidate) continue;
+    try {
+      return new URL(candidate.includes('://') ? candidate : `http://${candidate}`).hostname;
+    } catch {
+      // not a host name: try the next one
+    }
+  }
+  const bundle = path(request, 'app.bundle');
+  return typeof bundle === 'string' ? bundle : undefined;
+}
+
+function baseUrlOf(req: IncomingMessage): string {
+  return `http://${req.headers.host ?? '127.0.0.1'}`;
+}
+
+export function createSsp(options: SspOptions = {}): Ssp {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  const keys =
+    options.operatorUrl && options.apiKey && options.secret
+      ? new KeyStore({
+          operatorUrl: options.operatorUrl,
+          apiKey: options.apiKey,
+          secret: options.secret,
+          endpoint: options.keyEndpoint,
+          refreshMs: options.keyRefreshMs,
+          retryMs: options.keyRetryMs,
+          now,
+        })
+      : undefined;
+  const ready = keys ? keys.start().then(() => undefined) : Promise.resolve();
+
+  async function auction(req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> {
+    const raw = await readBody(req);
+    if (raw === undefined) {
+      send(res, 413, JSON.stringify({ errors: ['request body too large'] }));
+      return 'too large';
+    }
+    let request: unknown;
+    try {
+      request = JSON.parse(await bodyText(req, url, raw));
+    } catch {
+      send(res, 400, JSON.stringify({ errors: ['request body is not JSON (or not valid gzip)'] }));
+      return 'not JSON';
+    }
+    const check = checkBidRequest(request);
+    if (check.errors.length > 0) {
+      send(res, 400, JSON.stringify({ errors: check.errors, warnings: check.warnings }));
+      return `invalid: ${check.errors.length} error(s)`;
+    }
+    const ortb = request as Json;
+    const consent = consentOf(ortb);
+    const uid2 = await inspectUid2(check.eids, keys, { now: now(), domainOrAppName: domainOf(ortb) });
+    const report: SspReport = {
+      ortbVersion: check.ortbVersion,
+      eids: { location: check.eidLocation, sources: check.eids.map((eid) => eid.source) },
+      uid2,
+      euid: { present: check.eids.some((eid) => eid.source === EUID_SOURCE) },
+      consent,
+      schain: schainOf(ortb),
+      test: ortb.test === 1,
+      warnings: [...check.warnings, ...uid2Warnings({ uid2, consent })],
+    };
+    const usdAllowed = !Array.isArray(ortb.cur) || ortb.cur.length === 0 || ortb.cur.includes('USD');
+    const dsaRequired = Number(path(ortb, 'regs.ext.dsa.dsarequired') ?? path(ortb, 'regs.dsa.dsarequired') ?? 0) >= 2;
+    const demand = { baseUrl: baseUrlOf(req), test: report.test, uid2, dsaRequired };
+    const bids = usdAllowed ? (ortb.imp as Json[]).map((imp) => bidFor(imp, demand)).filter((b): b is OrtbBid => b !== undefined) : [];
+    const summary = `imps=${(ortb.imp as unknown[]).length} bids=${bids.length} eids=${report.eids.sources.join(',') || '-'} uid2=${uid2.present ? uid2.status : '-'} warnings=${report.warnings.length}`;
+    if (bids.length === 0) send(res, 204);
+    else send(res, 200, JSON.stringify({ id: ortb.id, bidid: randomUUID(), cur: 'USD', seatbid: [{ seat: SEAT, bid: bids }], ext: { debug: report } }));
+    return summary;
+  }
+
+  function usersync(res: ServerResponse, url: URL): string {
+    const q = url.searchParams;
+    const gdprWithoutConsent = q.get('gdpr') === '1' && !q.get('gdpr_consent');
+    const optedOutOfSale = /^1.Y/i.test(q.get('us_privacy') ?? '');
+    const cookie = !gdprWithoutConsent && !optedOutOfSale;
+    if (cookie) res.setHeader('Set-Cookie', `ssp_uid=${randomUUID()}; Max-Age=2592000; Path=/; SameSite=None; Secure`);
+    const type = q.get('type') === 'image' ? 'image' : 'iframe';
+    if (type === 'image') send(res, 200, PIXEL_GIF, 'image/gif');
+    else send(res, 200, '<!doctype html><title>openrtbSsp sync</title>', 'text/html; charset=utf-8');
+    return `type=${type} gdpr=${q.get('gdpr') ?? '-'} gdpr_consent=${q.get('gdpr_consent') ? 'yes' : 'no'} us_privacy=${q.get('us_privacy') ?? '-'} gpp=${q.get('gpp') ? 'yes' : 'no'} gpp_sid=${q.get('gpp_sid') ?? '-'} cookie=${cookie ? 'set' : 'no'}`;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> {
+    cors(req, res);
+    const key = `${req.method} ${url.pathname}`;
+    if (key === 'POST /openrtb2/auction') return auction(req, res, url);
+    req.resume();
+    let detail = '';
+    if (req.method === 'OPTIONS') send(res, 204);
+    else if (key === 'GET /usersync') detail = usersync(res, url);
+    else if (key === 'GET /event') {
+      send(res, 204);
+      detail = `type=${url.searchParams.get('type') ?? '-'}`;
+    } else if (key === 'GET /status') {
+      const status: { keys: KeyStatus | null } = { keys: keys?.status() ?? null };
+      send(res, 200, JSON.stringify(status));
+    } else send(res, 404, JSON.stringify({ errors: ['not found'] }));
+    return detail;
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://ssp');
+    route(req, res, url)
+      .catch(() => {
+        if (!res.headersSent) send(res, 500, JSON.stringify({ errors: ['internal error'] }));
+        return 'internal error';
+      })
+      .then((detail) => log(`${req.method} ${url.pathname} ${res.statusCode} ${detail ? `${detail} ` : ''}${(performance.now() - started).toFixed(1)}ms`));
+  };
+
+  return {
+    handler,
+    keys,
+    ready,
+    close: () => keys?.stop(),
+    listen: (port = 0, host = '127.0.0.1') => listen(handler, port, host),
+  };
+}

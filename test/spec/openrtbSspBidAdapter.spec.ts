@@ -1,0 +1,578 @@
+// Unit specs of the openrtbSsp adapter: the spec object called the way core calls it.
+import { expect } from 'chai';
+import sinon from 'sinon';
+import adapterManager from 'prebid.js/src/adapterManager.js';
+import { config } from 'prebid.js/src/config.js';
+import { GVL_PURPOSES } from 'prebid.js/src/consentHandler.js';
+import {
+  ALIASES, BIDDER_CODE, DEFAULT_ENDPOINT, DEFAULT_TTL, GVLID, GVL_DECLARATION, log, spec,
+} from '../../modules/openrtbSspBidAdapter.js';
+import {
+  bidderRequestFor, capturePixels, captureAdapterLogs, ENDPOINT, GPP_STRING, NATIVE_ASSETS, OTHER_EID, SCHAIN, TCF_STRING, UID2_EID,
+} from './openrtbSspHelpers.js';
+
+const BANNER = { banner: { sizes: [[300, 250], [728, 90]] } };
+const VIDEO = { video: { context: 'instream', playerSize: [[640, 480]], mimes: ['video/mp4'] } };
+const NATIVE = { native: { ortb: { assets: NATIVE_ASSETS } } };
+const nativeBid = { mediaTypes: NATIVE, nativeOrtbRequest: { ver: '1.2', assets: NATIVE_ASSETS } };
+
+function build(bids: Record<string, unknown>[] = [{}], ortb2: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const { bidRequests, bidderRequest } = bidderRequestFor(bids, ortb2, extra);
+  const request = spec.buildRequests(bidRequests, bidderRequest) as any;
+  return { request, ortb: request.data, bidRequests };
+}
+
+function interpret(response: unknown, bids: Record<string, unknown>[] = [{}]) {
+  const { request } = build(bids);
+  const result = spec.interpretResponse({ body: typeof response === 'function' ? response(request.data) : response, headers: { get: () => '' } } as any, request) as any;
+  return Array.isArray(result) ? result : result.bids;
+}
+
+/** an SSP response with one seat holding `bids`, each defaulting to a valid banner bid for the first imp */
+const respond = (...bids: Record<string, unknown>[]) => (ortb: any) => ({
+  id: ortb.id,
+  seatbid: [{ seat: 'dsp-1', bid: bids.map((b, i) => ({ id: `b${i}`, impid: ortb.imp[0].id, price: 2, crid: `c${i}`, w: 300, h: 250, adm: '<p>ad</p>', mtype: 1, ...b })) }],
+});
+
+describe('openrtbSsp adapter', () => {
+  let logs: ReturnType<typeof captureAdapterLogs>;
+  beforeEach(() => {
+    logs = captureAdapterLogs();
+  });
+  afterEach(() => {
+    logs.stop();
+    sinon.restore();
+    config.resetConfig();
+  });
+
+  describe('spec contract', () => {
+    it('is bidder openrtbSsp with a GVL id and banner, video and native', () => {
+      expect(spec.code).to.equal('openrtbSsp');
+      expect(spec.gvlid).to.equal(GVLID);
+      expect(spec.supportedMediaTypes).to.deep.equal(['banner', 'video', 'native']);
+      for (const method of ['isBidRequestValid', 'buildRequests', 'interpretResponse', 'getUserSyncs', 'onTimeout', 'onBidderError'] as const) {
+        expect(spec[method], method).to.be.a('function');
+      }
+    });
+
+    it('registers its alias with the alias\'s own GVL id', () => {
+      expect(ALIASES).to.deep.equal([{ code: 'openrtbSspWl', gvlid: 1998 }]);
+      expect(adapterManager.aliasRegistry.openrtbSspWl).to.equal(BIDDER_CODE);
+      expect((adapterManager.getBidAdapter('openrtbSspWl') as any).getSpec()).to.include({ code: 'openrtbSspWl', gvlid: 1998 });
+    });
+
+    it('declares its GVL legal bases for tcfControl, as Prebid\'s build does for its own modules', () => {
+      expect((GVL_PURPOSES as any)[GVLID]).to.equal(GVL_DECLARATION);
+      expect((GVL_PURPOSES as any)[ALIASES[0].gvlid]).to.equal(GVL_DECLARATION);
+    });
+  });
+
+  describe('isBidRequestValid', () => {
+    const valid = (bid: Record<string, unknown>) => spec.isBidRequestValid({ adUnitCode: 'slot', mediaTypes: BANNER, params: { placementId: 'p1' }, ...bid } as any);
+
+    it('accepts a banner with a placementId', () => {
+      expect(valid({})).to.equal(true);
+    });
+    it('rejects a bid without params', () => {
+      expect(valid({ params: undefined })).to.equal(false);
+    });
+    it('rejects a missing, empty or non-string placementId, with a warning', () => {
+      expect(valid({ params: {} })).to.equal(false);
+      expect(valid({ params: { placementId: '' } })).to.equal(false);
+      expect(valid({ params: { placementId: 123 } })).to.equal(false);
+      expect(logs.warnings()).to.have.length(3);
+    });
+    it('rejects a publisherId that is not a non-empty string', () => {
+      expect(valid({ params: { placementId: 'p', publisherId: 5 } })).to.equal(false);
+      expect(valid({ params: { placementId: 'p', publisherId: 'pub-1' } })).to.equal(true);
+    });
+    it('rejects a negative or non-numeric bidfloor', () => {
+      expect(valid({ params: { placementId: 'p', bidfloor: -1 } })).to.equal(false);
+      expect(valid({ params: { placementId: 'p', bidfloor: '1' } })).to.equal(false);
+      expect(valid({ params: { placementId: 'p', bidfloor: 0.5 } })).to.equal(true);
+    });
+    it('rejects params.video that is not an object', () => {
+      expect(valid({ params: { placementId: 'p', video: 'mp4' } })).to.equal(false);
+    });
+    it('accepts a video with mimes in mediaTypes.video', () => {
+      expect(valid({ mediaTypes: VIDEO })).to.equal(true);
+    });
+    it('accepts a video whose mimes come from params.video', () => {
+      expect(valid({ mediaTypes: { video: { playerSize: [[640, 480]] } }, params: { placementId: 'p', video: { mimes: ['video/mp4'] } } })).to.equal(true);
+    });
+    it('rejects a video-only ad unit without mimes (the SSP would refuse it)', () => {
+      expect(valid({ mediaTypes: { video: { playerSize: [[640, 480]] } } })).to.equal(false);
+    });
+    it('accepts a multi-format ad unit when one format is usable', () => {
+      expect(valid({ mediaTypes: { ...BANNER, video: { playerSize: [[640, 480]] } } })).to.equal(true);
+    });
+    it('accepts a native ad unit with assets, rejects one without', () => {
+      expect(valid(nativeBid)).to.equal(true);
+      expect(valid({ mediaTypes: NATIVE, nativeOrtbRequest: { assets: [] } })).to.equal(false);
+    });
+    it('rejects a banner without sizes, accepts sizes from ortb2Imp.banner.format', () => {
+      expect(valid({ mediaTypes: { banner: {} } })).to.equal(false);
+      expect(valid({ mediaTypes: { banner: {} }, ortb2Imp: { banner: { format: [{ w: 300, h: 250 }] } } })).to.equal(true);
+    });
+  });
+
+  describe('buildRequests', () => {
+    it('POSTs one request to the build-time default endpoint when none is configured', () => {
+      const { request } = build([{}, {}]);
+      expect(request.method).to.equal('POST');
+      expect(request.url).to.equal(DEFAULT_ENDPOINT);
+      expect(request.data.imp).to.have.length(2);
+    });
+
+    it('POSTs to the endpoint the SSP configured with setConfig', () => {
+      config.setConfig({ openrtbSsp: { endpoint: ENDPOINT } });
+      expect(build().request.url).to.equal(ENDPOINT);
+    });
+
+    it('reads bidder-specific config (setBidderConfig) while core runs it for the bidder', () => {
+      config.setBidderConfig({ bidders: [BIDDER_CODE], config: { openrtbSsp: { endpoint: 'https://eu.ssp.test/openrtb2/auction' } } } as any);
+      const request = config.runWithBidder(BIDDER_CODE, () => build().request);
+      expect(request.url).to.equal('https://eu.ssp.test/openrtb2/auction');
+    });
+
+    it('falls back to the default endpoint, with an error, when the configured one is not an absolute URL', () => {
+      config.setConfig({ openrtbSsp: { endpoint: '/relative' } });
+      expect(build().request.url).to.equal(DEFAULT_ENDPOINT);
+      expect(logs.errors()[0]).to.match(/openrtbSsp.endpoint "\/relative" is not an absolute URL/);
+    });
+
+    it('sets no request options: core sends a CORS-simple text/plain POST with credentials', () => {
+      expect(build().request.options).to.equal(undefined);
+    });
+
+    it('asks core to gzip the body when the SSP configured gzip', () => {
+      config.setConfig({ openrtbSsp: { gzip: true } });
+      expect(build().request.options).to.deep.equal({ endpointCompression: true });
+    });
+
+    it('makes one imp per bid request, with the bid id as imp.id and the placement as tagid', () => {
+      const { ortb } = build([{ params: { placementId: 'a' } }, { params: { placementId: 'b' } }]);
+      expect(ortb.imp.map((imp: any) => [imp.id, imp.tagid])).to.deep.equal([['bid-1', 'a'], ['bid-2', 'b']]);
+      expect(ortb.imp[0]).not.to.have.nested.property('ext.openrtbSsp');
+    });
+
+    it('sets the publisher id on the site, or on the app', () => {
+      expect(build([{ params: { placementId: 'p', publisherId: 'pub-9' } }]).ortb.site.publisher.id).to.equal('pub-9');
+      const app = build([{ params: { placementId: 'p', publisherId: 'pub-9' } }], { site: undefined, app: { bundle: 'com.example' } }).ortb;
+      expect(app.app.publisher.id).to.equal('pub-9');
+      expect(app.site).to.equal(undefined);
+    });
+
+    it('marks test traffic (params.test) with request.test = 1, otherwise 0', () => {
+      expect(build().ortb.test).to.equal(0);
+      expect(build([{}, { params: { placementId: 'p', test: true } }]).ortb.test).to.equal(1);
+    });
+
+    it('sends tmax from the bidder timeout, USD as the currency, and its version', () => {
+      const { ortb } = build();
+      expect(ortb.tmax).to.equal(1200);
+      expect(ortb.cur).to.deep.equal(['USD']);
+      expect(ortb.ext.openrtbSsp).to.deep.equal({ adapterVersion: '1.0.0' });
+    });
+
+    it('passes first-party data through: site, device, user.data, bcat, badv', () => {
+      const fpd = {
+        site: { page: 'https://pub.test/a', domain: 'pub.test', content: { language: 'en' } },
+        device: { ua: 'agent', sua: { platform: { brand: 'Linux' } } },
+        user: { data: [{ name: 'segments.test', segment: [{ id: '1' }] }] },
+        bcat: ['IAB25'],
+        badv: ['blocked.test'],
+      };
+      const { ortb } = build([{}], fpd);
+      expect(ortb.site).to.deep.include(fpd.site);
+      expect(ortb.device).to.deep.equal(fpd.device);
+      expect(ortb.user.data).to.deep.equal(fpd.user.data);
+      expect([ortb.bcat, ortb.badv]).to.deep.equal([['IAB25'], ['blocked.test']]);
+    });
+
+    it('passes ortb2Imp through: imp.ext.gpid, instl, ext.data', () => {
+      const ortb2Imp = { instl: 1, ext: { gpid: '/1234/home/top', data: { pbadslot: '/1234/home/top' } } };
+      const [imp] = build([{ ortb2Imp }]).ortb.imp;
+      expect(imp.ext.gpid).to.equal('/1234/home/top');
+      expect(imp.instl).to.equal(1);
+      expect(imp.ext.data).to.deep.equal(ortb2Imp.ext.data);
+    });
+
+    it('builds a banner imp with every size and the position', () => {
+      const [imp] = build([{ mediaTypes: { banner: { sizes: [[300, 250], [728, 90]], pos: 1 } } }]).ortb.imp;
+      expect(imp.banner.format).to.deep.equal([{ w: 300, h: 250 }, { w: 728, h: 90 }]);
+      expect(imp.banner.pos).to.equal(1);
+    });
+
+    it('builds a video imp from mediaTypes.video, with params.video taking precedence', () => {
+      const [imp] = build([{ mediaTypes: { video: { ...VIDEO.video, protocols: [2] } }, params: { placementId: 'p', video: { protocols: [2, 3, 7], skip: 1 } } }]).ortb.imp;
+      expect(imp.video).to.include({ w: 640, h: 480, skip: 1 });
+      expect(imp.video.mimes).to.deep.equal(['video/mp4']);
+      expect(imp.video.protocols).to.deep.equal([2, 3, 7]);
+      expect(imp.banner).to.equal(undefined);
+    });
+
+    it('leaves out a video without mimes from a multi-format imp, with a warning', () => {
+      const [imp] = build([{ mediaTypes: { ...BANNER, video: { playerSize: [[640, 480]] } } }]).ortb.imp;
+      expect(imp.banner).to.be.an('object');
+      expect(imp.video).to.equal(undefined);
+      expect(logs.warnings()).to.deep.equal(['openrtbSsp: ad unit slot-1: video without mimes is not sent']);
+    });
+
+    it('builds a native imp: the assets, and image impression trackers it can fire', () => {
+      const [imp] = build([nativeBid]).ortb.imp;
+      const request = JSON.parse(imp.native.request);
+      expect(request.assets).to.deep.equal(NATIVE_ASSETS);
+      expect(request.eventtrackers).to.deep.equal([{ event: 1, methods: [1] }]);
+      expect(imp.native.ver).to.equal('1.2');
+    });
+
+    it('sends banner, video and native of one ad unit in one imp', () => {
+      const [imp] = build([{ mediaTypes: { ...BANNER, ...VIDEO, ...NATIVE }, nativeOrtbRequest: { ver: '1.2', assets: NATIVE_ASSETS } }]).ortb.imp;
+      expect(Object.keys(imp)).to.include.members(['banner', 'video', 'native']);
+    });
+
+    describe('eids', () => {
+      const withEids = { user: { ext: { eids: [UID2_EID, OTHER_EID] } } };
+
+      it('forwards eids untouched in user.ext.eids (OpenRTB 2.5 locations, the default), and nowhere else', () => {
+        const { ortb } = build([{}], withEids);
+        expect(ortb.user.ext.eids).to.deep.equal([UID2_EID, OTHER_EID]);
+        expect(ortb.user.ext.eids[0]).to.equal(UID2_EID); // the very objects other bidders share
+        expect(ortb.user.eids).to.equal(undefined);
+      });
+
+      it('moves eids to user.eids with regs.gdpr, user.consent and source.schain for ortbVersion 2.6', () => {
+        config.setConfig({ openrtbSsp: { ortbVersion: '2.6' } });
+        const { ortb } = build([{}], { ...withEids, user: { ext: { eids: [UID2_EID], consent: TCF_STRING } }, regs: { ext: { gdpr: 1, us_privacy: '1YNN' } }, source: { ext: { schain: SCHAIN } } });
+        expect(ortb.user.eids).to.deep.equal([UID2_EID]);
+        expect(ortb.user.ext?.eids).to.equal(undefined);
+        expect(ortb.user.consent).to.equal(TCF_STRING);
+        expect(ortb.regs).to.deep.include({ gdpr: 1, us_privacy: '1YNN' });
+        expect(ortb.source.schain).to.deep.equal(SCHAIN);
+        expect(ortb.source.ext?.schain).to.equal(undefined);
+      });
+
+      it('merges stray user.eids into user.ext.eids in 2.5 mode, so they are never in both', () => {
+        const { ortb } = build([{}], { user: { eids: [OTHER_EID], ext: { eids: [UID2_EID] } } });
+        expect(ortb.user.ext.eids).to.deep.equal([OTHER_EID, UID2_EID]);
+        expect(ortb.user).not.to.have.property('eids');
+      });
+
+      it('keeps eids from both locations in user.eids in 2.6 mode', () => {
+        config.setConfig({ openrtbSsp: { ortbVersion: '2.6' } });
+        const { ortb } = build([{}], { user: { eids: [OTHER_EID], ext: { eids: [UID2_EID] } } });
+        expect(ortb.user.eids).to.deep.equal([OTHER_EID, UID2_EID]);
+        expect(ortb.user.ext?.eids).to.equal(undefined);
+      });
+
+      it('sends no eids when core sent none', () => {
+        const { ortb } = build();
+        expect(ortb.user?.ext?.eids).to.equal(undefined);
+        expect(ortb.user?.eids).to.equal(undefined);
+      });
+    });
+
+    describe('floors', () => {
+      const getFloor = (result: unknown) => sinon.stub().returns(result);
+
+      it('sends params.bidfloor in USD when no floor came from the floors module or ortb2Imp', () => {
+        const [imp] = build([{ params: { placementId: 'p', bidfloor: 0.75 } }]).ortb.imp;
+        expect([imp.bidfloor, imp.bidfloorcur]).to.deep.equal([0.75, 'USD']);
+      });
+
+      it('keeps a floor from ortb2Imp over params.bidfloor', () => {
+        const [imp] = build([{ params: { placementId: 'p', bidfloor: 0.75 }, ortb2Imp: { bidfloor: 2, bidfloorcur: 'USD' } }]).ortb.imp;
+        expect(imp.bidfloor).to.equal(2);
+      });
+
+      it('asks getFloor for a USD floor for any format and size, and sends it', () => {
+        const stub = getFloor({ floor: 1.25, currency: 'USD' });
+        const [imp] = build([{ getFloor: stub, params: { placementId: 'p', bidfloor: 9 } }]).ortb.imp;
+        expect([imp.bidfloor, imp.bidfloorcur]).to.deep.equal([1.25, 'USD']);
+        expect(stub.firstCall.args[0]).to.deep.equal({ currency: 'USD', mediaType: '*', size: '*' });
+      });
+
+      it('sends per-size floors when they differ from the imp floor', () => {
+        const stub = sinon.stub().callsFake(({ size }: { size: unknown }) => ({ floor: Array.isArray(size) && size[0] === 728 ? 3 : 1, currency: 'USD' }));
+        const [imp] = build([{ getFloor: stub, mediaTypes: BANNER }]).ortb.imp;
+        expect(imp.bidfloor).to.equal(1);
+        expect(imp.banner.format[1].ext).to.deep.equal({ bidfloor: 3, bidfloorcur: 'USD' });
+        expect(imp.banner.format[0].ext).to.equal(undefined);
+      });
+
+      it('drops a floor getFloor could not convert to USD, with a warning', () => {
+        const [imp] = build([{ getFloor: getFloor({ floor: 1, currency: 'EUR' }) }]).ortb.imp;
+        expect(imp.bidfloor).to.equal(undefined);
+        expect(logs.warnings()[0]).to.match(/floor for slot-1 is in EUR and cannot be converted to USD/);
+      });
+
+      it('sends no floor when getFloor throws or has none', () => {
+        expect(build([{ getFloor: sinon.stub().throws(new Error('boom')) }]).ortb.imp[0].bidfloor).to.equal(undefined);
+        expect(build([{ getFloor: getFloor({}) }]).ortb.imp[0].bidfloor).to.equal(undefined);
+      });
+    });
+
+    describe('consent and supply chain (as core put them in ortb2)', () => {
+      const consent = {
+        regs: { coppa: 1, gpp: GPP_STRING, gpp_sid: [7], ext: { gdpr: 1, us_privacy: '1YNN', gpc: '1' } },
+        user: { ext: { consent: TCF_STRING } },
+        source: { ext: { schain: SCHAIN } },
+      };
+
+      it('forwards TCF: regs.ext.gdpr and user.ext.consent', () => {
+        const { ortb } = build([{}], consent);
+        expect(ortb.regs.ext.gdpr).to.equal(1);
+        expect(ortb.user.ext.consent).to.equal(TCF_STRING);
+      });
+      it('forwards US privacy: regs.ext.us_privacy', () => {
+        expect(build([{}], consent).ortb.regs.ext.us_privacy).to.equal('1YNN');
+      });
+      it('forwards GPP: regs.gpp and regs.gpp_sid', () => {
+        expect(build([{}], consent).ortb.regs).to.deep.include({ gpp: GPP_STRING, gpp_sid: [7] });
+      });
+      it('forwards COPPA and GPC', () => {
+        const { regs } = build([{}], consent).ortb;
+        expect([regs.coppa, regs.ext.gpc]).to.deep.equal([1, '1']);
+      });
+      it('forwards the schain from source.ext.schain', () => {
+        expect(build([{}], consent).ortb.source.ext.schain).to.deep.equal(SCHAIN);
+      });
+    });
+  });
+
+  describe('interpretResponse', () => {
+    it('turns a banner bid into a Prebid bid with every required field', () => {
+      const [bid] = interpret(respond({ dealid: 'deal-1', exp: 120, adomain: ['advertiser.test'] }));
+      expect(bid).to.include({ requestId: 'bid-1', cpm: 2, currency: 'USD', width: 300, height: 250, creativeId: 'c0', ttl: 120, netRevenue: true, dealId: 'deal-1', mediaType: 'banner', ad: '<p>ad</p>' });
+      expect(bid.meta.advertiserDomains).to.deep.equal(['advertiser.test']);
+    });
+
+    it('defaults the ttl and takes the currency from the response', () => {
+      const [bid] = interpret((ortb: any) => ({ ...respond({})(ortb), cur: 'EUR' }));
+      expect(bid.ttl).to.equal(DEFAULT_TTL);
+      expect(bid.currency).to.equal('EUR');
+    });
+
+    it('fills meta: DSA transparency, categories, the seat as network, the demand chain', () => {
+      const dsa = { behalf: 'Advertiser', paid: 'Advertiser', adrender: 0 };
+      const dchain = { complete: 1, ver: '1.0', nodes: [{ name: 'dsp' }] };
+      const [bid] = interpret(respond({ cat: ['IAB1', 'IAB2'], ext: { dsa, dchain } }));
+      expect(bid.meta).to.deep.include({ dsa, dchain, primaryCatId: 'IAB1', secondaryCatIds: ['IAB2'], networkName: 'dsp-1' });
+    });
+
+    it('turns a video bid into vastXml; a nurl next to markup is a win notice, not the vastUrl', () => {
+      const [bid] = interpret(respond({ mtype: 2, adm: '<VAST/>', nurl: 'https://ssp.test/win?p=${AUCTION_PRICE}' }), [{ mediaTypes: VIDEO }]);
+      expect(bid).to.include({ mediaType: 'video', vastXml: '<VAST/>', playerWidth: 640, playerHeight: 480 });
+      expect(bid.vastUrl).to.equal(undefined);
+      expect(bid.eventtrackers).to.deep.include({ event: 500, method: 1, url: 'https://ssp.test/win?p=2' });
+    });
+
+    it('uses the nurl of a video bid without markup as its vastUrl', () => {
+      const [bid] = interpret(respond({ mtype: 2, adm: undefined, nurl: 'https://ssp.test/vast.xml' }), [{ mediaTypes: VIDEO }]);
+      expect(bid.vastUrl).to.equal('https://ssp.test/vast.xml');
+      expect(bid.eventtrackers ?? []).to.deep.equal([]);
+    });
+
+    it('parses native markup (a JSON string or an object) into native.ortb, and its nurl into a win tracker', () => {
+      const adm = { ver: '1.2', assets: [{ id: 1, title: { text: 'Title' } }], link: { url: 'https://advertiser.test' } };
+      const [fromString] = interpret(respond({ mtype: 4, adm: JSON.stringify(adm), nurl: 'https://ssp.test/w' }), [nativeBid]);
+      expect(fromString.mediaType).to.equal('native');
+      expect(fromString.native.ortb).to.deep.equal(adm);
+      expect(fromString.eventtrackers).to.deep.include({ event: 500, method: 1, url: 'https://ssp.test/w' });
+      const [fromObject] = interpret(respond({ mtype: 4, adm }), [nativeBid]);
+      expect(fromObject.native.ortb).to.deep.equal(adm);
+    });
+
+    it('turns burl into a billing tracker with the price filled in, keeping the SSP\'s own trackers', () => {
+      const own = { event: 1, method: 1, url: 'https://ssp.test/imp' };
+      const [bid] = interpret(respond({ price: 1.75, burl: 'https://ssp.test/bill?p=${AUCTION_PRICE}&x=1', ext: { eventtrackers: [own] } }));
+      expect(bid.eventtrackers).to.deep.equal([own, { event: 1, method: 1, url: 'https://ssp.test/bill?p=1.75&x=1' }]);
+    });
+
+    it('fires a banner nurl as a pixel in front of the markup', () => {
+      const [bid] = interpret(respond({ nurl: 'https://ssp.test/win?p=${AUCTION_PRICE}' }));
+      expect(bid.ad).to.match(/^<div[^>]*><img src="https:\/\/ssp.test\/win\?p=\$\{AUCTION_PRICE\}"><\/div><p>ad<\/p>$/);
+      expect(bid.eventtrackers ?? []).to.deep.equal([]);
+    });
+
+    it('takes the media type of a bid without mtype from a single-format imp', () => {
+      const [bid] = interpret(respond({ mtype: undefined, adm: '<VAST/>' }), [{ mediaTypes: VIDEO }]);
+      expect(bid.mediaType).to.equal('video');
+    });
+
+    it('drops a bid without mtype for a multi-format imp rather than guess, with a warning', () => {
+      expect(interpret(respond({ mtype: undefined }), [{ mediaTypes: { ...BANNER, ...VIDEO } }])).to.deep.equal([]);
+      expect(logs.warnings()[0]).to.match(/bid b0 has no mtype and imp bid-1 offers banner, video; dropped/);
+    });
+
+    it('drops a bid whose media type the ad unit does not accept, with a warning', () => {
+      expect(interpret(respond({ mtype: 2, adm: '<VAST/>' }))).to.deep.equal([]);
+      expect(logs.warnings()[0]).to.match(/bid b0 is video, which ad unit slot-1 does not accept; dropped/);
+    });
+
+    it('drops a bid of an mtype it does not support (audio)', () => {
+      expect(interpret(respond({ mtype: 3 }))).to.deep.equal([]);
+      expect(logs.warnings()[0]).to.match(/unsupported mtype 3/);
+    });
+
+    it('answers a multi-format imp in the format mtype names', () => {
+      const bids = interpret(respond({ mtype: 1 }, { id: 'v', mtype: 2, adm: '<VAST/>' }), [{ mediaTypes: { ...BANNER, ...VIDEO } }]);
+      expect(bids.map((b: any) => b.mediaType)).to.deep.equal(['banner', 'video']);
+    });
+
+    it('reads bids of several seats and several imps', () => {
+      const bids = interpret((ortb: any) => ({
+        seatbid: [
+          { seat: 's1', bid: [{ id: '1', impid: ortb.imp[0].id, price: 1, crid: 'a', w: 1, h: 1, adm: 'x', mtype: 1 }] },
+          { seat: 's2', bid: [{ id: '2', impid: ortb.imp[1].id, price: 2, crid: 'b', w: 1, h: 1, adm: 'y', mtype: 1 }] },
+        ],
+      }), [{}, {}]);
+      expect(bids.map((b: any) => [b.requestId, b.meta.networkName])).to.deep.equal([['bid-1', 's1'], ['bid-2', 's2']]);
+    });
+
+    describe('malformed responses: bad bids are dropped with a warning, good ones kept, nothing thrown', () => {
+      it('treats an empty body (HTTP 204) as no bid, silently', () => {
+        expect(interpret(undefined)).to.deep.equal([]);
+        expect(interpret('')).to.deep.equal([]);
+        expect(logs.warnings()).to.deep.equal([]);
+      });
+      it('warns about a body that is not JSON', () => {
+        expect(interpret('<html>502 Bad Gateway</html>')).to.deep.equal([]);
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: response is not a JSON object; no bids']);
+      });
+      it('warns about a response without seatbid, but only informs about a no-bid reason (nbr)', () => {
+        const info = sinon.spy(log, 'logInfo');
+        expect(interpret({ id: 'x' })).to.deep.equal([]);
+        expect(interpret({ id: 'x', nbr: 2 })).to.deep.equal([]);
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: response has no seatbid; no bids']);
+        expect(info.calledWith('no bid, reason 2')).to.equal(true);
+      });
+      it('warns about a seatbid that is not an array', () => {
+        expect(interpret({ seatbid: {} })).to.deep.equal([]);
+        expect(logs.warnings()[0]).to.match(/seatbid is not an array/);
+      });
+      it('drops bids with a bad price and keeps the others', () => {
+        const bids = interpret(respond({ price: 'free' }, { price: -1 }, { price: Number.NaN }, { price: 0 }, { id: 'good', price: 3 }));
+        expect(bids.map((b: any) => b.cpm)).to.deep.equal([3]);
+        expect(logs.warnings()).to.have.length(4);
+        expect(logs.warnings()[3]).to.match(/price 0 outside a deal/);
+      });
+      it('keeps a zero-price bid inside a deal', () => {
+        expect(interpret(respond({ price: 0, dealid: 'd' }))[0].cpm).to.equal(0);
+      });
+      it('drops a bid for an unknown impid', () => {
+        const bids = interpret((ortb: any) => respond({ impid: 'nope' }, { id: 'good' })(ortb));
+        expect(bids).to.have.length(1);
+        expect(logs.warnings()[0]).to.match(/bid b0 dropped: unknown impid nope/);
+      });
+      it('drops a bid without crid, and one with neither adm nor nurl', () => {
+        expect(interpret(respond({ crid: undefined }, { adm: undefined }))).to.deep.equal([]);
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: no crid', 'openrtbSsp: bid b1 dropped: no adm or nurl']);
+      });
+      it('skips seatbid entries without a bid array and keeps the rest', () => {
+        const bids = interpret((ortb: any) => ({ seatbid: [null, { seat: 'x' }, ...respond({})(ortb).seatbid] }));
+        expect(bids).to.have.length(1);
+        expect(logs.warnings()).to.have.length(2);
+      });
+      it('assumes USD for a currency that is not a currency code', () => {
+        const [bid] = interpret((ortb: any) => ({ ...respond({})(ortb), cur: 42 }));
+        expect(bid.currency).to.equal('USD');
+        expect(logs.warnings()[0]).to.match(/cur 42 is not a currency code/);
+      });
+      it('warns when the response id does not match the request, and still reads the bids', () => {
+        expect(interpret((ortb: any) => ({ ...respond({})(ortb), id: 'other' }))).to.have.length(1);
+        expect(logs.warnings()[0]).to.match(/response id other does not match request id/);
+      });
+      it('drops a native bid whose markup is not native JSON, without throwing', () => {
+        expect(interpret(respond({ mtype: 4, adm: 'not json' }), [nativeBid])).to.deep.equal([]);
+      });
+      it('never throws on garbage', () => {
+        for (const body of [42, [], true, { seatbid: [1, 'x'] }, { seatbid: [{ bid: [null, 1, 'x', {}] }] }, { seatbid: [{ bid: [{ impid: 'bid-1', price: 1e308 * 10 }] }] }]) {
+          expect(() => interpret(body), JSON.stringify(body)).not.to.throw();
+          expect(interpret(body)).to.deep.equal([]);
+        }
+      });
+    });
+  });
+
+  describe('getUserSyncs', () => {
+    const gdpr = { gdprApplies: true, consentString: TCF_STRING } as any;
+    const gpp = { gppString: GPP_STRING, applicableSections: [7, 8] } as any;
+    const syncs = (opts: { iframeEnabled: boolean; pixelEnabled: boolean }, g: any = null, usp: any = null, p: any = null, coppa = false) =>
+      spec.getUserSyncs!(opts, [], g, usp, p, coppa);
+    const both = { iframeEnabled: true, pixelEnabled: true };
+
+    it('prefers an iframe sync when both kinds are allowed', () => {
+      expect(syncs(both)).to.deep.equal([{ type: 'iframe', url: 'http://localhost:8878/usersync?type=iframe' }]);
+    });
+    it('falls back to an image sync when only pixels are allowed', () => {
+      expect(syncs({ iframeEnabled: false, pixelEnabled: true })[0]).to.include({ type: 'image' });
+    });
+    it('returns no sync when syncs are disabled', () => {
+      expect(syncs({ iframeEnabled: false, pixelEnabled: false })).to.deep.equal([]);
+    });
+    it('syncs on the configured endpoint\'s origin, or on a configured sync URL', () => {
+      config.setConfig({ openrtbSsp: { endpoint: ENDPOINT } });
+      expect(syncs(both)[0].url).to.equal('https://ssp.test/usersync?type=iframe');
+      config.setConfig({ openrtbSsp: { endpoint: ENDPOINT, syncUrl: 'https://sync.ssp.test/s?x=1' } });
+      expect(syncs(both)[0].url).to.equal('https://sync.ssp.test/s?x=1&type=iframe');
+    });
+    it('appends gdpr and gdpr_consent', () => {
+      const url = new URL(syncs(both, gdpr)[0].url);
+      expect([url.searchParams.get('gdpr'), url.searchParams.get('gdpr_consent')]).to.deep.equal(['1', TCF_STRING]);
+    });
+    it('sends gdpr=0 when GDPR does not apply, and no GDPR params without GDPR data', () => {
+      expect(new URL(syncs(both, { gdprApplies: false })[0].url).searchParams.get('gdpr')).to.equal('0');
+      expect(syncs(both)[0].url).not.to.include('gdpr');
+    });
+    it('appends us_privacy', () => {
+      expect(new URL(syncs(both, null, '1YNN')[0].url).searchParams.get('us_privacy')).to.equal('1YNN');
+    });
+    it('appends gpp and gpp_sid', () => {
+      const url = new URL(syncs(both, null, null, gpp)[0].url);
+      expect([url.searchParams.get('gpp'), url.searchParams.get('gpp_sid')]).to.deep.equal([GPP_STRING, '7,8']);
+    });
+    it('sends no GPP params without a GPP string', () => {
+      expect(syncs(both, null, null, { applicableSections: [7] })[0].url).not.to.include('gpp');
+    });
+    it('encodes each consent value exactly once', () => {
+      const url = syncs(both, { gdprApplies: true, consentString: 'a+b/c=' })[0].url;
+      expect(url).to.include('gdpr_consent=a%2Bb%2Fc%3D');
+    });
+    it('does not sync on a child-directed (COPPA) page', () => {
+      expect(syncs(both, gdpr, '1YNN', gpp, true)).to.deep.equal([]);
+    });
+  });
+
+  describe('lifecycle notifications', () => {
+    let pixels: ReturnType<typeof capturePixels>;
+    beforeEach(() => {
+      pixels = capturePixels();
+      config.setConfig({ openrtbSsp: { endpoint: ENDPOINT } });
+    });
+    afterEach(() => pixels.restore());
+
+    it('reports timeouts to /event without cookies', async () => {
+      spec.onTimeout!([{ bidId: 'b', timeout: 800 }, { bidId: 'c', timeout: 800 }] as any);
+      const url = await pixels.waitFor(/\/event\?type=timeout/);
+      expect(url).to.equal('https://ssp.test/event?type=timeout&bids=2&timeout=800');
+      expect((window.fetch as sinon.SinonStub).firstCall.args[0].credentials).to.equal('omit');
+    });
+
+    it('sends no timeout notification when the SSP turned notifications off', async () => {
+      config.setConfig({ openrtbSsp: { endpoint: ENDPOINT, notifications: false } });
+      spec.onTimeout!([{ bidId: 'b', timeout: 800 }] as any);
+      spec.onTimeout!([] as any);
+      // a later pixel on the same background queue: once it fired, ours would have too
+      (await import('prebid.js/src/utils.js')).politeTriggerPixel('https://sentinel.test/');
+      await pixels.waitFor(/sentinel/);
+      expect(pixels.urls).to.deep.equal(['https://sentinel.test/']);
+    });
+
+    it('logs the SSP\'s explanation of a rejected request', () => {
+      spec.onBidderError!({ error: { status: 400, responseText: '{"errors":["request.imp must contain at least one element"]}' }, bidderRequest: {} } as any);
+      expect(logs.warnings()[0]).to.equal('openrtbSsp: SSP answered HTTP 400 {"errors":["request.imp must contain at least one element"]}');
+    });
+  });
+});
