@@ -1,15 +1,187 @@
-// `npm start`: serves the demo pages and the freshly built bundle on one local origin.
-import http from 'node:http';
+/**
+ * `npm start`: the whole demo on loopback — the local UID2 operator, the mock SSP, and one server for the
+ * demo pages, the freshly built bundle and the pixel receiver — then prints one URL.
+ *
+ *   node build/node/server/start.js [--port 8080] [--operator-port 8877] [--ssp-port 8878]
+ *                                   [--lifetimes demo|local] [--host 127.0.0.1]
+ *
+ * (env: PORT, OPERATOR_PORT, SSP_PORT, UID2_LIFETIMES). Specs call startDemo({port: 0, …}) for ephemeral ports.
+ */
+import { readFile } from 'node:fs/promises';
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEMO_PROFILE, parseOperatorConfig, type Lifetimes, type OperatorConfig } from './operator/config.js';
+import { createOperator } from './operator/operator.js';
+import { createReceiver } from './receiver/receiver.js';
+import { createSsp } from './ssp/ssp.js';
 import { staticFiles } from './static.js';
 
-const port = Number(process.env.PORT ?? 8080);
-const serve = staticFiles({ '/build/': 'build/dist', '/': 'integrationExamples' });
+/** the repository root: this file runs as build/node/server/start.js */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const OPERATOR_CONFIG = `${ROOT}server/operator/local-config.json`;
+/** the operator client of the SSP and the pixel receiver: a DSP (ID_READER and SHARER, reads every site's keys) */
+const DSP_CLIENT = 'local-dsp';
+const RECEIVER_MOUNT = '/receiver/';
 
-http.createServer(async (req, res) => {
-  if (!(await serve(req, res))) {
-    res.writeHead(404, { 'Content-Type': 'text/plain' });
-    res.end('Not found');
+export interface DemoOptions {
+  /** demo pages, bundle and receiver; 0 = an ephemeral port */
+  port?: number;
+  operatorPort?: number;
+  sspPort?: number;
+  /** bind address of all servers (the pages are still opened as http://localhost:…, which CSTG requires) */
+  host?: string;
+  /** 'demo' (default): refresh after 15 s, expiry after 60 s; 'local': the operator's hour/day; or exact values */
+  lifetimes?: 'demo' | 'local' | Partial<Lifetimes>;
+  /** where the bundle is (default build/dist) */
+  bundleDir?: string;
+  /** one line per operator/SSP request; default: silent */
+  log?: (line: string) => void;
+}
+
+export interface DemoUrls {
+  /** the landing page: the one URL `npm start` prints */
+  demo: string;
+  publisher: string;
+  advertiser: string;
+  /** the UID2 operator's base URL as pages use it (uid2ApiBase) */
+  operator: string;
+  /** the mock SSP's OpenRTB endpoint */
+  sspEndpoint: string;
+  /** the pixel receiver's log page */
+  receiver: string;
+}
+
+export interface Demo {
+  urls: DemoUrls;
+  close(): Promise<void>;
+}
+
+/** local-config.json with the chosen lifetimes, validated like any operator config */
+async function operatorConfig(lifetimes: DemoOptions['lifetimes'] = 'demo'): Promise<OperatorConfig> {
+  const raw = JSON.parse(await readFile(OPERATOR_CONFIG, 'utf8'));
+  if (lifetimes === 'local') return parseOperatorConfig(raw, OPERATOR_CONFIG);
+  const chosen = lifetimes === 'demo' ? DEMO_PROFILE.lifetimes : { ...DEMO_PROFILE.lifetimes, ...lifetimes };
+  return parseOperatorConfig({ ...raw, lifetimes: chosen, key_rotation: DEMO_PROFILE.key_rotation }, OPERATOR_CONFIG);
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => {});
+  const servers: Server[] = [];
+  const stops: Array<() => void> = [];
+  const shutdown = () => {
+    stops.forEach((stop) => stop());
+    return Promise.all(servers.filter((s) => s.listening).map(close)).then(() => undefined);
+  };
+  const browserUrl = (port: number) => `http://localhost:${port}`;
+  try {
+    const config = await operatorConfig(options.lifetimes);
+    const operator = createOperator(config, { log: (line) => log(`[operator] ${line}`) });
+    await operator.ready;
+    const operatorServer = http.createServer(operator.handler);
+    servers.push(operatorServer);
+    const operatorPort = await listen(operatorServer, options.operatorPort ?? 0, host);
+    // how the SSP and the receiver reach the operator
+    const operatorUrl = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${operatorPort}`;
+
+    // the SSP (bidstream keys) and the pixel receiver (sharing keys) are both the local DSP at the operator
+    const dsp = config.clients.find((c) => c.name === DSP_CLIENT);
+    if (!dsp) throw new Error(`operator config has no client "${DSP_CLIENT}"`);
+    const credentials = { operatorUrl, apiKey: dsp.key, secret: dsp.secret };
+
+    const ssp = createSsp({ ...credentials, log: (line) => log(`[ssp] ${line}`) });
+    stops.push(() => ssp.close());
+    const sspServer = http.createServer(ssp.handler);
+    servers.push(sspServer);
+    const sspPort = await listen(sspServer, options.sspPort ?? 0, host);
+
+    const receiver = createReceiver(credentials);
+    stops.push(() => receiver.close());
+
+    const pageConfig = {
+      uid2ApiBase: browserUrl(operatorPort),
+      serverPublicKey: config.client_side_keypairs[0]!.public_key,
+      subscriptionId: config.client_side_keypairs[0]!.subscription_id,
+      sspEndpoint: `${browserUrl(sspPort)}/openrtb2/auction`,
+      receiverUrl: RECEIVER_MOUNT.slice(0, -1),
+    };
+    const configScript = `window.UID2_DEMO_CONFIG = ${JSON.stringify(pageConfig, null, 2)};\n`;
+    const serve = staticFiles({ '/build/': options.bundleDir ?? `${ROOT}build/dist`, '/': `${ROOT}integrationExamples` });
+    const demoServer = http.createServer(async (req, res) => {
+      try {
+        if (req.url === '/demo-config.js') {
+          res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }).end(configScript);
+        } else if (!(await receiver.handle(req, res, RECEIVER_MOUNT)) && !(await serve(req, res))) {
+          res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+        }
+      } catch (error) {
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(String(error));
+      }
+    });
+    servers.push(demoServer);
+    const demo = browserUrl(await listen(demoServer, options.port ?? 0, host));
+
+    return {
+      urls: {
+        demo: `${demo}/`,
+        publisher: `${demo}/publisher.html`,
+        advertiser: `${demo}/advertiser.html`,
+        operator: pageConfig.uid2ApiBase,
+        sspEndpoint: pageConfig.sspEndpoint,
+        receiver: `${demo}${RECEIVER_MOUNT}`,
+      },
+      close: shutdown,
+    };
+  } catch (error) {
+    await shutdown();
+    throw error;
   }
-}).listen(port, '127.0.0.1', () => {
-  console.log(`Demo: http://localhost:${port}/`);
-});
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.PORT ?? '8080' },
+      'operator-port': { type: 'string', default: process.env.OPERATOR_PORT ?? '8877' },
+      'ssp-port': { type: 'string', default: process.env.SSP_PORT ?? '8878' },
+      host: { type: 'string', default: '127.0.0.1' },
+      lifetimes: { type: 'string', default: process.env.UID2_LIFETIMES ?? 'demo' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  if (values.lifetimes !== 'demo' && values.lifetimes !== 'local') {
+    console.error(`--lifetimes must be "demo" or "local", not "${values.lifetimes}"`);
+    process.exit(2);
+  }
+  const demo = await startDemo({
+    port: Number(values.port),
+    operatorPort: Number(values['operator-port']),
+    sspPort: Number(values['ssp-port']),
+    host: values.host,
+    lifetimes: values.lifetimes,
+    log: values.verbose ? (line) => console.log(line) : undefined,
+  });
+  console.log(`Demo: ${demo.urls.demo}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,89 @@
+// The advertiser demo page in Chromium: a conversion pixel carries the UID2 token to the receiver, which
+// decrypts it with its sharing keys; plus the landing page.
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { ensureBundle, launchChromium, openSession, screenshot, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
+
+interface Hit { event: string; decrypted: boolean; status?: string; siteId?: number; fingerprint?: string; tokenPrefix: string }
+
+describe('e2e: advertiser page and receiver', function () {
+  this.timeout(30_000);
+  let browser: Browser;
+  let demo: Demo;
+  let session: Session;
+
+  before(async function () {
+    this.timeout(120_000);
+    await ensureBundle();
+    [browser, demo] = await Promise.all([launchChromium(), startDemo({ port: 0, lifetimes: 'local' })]);
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+  beforeEach(async () => { session = await openSession(browser); });
+  afterEach(async () => {
+    expect(session.errors.map(String), 'uncaught page errors').to.deep.equal([]);
+    await session.context.close();
+  });
+
+  async function receiverHits(): Promise<Hit[]> {
+    return (await (await fetch(`${demo.urls.receiver}hits`)).json()).hits;
+  }
+
+  it('fires a pixel with the UID2 token, which the receiver decrypts with its sharing keys', async () => {
+    const { page, requests } = session;
+    await page.goto(demo.urls.advertiser);
+    await page.fill('#login-input', 'customer@example.com');
+    await page.click('#login-form button[type="submit"]');
+    await waitForState(page, 'valid');
+    const token = (await storedToken(page))!;
+
+    const pixel = await until('the login pixel', () => requests.find((r) => r.url().includes('/receiver/pixel?event=login')));
+    expect(new URL(pixel.url()).searchParams.get('uid2_token')).to.equal(token);
+
+    await page.click('#buy-button');
+    await page.waitForSelector('#hits tr:has-text("purchase") [data-state="yes"]');
+    const hits = await receiverHits();
+    expect(hits.map((h) => h.event)).to.include.members(['login', 'purchase']);
+    for (const hit of hits.filter((h) => h.event !== 'pageview')) {
+      expect(hit).to.include({ decrypted: true, status: 'success', siteId: 123, tokenPrefix: token.slice(0, 12) });
+      expect(hit.fingerprint).to.match(/^[0-9a-f]{6,8}$/);
+    }
+    // what the receiver shows is never the raw UID2 or the token
+    expect(await page.textContent('#hits')).not.to.contain(token);
+    await screenshot(page, 'advertiser.png');
+
+    await page.goto(demo.urls.receiver);
+    expect(await page.textContent('tbody')).to.contain('purchase');
+    await screenshot(page, 'receiver.png');
+  });
+
+  it('the receiver rejects a tampered token', async () => {
+    const { page } = session;
+    await page.goto(demo.urls.advertiser);
+    await page.fill('#login-input', '+12025550123');
+    await page.click('#login-form button[type="submit"]');
+    await waitForState(page, 'valid');
+    const token = (await storedToken(page))!;
+    expect(token).to.match(/^B4/); // a v4 UID2 phone token
+
+    // flip one character in the middle (inside the encrypted payload)
+    const at = 100;
+    const tampered = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+    await fetch(`${demo.urls.receiver}pixel?event=tampered&uid2_token=${encodeURIComponent(tampered)}`);
+    const [hit] = await receiverHits();
+    expect(hit).to.include({ event: 'tampered', decrypted: false, status: 'invalid_payload' });
+    expect(hit!.fingerprint).to.equal(undefined);
+  });
+
+  it('the landing page links both demo pages and names the local environment', async () => {
+    const { page } = session;
+    await page.goto(demo.urls.demo);
+    expect(await page.getAttribute('a[href="publisher.html"]', 'href')).to.equal('publisher.html');
+    expect(await page.getAttribute('a[href="advertiser.html"]', 'href')).to.equal('advertiser.html');
+    expect(await page.textContent('#env-operator')).to.equal(demo.urls.operator);
+    expect(await page.textContent('#env-ssp')).to.equal(demo.urls.sspEndpoint);
+    await screenshot(page, 'index.png');
+  });
+});

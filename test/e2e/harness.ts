@@ -1,0 +1,131 @@
+/**
+ * End-to-end harness: the demo (operator, SSP, pages, receiver) in-process on ephemeral ports, Debian's
+ * Chromium driven by playwright-core, the bundle built when it is missing or older than its sources, and a
+ * record of every request the browser sends.
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import webpack, { type Configuration } from 'webpack';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/node/chromium.js';
+import { startDemo, type Demo, type DemoOptions } from '../../server/start.js';
+
+/** the repository root: this file runs as build/node/test/e2e/harness.js */
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const BUNDLE = path.join(ROOT, 'build/dist/prebid.js');
+const BUNDLE_SOURCES = ['prebid.bundle.ts', 'webpack.conf.js', 'modules', 'libraries'];
+export const OUTPUT_DIR = path.join(ROOT, 'test-output');
+
+async function newestSource(): Promise<number> {
+  let newest = 0;
+  for (const source of BUNDLE_SOURCES) {
+    const full = path.join(ROOT, source);
+    const info = await stat(full);
+    const files = info.isDirectory() ? (await readdir(full, { recursive: true })).map((f) => path.join(full, f)) : [full];
+    for (const file of files) newest = Math.max(newest, (await stat(file)).mtimeMs);
+  }
+  return newest;
+}
+
+let bundleReady: Promise<void> | undefined;
+
+/** Builds build/dist/prebid.js with webpack.conf.js unless it is newer than every source of the bundle (once per run). */
+export function ensureBundle(): Promise<void> {
+  bundleReady ??= buildIfStale();
+  return bundleReady;
+}
+
+async function buildIfStale(): Promise<void> {
+  const built = await stat(BUNDLE).then((s) => s.mtimeMs, () => 0);
+  if (built > (await newestSource())) return;
+  const { default: bundleConfig } = (await import(pathToFileURL(path.join(ROOT, 'webpack.conf.js')).href)) as {
+    default: (env?: Record<string, string>) => Configuration;
+  };
+  await new Promise<void>((resolve, reject) => {
+    webpack(bundleConfig(), (error, stats) => {
+      if (error || !stats || stats.hasErrors()) reject(error ?? new Error(stats?.toString('errors-only') ?? 'webpack failed'));
+      else resolve();
+    });
+  });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true });
+}
+
+export interface Session {
+  context: BrowserContext;
+  page: Page;
+  /** every request the browser sent, in order */
+  requests: Request[];
+  /** uncaught page errors */
+  errors: Error[];
+}
+
+/** A fresh browser profile (empty localStorage) with one page. */
+export async function openSession(browser: Browser): Promise<Session> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const requests: Request[] = [];
+  const errors: Error[] = [];
+  context.on('request', (request) => requests.push(request));
+  const page = await context.newPage();
+  page.on('pageerror', (error) => errors.push(error));
+  return { context, page, requests, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(OUTPUT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(OUTPUT_DIR, name), fullPage: true });
+}
+
+/** Lifetimes short enough to see a refresh within seconds. */
+export const SHORT_LIFETIMES: DemoOptions['lifetimes'] = {
+  refresh_identity_token_after_seconds: 1,
+  identity_token_expires_after_seconds: 5,
+  refresh_token_expires_after_seconds: 60,
+};
+
+export { startDemo, type Demo };
+
+export interface OrtbEid {
+  source: string;
+  uids: Array<{ id: string; atype?: number }>;
+}
+
+/** The UID2 eid of an OpenRTB request body, at either location. */
+export function uid2EidOf(body: string | null): OrtbEid | undefined {
+  const ortb = JSON.parse(body ?? '{}');
+  const eids: OrtbEid[] = [...(ortb.user?.eids ?? []), ...(ortb.user?.ext?.eids ?? [])];
+  return eids.find((eid) => eid.source === 'uidapi.com');
+}
+
+/** The advertising token the module stored, if any. */
+export function storedToken(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => {
+    const stored = JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null');
+    return stored?.latestToken?.advertising_token as string | undefined;
+  });
+}
+
+export function waitForState(page: Page, state: string, timeout = 10_000): Promise<unknown> {
+  return page.waitForSelector(`#identity-state[data-state="${state}"]`, { timeout });
+}
+
+/** Polls `find` until it returns something (or throws after `timeout` ms, naming `what`). */
+export async function until<T>(what: string, find: () => T | undefined | Promise<T | undefined>, timeout = 10_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const found = await find();
+    if (found !== undefined && found !== null && (found as unknown) !== false) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The SSP's answer to a bid request the browser sent: its ext.debug report. */
+export async function sspReport(request: Request): Promise<{ uid2: { present: boolean; decrypted?: boolean; status?: string; siteId?: number } }> {
+  const response = await request.response();
+  if (!response || response.status() !== 200) throw new Error(`SSP answered ${response?.status()}`);
+  return (await response.json()).ext.debug;
+}
