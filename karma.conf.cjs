@@ -15,8 +15,12 @@ module.exports = async (karmaConfig) => {
     plugins: ['karma-mocha', 'karma-webpack', 'karma-chrome-launcher', 'karma-mocha-reporter'],
     files: specs.map((pattern) => ({ pattern, watched: false })),
     preprocessors: Object.fromEntries(specs.map((pattern) => [pattern, ['webpack']])),
-    webpack: { ...baseConfig({ mode: 'development' }), stats: 'errors-only' },
+    // Prebid loads some modules on demand (devtoolsMcp once `debug` is on) from its CDN by default: point that at
+    // karma, where it 404s, so a test run never reaches the network
+    webpack: { ...baseConfig({ mode: 'development', distUrlBase: '/prebid-standalone/' }), stats: 'errors-only' },
     reporters: ['mocha'],
+    // Prebid logs every auction step; a failing spec's own assertions say what went wrong
+    browserConsoleLogOptions: { level: 'warn', terminal: true },
     mochaReporter: { output: 'minimal' },
     browsers: ['ChromiumHeadlessCI'],
     customLaunchers: { ChromiumHeadlessCI: { base: 'ChromeHeadless', flags: CHROMIUM_FLAGS } },

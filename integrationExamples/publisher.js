@@ -33,9 +33,6 @@ const pbjs = await whenPrebidReady();
 pbjs.setConfig({
   userSync: uid2UserSync(config, {}),
   openrtbSsp: { endpoint: config.sspEndpoint },
-  // Prebid's default site.domain keeps the port (localhost:8080); receivers check a browser-generated token
-  // against the publisher's registered domains, which have none
-  ortb2: { site: { domain: location.hostname } },
 });
 
 // ---- what Prebid sends and what comes back ----

@@ -4,6 +4,8 @@
  * in bid requests as {source: 'uidapi.com', uids: [{id, atype: 3}]}. Lifecycle: libraries/uid2Module.
  */
 import { submodule } from 'prebid.js/src/hook.js';
+import { addApiMethod } from 'prebid.js/src/prebid.js';
+import { getGlobal } from 'prebid.js/src/prebidGlobal.js';
 import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
 import { createUidModule, type UidCommonParams } from '../libraries/uid2Module/index.js';
 import type { Uid2Identity } from '../libraries/uid2/identity.js';
@@ -21,6 +23,17 @@ export interface Uid2Params extends UidCommonParams {
   uid2ServerCookie?: string;
 }
 
+declare module 'prebid.js/src/prebidGlobal.js' {
+  interface PrebidJS {
+    /**
+     * Tokenized sharing in pixels: `baseUrl` with the current UID2 advertising token (never a raw UID2) in
+     * `tokenParam` and `params` added to its query; undefined while there is no valid token (none yet,
+     * expired, opted out, or consent withheld), so no pixel goes out without one.
+     */
+    getUid2PixelUrl(baseUrl: string, params?: Record<string, string>, tokenParam?: string): string | undefined;
+  }
+}
+
 declare module 'prebid.js/modules/userId/spec.js' {
   interface UserId { uid2: { id?: string; optout?: boolean } }
   interface ProvidersToId { uid2: 'uid2' }
@@ -35,3 +48,12 @@ export const uid2IdSubmodule = createUidModule({
 });
 
 submodule('userId', uid2IdSubmodule);
+
+addApiMethod('getUid2PixelUrl', (baseUrl, params = {}, tokenParam = 'uid2_token') => {
+  // the token the userId core holds now: what bid requests carry, after consent and lifecycle rules
+  const token = getGlobal().getUserIds?.().uid2?.id;
+  if (!token) return;
+  const url = new URL(baseUrl, location.href);
+  Object.entries({ ...params, [tokenParam]: token }).forEach(([name, value]) => url.searchParams.set(name, value));
+  return url.href;
+});

@@ -697,5 +697,39 @@ describe('uid2 userId submodule', () => {
       ['', '_exp', '_cst', '_last'].forEach((suffix) => localStorage.removeItem(`uid2_core_copy${suffix}`));
     });
   });
+
+  describe('pbjs.getUid2PixelUrl (tokenized sharing in pixels)', () => {
+    const RECEIVER = 'https://receiver.test/pixel?campaign=7';
+
+    it('adds the current advertising token and the given params to the pixel URL, keeping its own', async () => {
+      configure({ params: { uid2Token: makeIdentity('A4-pixel+/=') } });
+      await auctionEids(network);
+      const url = new URL(pbjs.getUid2PixelUrl(RECEIVER, { event: 'purchase' })!);
+      expect(url.origin + url.pathname).to.equal('https://receiver.test/pixel');
+      expect(Object.fromEntries(url.searchParams)).to.deep.equal({ campaign: '7', event: 'purchase', uid2_token: 'A4-pixel+/=' });
+    });
+
+    it('puts the token in the parameter the receiver names', async () => {
+      configure({ params: { uid2Token: makeIdentity('A4-pixel') } });
+      await auctionEids(network);
+      expect(new URL(pbjs.getUid2PixelUrl(RECEIVER, {}, 'tkn')!).searchParams.get('tkn')).to.equal('A4-pixel');
+    });
+
+    it('gives no URL without a valid token: none, expired, or opted out', async () => {
+      configure({});
+      await auctionEids(network);
+      expect(pbjs.getUid2PixelUrl(RECEIVER)).to.equal(undefined);
+      nextPage();
+      store({ latestToken: makeIdentity('A4-old', { expired: true, refreshExpired: true }) });
+      configure({});
+      await auctionEids(network);
+      expect(pbjs.getUid2PixelUrl(RECEIVER)).to.equal(undefined);
+      nextPage();
+      store({ latestToken: 'optout' });
+      configure({});
+      await auctionEids(network);
+      expect(pbjs.getUid2PixelUrl(RECEIVER)).to.equal(undefined);
+    });
+  });
 });
 
