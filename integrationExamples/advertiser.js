@@ -1,4 +1,5 @@
-// The advertiser page: a conversion pixel carrying the customer's UID2 token to a receiver that decrypts it.
+// The advertiser page: a conversion pixel carrying the customer's UID2 token to a receiver that decrypts it, and
+// the advertiser's own token, which only the receivers the advertiser allowed can decrypt (the toggle).
 import {
   STATE_LABELS, currentToken, demoConfig, diiParam, escapeHtml, identityState, logIn, readStoredIdentity, setBadge,
   shortToken, showEnvironment, uid2UserSync, whenPrebidReady,
@@ -8,6 +9,22 @@ const config = demoConfig();
 const $ = (id) => document.getElementById(id);
 const receiverBase = new URL(`${config.receiverUrl}/`, location.href);
 $('receiver-link').href = receiverBase.href;
+// the demo server's routes for the advertiser's own server and the operator's sharing permissions
+const served = window.UID2_DEMO_CONFIG || {};
+const advertiserTokenUrl = served.advertiserTokenUrl || '/advertiser/uid2-token';
+const sharingAdminUrl = served.sharingAdminUrl || '/admin/sharing';
+const ADVERTISER_SITE = 124;
+const RECEIVER_SITE = 125;
+const RECEIVER_TYPE = 'DSP';
+
+/** What the receiver's statuses mean, in words. */
+const STATUS_TEXT = {
+  success: 'decrypted',
+  not_authorized_for_key: 'not authorized for key: the sender has not shared with this receiver',
+  not_authorized_for_master_key: "not authorized for master key: the receiver's keys are out of date",
+  invalid_payload: 'invalid payload: not a token, or tampered with',
+  expired_token: 'expired token',
+};
 
 /**
  * The pixel URL: the receiver's endpoint with the current UID2 token and the event name. The uid2 module is to
@@ -17,9 +34,13 @@ $('receiver-link').href = receiverBase.href;
 function uid2PixelUrl(event) {
   const base = new URL('pixel', receiverBase).href;
   if (typeof pbjs.getUid2PixelUrl === 'function') return pbjs.getUid2PixelUrl(base, { event });
-  const token = currentToken(pbjs);
+  return pixelUrlWith(currentToken(pbjs), event);
+}
+
+/** The pixel URL for a given token (the advertiser's own one, or Prebid's while the module lacks getUid2PixelUrl). */
+function pixelUrlWith(token, event) {
   if (!token) return undefined;
-  const url = new URL(base);
+  const url = new URL('pixel', receiverBase);
   url.searchParams.set('event', event);
   url.searchParams.set('uid2_token', token);
   return url.href;
@@ -37,9 +58,12 @@ function showCustomer() {
   $('buy-button').disabled = !token;
 }
 
-function firePixel(event) {
-  const url = uid2PixelUrl(event);
-  if (!url) return;
+function firePixel(event, pixelUrl = uid2PixelUrl(event)) {
+  if (!pixelUrl) return;
+  // a cache buster, as real pixels carry: a page reuses an image it loaded before from the same URL
+  const busted = new URL(pixelUrl);
+  busted.searchParams.set('cb', `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
+  const url = busted.href;
   const token = new URL(url).searchParams.get('uid2_token');
   $('pixel-url').textContent = token ? url.replace(encodeURIComponent(token), shortToken(token)) : url;
   const img = new Image(1, 1);
@@ -59,20 +83,76 @@ async function showHits() {
     <td>${escapeHtml(hit.event)}</td>
     <td class="mono">${escapeHtml(hit.tokenPrefix)}…</td>
     <td><span class="badge ${hit.decrypted ? 'yes' : 'no'}" data-state="${hit.decrypted ? 'yes' : 'no'}">${hit.decrypted ? 'yes' : 'no'}</span></td>
-    <td>${escapeHtml(hit.status ?? 'no token')}</td>
+    <td data-status="${escapeHtml(hit.status ?? 'none')}">${escapeHtml(STATUS_TEXT[hit.status] ?? hit.status ?? 'no token')}</td>
     <td>${hit.siteId ?? '—'}</td>
     <td class="mono">${escapeHtml(hit.fingerprint ?? '—')}</td>
   </tr>`).join('');
 }
 
+// ---- the advertiser's own token, and who may decrypt it ----
+
+let advertiserToken;
+
+/** Asks the advertiser's server for its own token of the customer (it maps the email/phone, then encrypts). */
+async function fetchAdvertiserToken(dii) {
+  advertiserToken = undefined;
+  const response = await fetch(advertiserTokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(dii) })
+    .catch(() => undefined);
+  const answer = response ? await response.json().catch(() => ({})) : {};
+  if (answer.status === 'success') advertiserToken = answer.advertising_token;
+  $('advertiser-token-state').textContent = advertiserToken
+    ? `The advertiser's own token of this customer (site ${answer.site_id}): ${shortToken(advertiserToken)}`
+    : answer.status === 'optout' ? 'The customer opted out: the advertiser has no UID2 to send.'
+    : 'The advertiser\'s server could not make a token.';
+  $('advertiser-pixel-button').disabled = !advertiserToken;
+}
+
+/** Whether the advertiser's permissions let the Local DSP decrypt: directly, or as one of all DSPs. */
+function sharesWithReceiver(entry) {
+  return (entry.allowed_sites || []).includes(RECEIVER_SITE) || entry.allowed_types.includes(RECEIVER_TYPE);
+}
+
+function showSharing(entry) {
+  const shared = sharesWithReceiver(entry);
+  $('share-toggle').checked = shared;
+  $('share-toggle').disabled = false;
+  $('share-state').textContent = shared
+    ? 'The advertiser shares with the Local DSP: it receives the advertiser\'s keys and can decrypt its tokens.'
+    : 'The advertiser does not share with the Local DSP: it is not given the advertiser\'s keys, and its tokens read "not authorized for key".';
+}
+
+async function loadSharing() {
+  const response = await fetch(sharingAdminUrl, { cache: 'no-store' }).catch(() => undefined);
+  if (!response || !response.ok) return void ($('share-state').textContent = 'The sharing permissions are not available here.');
+  const { body } = await response.json();
+  showSharing(body.senders.find((entry) => entry.sender_site_id === ADVERTISER_SITE));
+}
+
+/** Grants or revokes the Local DSP (the demo server also makes the receiver fetch its keys again at once). */
+async function setSharing(allow) {
+  $('share-toggle').disabled = true;
+  const response = await fetch(sharingAdminUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ sender_site_id: ADVERTISER_SITE, receiver_site_id: RECEIVER_SITE, allow }),
+  }).catch(() => undefined);
+  if (response && response.ok) showSharing((await response.json()).body);
+  else await loadSharing();
+}
+
+$('share-toggle').addEventListener('change', (event) => setSharing(event.target.checked));
+$('advertiser-pixel-button').addEventListener('click', () => firePixel('purchase-advertiser', pixelUrlWith(advertiserToken, 'purchase-advertiser')));
+
 $('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   setBadge($('identity-state'), 'generating', STATE_LABELS.generating);
-  await logIn(pbjs, config, diiParam($('login-input').value)).catch(() => undefined);
+  const dii = diiParam($('login-input').value);
+  await Promise.all([logIn(pbjs, config, dii).catch(() => undefined), fetchAdvertiserToken(dii)]);
   showCustomer();
   firePixel('login');
 });
 $('buy-button').addEventListener('click', () => firePixel('purchase'));
+loadSharing();
 
 await pbjs.getUserIdsAsync();
 showCustomer();

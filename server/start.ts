@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole demo on loopback — the local UID2 operator, the mock SSP, and one server for the
- * demo pages, the freshly built bundle and the pixel receiver — then prints one URL.
+ * demo pages, the freshly built bundle, the pixel receiver, the advertiser's own server (its UID2 tokens) and the
+ * operator's sharing-permission admin route — then prints one URL.
  *
  *   node build/node/server/start.js [--port 8080] [--operator-port 8877] [--ssp-port 8878]
  *                                   [--lifetimes demo|local] [--host 127.0.0.1]
@@ -8,11 +9,12 @@
  * (env: PORT, OPERATOR_PORT, SSP_PORT, UID2_LIFETIMES). Specs call startDemo({port: 0, …}) for ephemeral ports.
  */
 import { readFile } from 'node:fs/promises';
-import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO_PROFILE, parseOperatorConfig, type Lifetimes, type OperatorConfig } from './operator/config.js';
+import { createAdvertiserBackend } from './advertiser/advertiser.js';
+import { closeServer, isFromLoopback, listenServer as listen, readBody, sendJson, sendText } from './http.js';
 import { createOperator } from './operator/operator.js';
 import { createReceiver } from './receiver/receiver.js';
 import { createSsp } from './ssp/ssp.js';
@@ -21,9 +23,13 @@ import { staticFiles } from './static.js';
 /** the repository root: this file runs as build/node/server/start.js */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OPERATOR_CONFIG = `${ROOT}server/operator/local-config.json`;
-/** the operator client of the SSP and the pixel receiver: a DSP (ID_READER and SHARER, reads every site's keys) */
+/** the operator client of the SSP and the pixel receiver: a DSP (ID_READER and SHARER), site 125 */
 const DSP_CLIENT = 'local-dsp';
+/** the operator client of the advertiser's own server: MAPPER and SHARER, site 124 */
+const ADVERTISER_CLIENT = 'local-advertiser';
 const RECEIVER_MOUNT = '/receiver/';
+const ADVERTISER_MOUNT = '/advertiser/';
+const ADMIN_PREFIX = '/admin/';
 
 export interface DemoOptions {
   /** demo pages, bundle and receiver; 0 = an ephemeral port */
@@ -51,6 +57,8 @@ export interface DemoUrls {
   sspEndpoint: string;
   /** the pixel receiver's log page */
   receiver: string;
+  /** the operator's sharing permissions (GET, POST), through the demo server: it also refreshes the receivers' keys */
+  sharingAdmin: string;
 }
 
 export interface Demo {
@@ -66,16 +74,27 @@ async function operatorConfig(lifetimes: DemoOptions['lifetimes'] = 'demo'): Pro
   return parseOperatorConfig({ ...raw, lifetimes: chosen, key_rotation: DEMO_PROFILE.key_rotation }, OPERATOR_CONFIG);
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+/**
+ * Forwards the operator's local admin routes (sharing permissions) for the pages, from this machine only.
+ * After a change it makes the receivers fetch their keys at once: a real receiver would see the change at its
+ * next periodic key refresh, which the demo does not make anyone wait for.
+ */
+async function forwardAdmin(req: IncomingMessage, res: ServerResponse, operatorUrl: string, afterChange: () => Promise<unknown>): Promise<void> {
+  if (!isFromLoopback(req)) {
+    req.resume();
+    return sendJson(res, 403, { status: 'unauthorized', message: 'admin routes answer callers on this machine only' });
+  }
+  const body = req.method === 'POST' ? await readBody(req, 4096) : (req.resume(), undefined);
+  if (req.method === 'POST' && body === undefined) return sendJson(res, 413, { status: 'client_error', message: 'body too large' });
+  const contentType = req.headers['content-type'];
+  const answer = await fetch(`${operatorUrl}${new URL(req.url ?? '/', 'http://demo').pathname}`, {
+    method: req.method,
+    headers: contentType ? { 'Content-Type': contentType } : {},
+    body: body?.toString('utf8'),
   });
-}
-
-function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+  const text = await answer.text();
+  if (req.method === 'POST' && answer.status === 200) await afterChange();
+  sendText(res, answer.status, text, answer.headers.get('content-type') ?? 'application/json');
 }
 
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
@@ -85,7 +104,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const stops: Array<() => void> = [];
   const shutdown = () => {
     stops.forEach((stop) => stop());
-    return Promise.all(servers.filter((s) => s.listening).map(close)).then(() => undefined);
+    return Promise.all(servers.filter((s) => s.listening).map(closeServer)).then(() => undefined);
   };
   const browserUrl = (port: number) => `http://localhost:${port}`;
   try {
@@ -99,9 +118,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const operatorUrl = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${operatorPort}`;
 
     // the SSP (bidstream keys) and the pixel receiver (sharing keys) are both the local DSP at the operator
-    const dsp = config.clients.find((c) => c.name === DSP_CLIENT);
-    if (!dsp) throw new Error(`operator config has no client "${DSP_CLIENT}"`);
-    const credentials = { operatorUrl, apiKey: dsp.key, secret: dsp.secret };
+    const credentialsOf = (name: string) => {
+      const client = config.clients.find((c) => c.name === name);
+      if (!client) throw new Error(`operator config has no client "${name}"`);
+      return { operatorUrl, apiKey: client.key, secret: client.secret };
+    };
+    const credentials = credentialsOf(DSP_CLIENT);
 
     const ssp = createSsp({ ...credentials, log: (line) => log(`[ssp] ${line}`) });
     stops.push(() => ssp.close());
@@ -111,6 +133,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
     const receiver = createReceiver(credentials);
     stops.push(() => receiver.close());
+    const advertiser = createAdvertiserBackend(credentialsOf(ADVERTISER_CLIENT));
+    stops.push(() => advertiser.close());
+    const refreshReceiverKeys = () => Promise.all([receiver.refreshKeys(), ssp.keys?.refetch()]);
 
     const pageConfig = {
       uid2ApiBase: browserUrl(operatorPort),
@@ -118,6 +143,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       subscriptionId: config.client_side_keypairs[0]!.subscription_id,
       sspEndpoint: `${browserUrl(sspPort)}/openrtb2/auction`,
       receiverUrl: RECEIVER_MOUNT.slice(0, -1),
+      advertiserTokenUrl: `${ADVERTISER_MOUNT}uid2-token`,
+      sharingAdminUrl: `${ADMIN_PREFIX}sharing`,
     };
     const configScript = `window.UID2_DEMO_CONFIG = ${JSON.stringify(pageConfig, null, 2)};\n`;
     const serve = staticFiles({ '/build/': options.bundleDir ?? `${ROOT}build/dist`, '/': `${ROOT}integrationExamples` });
@@ -125,7 +152,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       try {
         if (req.url === '/demo-config.js') {
           res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }).end(configScript);
-        } else if (!(await receiver.handle(req, res, RECEIVER_MOUNT)) && !(await serve(req, res))) {
+        } else if (req.url?.startsWith(ADMIN_PREFIX)) {
+          await forwardAdmin(req, res, operatorUrl, refreshReceiverKeys);
+        } else if (
+          !(await receiver.handle(req, res, RECEIVER_MOUNT)) &&
+          !(await advertiser.handle(req, res, ADVERTISER_MOUNT)) &&
+          !(await serve(req, res))
+        ) {
           res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
         }
       } catch (error) {
@@ -144,6 +177,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         operator: pageConfig.uid2ApiBase,
         sspEndpoint: pageConfig.sspEndpoint,
         receiver: `${demo}${RECEIVER_MOUNT}`,
+        sharingAdmin: `${demo}${pageConfig.sharingAdminUrl}`,
       },
       close: shutdown,
     };

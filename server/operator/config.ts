@@ -41,11 +41,19 @@ export interface ClientSideKeypairConfig {
 /**
  * A keyset belongs to one site. The operator's own ones are recognised by their site id: master (-1),
  * refresh (-2) and the fallback publisher keyset (site 2) used for publishers without a keyset of their own.
+ *
+ * Sharing permissions are the keyset's ACL, as in the UID2 admin's keysets: the owner always reads its
+ * keyset; `allowed_sites` and `allowed_types` name the other participants that may decrypt its tokens.
+ * `allowed_sites: null` (the field absent, no ACL) is the operator's "missing ACL": ID_READERs read it,
+ * sharers do not.
  */
 export interface KeysetConfig {
   keyset_id: number;
   site_id: number;
   name: string;
+  allowed_sites: number[] | null;
+  /** every site of these types may read the keyset (the Portal's "all DSPs"); only with an ACL */
+  allowed_types: ParticipantType[];
 }
 
 export interface KeyConfig {
@@ -122,7 +130,7 @@ export const DEMO_PROFILE = {
 };
 
 const ROLES: readonly Role[] = ['GENERATOR', 'MAPPER', 'ID_READER', 'SHARER'];
-const PARTICIPANT_TYPES: readonly ParticipantType[] = ['PUBLISHER', 'ADVERTISER', 'DSP', 'DATA_PROVIDER'];
+export const PARTICIPANT_TYPES: readonly ParticipantType[] = ['PUBLISHER', 'ADVERTISER', 'DSP', 'DATA_PROVIDER'];
 
 /** Validates one value at a config path; failures name the path. */
 class ConfigReader {
@@ -187,41 +195,51 @@ class ConfigReader {
 class ObjectReader {
   constructor(
     readonly reader: ConfigReader,
-    readonly fields: Record<string, unknown>,
+    readonly values: Record<string, unknown>,
   ) {}
 
   has(name: string): boolean {
-    return this.fields[name] !== undefined;
+    return this.values[name] !== undefined;
   }
 
   integer(name: string): number {
-    return this.reader.at(name).integer(this.fields[name]);
+    return this.reader.at(name).integer(this.values[name]);
   }
 
   positive(name: string): number {
-    return this.reader.at(name).positive(this.fields[name]);
+    return this.reader.at(name).positive(this.values[name]);
   }
 
   string(name: string): string {
-    return this.reader.at(name).string(this.fields[name]);
+    return this.reader.at(name).string(this.values[name]);
   }
 
   secret(name: string): string {
-    return this.reader.at(name).secret(this.fields[name]);
+    return this.reader.at(name).secret(this.values[name]);
   }
 
   array<T>(name: string, item: (reader: ConfigReader, value: unknown) => T): T[] {
-    return this.reader.at(name).array(this.fields[name], item);
+    return this.reader.at(name).array(this.values[name], item);
   }
 
   object(name: string): ObjectReader {
-    return this.reader.at(name).object(this.fields[name] ?? {});
+    return this.reader.at(name).object(this.values[name] ?? {});
   }
 
   flag(name: string): boolean {
-    return this.fields[name] === true;
+    return this.values[name] === true;
+  }
+
+  /** Reads several scalar fields at once, each by its kind. */
+  fields<S extends Record<string, FieldKind>>(schema: S): { [K in keyof S]: FieldValue<S[K]> } {
+    const read = {} as Record<string, unknown>;
+    for (const [name, kind] of Object.entries(schema)) read[name] = this[kind](name);
+    return read as { [K in keyof S]: FieldValue<S[K]> };
   }
 }
+
+type FieldKind = 'integer' | 'positive' | 'string' | 'secret' | 'flag';
+type FieldValue<K extends FieldKind> = K extends 'flag' ? boolean : K extends 'integer' | 'positive' ? number : string;
 
 function parseSite(r: ConfigReader, value: unknown): SiteConfig {
   const o = r.object(value);
@@ -237,41 +255,29 @@ function parseSite(r: ConfigReader, value: unknown): SiteConfig {
 function parseClient(r: ConfigReader, value: unknown): ClientConfig {
   const o = r.object(value);
   return {
-    name: o.string('name'),
-    key: o.string('key'),
-    secret: o.secret('secret'),
-    site_id: o.integer('site_id'),
+    ...o.fields({ name: 'string', key: 'string', secret: 'secret', site_id: 'integer' }),
     roles: o.array('roles', (x, role) => x.oneOf(role, ROLES)),
     disabled: o.flag('disabled'),
   };
 }
 
 function parseKeypair(r: ConfigReader, value: unknown): ClientSideKeypairConfig {
-  const o = r.object(value);
-  return {
-    subscription_id: o.string('subscription_id'),
-    site_id: o.integer('site_id'),
-    public_key: o.string('public_key'),
-    private_key: o.string('private_key'),
-    disabled: o.flag('disabled'),
-  };
+  return r.object(value).fields({ subscription_id: 'string', site_id: 'integer', public_key: 'string', private_key: 'string', disabled: 'flag' });
 }
 
+/** A keyset's ACL: either field present makes one (the other defaults to empty); neither leaves it without. */
 function parseKeyset(r: ConfigReader, value: unknown): KeysetConfig {
   const o = r.object(value);
-  return { keyset_id: o.integer('keyset_id'), site_id: o.integer('site_id'), name: o.string('name') };
+  const hasAcl = o.has('allowed_sites') || o.has('allowed_types');
+  return {
+    ...o.fields({ keyset_id: 'integer', site_id: 'integer', name: 'string' }),
+    allowed_sites: hasAcl ? [...new Set(o.array('allowed_sites', (x, site) => x.integer(site)))] : null,
+    allowed_types: [...new Set(o.array('allowed_types', (x, type) => x.oneOf(type, PARTICIPANT_TYPES)))],
+  };
 }
 
 function parseKey(r: ConfigReader, value: unknown): KeyConfig {
-  const o = r.object(value);
-  return {
-    id: o.integer('id'),
-    keyset_id: o.integer('keyset_id'),
-    created: o.integer('created'),
-    activates: o.integer('activates'),
-    expires: o.integer('expires'),
-    secret: o.secret('secret'),
-  };
+  return r.object(value).fields({ id: 'integer', keyset_id: 'integer', created: 'integer', activates: 'integer', expires: 'integer', secret: 'secret' });
 }
 
 function parseOptOut(r: ConfigReader, value: unknown): OptOutConfig {
@@ -311,6 +317,16 @@ function parseSalts(o: ObjectReader): SaltsConfig {
   return { first_level: o.string('first_level'), rotating };
 }
 
+/** Grants name known sites, and only participants' keysets have them (the master keyset is everyone's, the refresh keyset no one's). */
+function checkKeysetAcl(r: ConfigReader, keyset: KeysetConfig, siteIds: Set<number>): void {
+  const at = `keysets: keyset ${keyset.keyset_id}`;
+  if (keyset.allowed_sites === null) return;
+  if (keyset.site_id === MASTER_SITE_ID || keyset.site_id === REFRESH_SITE_ID) {
+    r.fail(`${at} is the operator's ${keyset.site_id === MASTER_SITE_ID ? 'master' : 'refresh'} keyset and takes no allowed_sites or allowed_types`);
+  }
+  for (const site of keyset.allowed_sites) if (!siteIds.has(site)) r.fail(`${at} allows unknown site ${site}`);
+}
+
 /** Cross-references a parsed config must satisfy for the operator to work at all. */
 function checkConsistency(r: ConfigReader, config: OperatorConfig): void {
   const siteIds = new Set(config.sites.map((s) => s.id));
@@ -321,6 +337,7 @@ function checkConsistency(r: ConfigReader, config: OperatorConfig): void {
   const ownerCounts = new Map<number, number>();
   for (const keyset of config.keysets) ownerCounts.set(keyset.site_id, (ownerCounts.get(keyset.site_id) ?? 0) + 1);
   for (const [site, count] of ownerCounts) if (count > 1) r.fail(`keysets: site ${site} has ${count} keysets, one is supported`);
+  for (const keyset of config.keysets) checkKeysetAcl(r, keyset, siteIds);
   for (const key of config.keys) if (!keysetIds.has(key.keyset_id)) r.fail(`keys: key ${key.id} names unknown keyset ${key.keyset_id}`);
   if (new Set(config.keys.map((k) => k.id)).size !== config.keys.length) r.fail('keys: duplicate key id');
   for (const client of config.clients) if (!siteIds.has(client.site_id)) r.fail(`clients: ${client.name} names unknown site ${client.site_id}`);
@@ -339,7 +356,7 @@ function checkConsistency(r: ConfigReader, config: OperatorConfig): void {
 export function parseOperatorConfig(value: unknown, source = 'config'): OperatorConfig {
   const r = new ConfigReader(source);
   const o = r.object(value);
-  const scope = o.fields.identity_scope ?? 'UID2';
+  const scope = o.values.identity_scope ?? 'UID2';
   if (scope !== 'UID2' && scope !== 'EUID') return r.at('identity_scope').fail('expected UID2 or EUID');
   const config: OperatorConfig = {
     identity_scope: scope,

@@ -10,15 +10,7 @@ import { Uid2OperatorError, clientError } from '../../libraries/uid2/operatorErr
 import { WRAPPED_REFRESH_TOKEN_LENGTH, unwrapRefreshToken } from '../../libraries/uid2/refreshToken.js';
 import { sealRefreshResponse } from '../../libraries/uid2/refreshResponse.js';
 import { PrivacyBits } from '../../libraries/uid2/tokenType.js';
-import {
-  MASTER_SITE_ID,
-  REFRESH_SITE_ID,
-  type ClientConfig,
-  type ClientSideKeypairConfig,
-  type KeysetConfig,
-  type OperatorConfig,
-  type SiteConfig,
-} from './config.js';
+import { MASTER_SITE_ID, type ClientConfig, type ClientSideKeypairConfig, type OperatorConfig, type SiteConfig } from './config.js';
 import {
   DII_KINDS,
   MISSING_DII_MESSAGE,
@@ -29,6 +21,7 @@ import {
 } from './identities.js';
 import type { KeyRing, OperatorKey } from './keyRing.js';
 import { isOriginAllowed } from './origin.js';
+import type { SharingPermissions } from './sharing.js';
 
 export interface OperatorState {
   config: OperatorConfig;
@@ -37,6 +30,8 @@ export interface OperatorState {
   sites: Map<number, SiteConfig>;
   clientsByKey: Map<string, ClientConfig>;
   cstgKeypairs: Map<string, { keypair: ClientSideKeypairConfig; privateKey: CryptoKey }>;
+  /** who may read which keyset; changed at run time by POST /admin/sharing */
+  sharing: SharingPermissions;
 }
 
 export interface EnvelopedRequest {
@@ -199,21 +194,9 @@ export async function mapIdentities(state: OperatorState, { json }: EnvelopedReq
 
 // ---- keys for receivers ----
 
-/**
- * Which keysets a client may read. This is where sharing permissions plug in: today every ID_READER reads
- * every keyset (the operator's ALLOW_ALL mode for keysets without an ACL), a sharer its own and the master's.
- */
-function canReadKeyset(client: ClientConfig, keyset: KeysetConfig): boolean {
-  return keyset.site_id === client.site_id || keyset.site_id === MASTER_SITE_ID || client.roles.includes('ID_READER');
-}
-
+/** The keys of the keysets the client may read: its own, the master's, and those its senders allowed it. */
 function readableKeys(state: OperatorState, client: ClientConfig): OperatorKey[] {
-  return [...state.ring.keys.values()]
-    .filter((key) => {
-      const keyset = state.ring.keysetOf(key);
-      return keyset.site_id !== REFRESH_SITE_ID && canReadKeyset(client, keyset);
-    })
-    .sort((a, b) => a.id - b.id);
+  return [...state.ring.keys.values()].filter((key) => state.sharing.canRead(client, state.ring.keysetOf(key))).sort((a, b) => a.id - b.id);
 }
 
 function keyJson(key: OperatorKey): Record<string, unknown> {
@@ -264,4 +247,23 @@ export async function keyBidstream(state: OperatorState, { client }: EnvelopedRe
     keys: keys.map(keyJson),
     site_data: siteData(state, keys),
   });
+}
+
+// ---- local admin (not in the real operator: the UID2 Portal's sharing page) ----
+
+export function sharingPermissions(state: OperatorState): Reply {
+  return jsonReply(200, success({ senders: state.sharing.entries() }));
+}
+
+/** Grants or revokes one permission; the next key fetch of every receiver sees it. */
+export function changeSharingPermission(state: OperatorState, contentType: string | undefined, text: string): Reply {
+  // a JSON content type keeps cross-site form posts out: browsers preflight it, and admin routes answer no CORS
+  if (!(contentType ?? '').toLowerCase().startsWith('application/json')) throw clientError('Content-Type must be application/json');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw clientError('body is not valid JSON');
+  }
+  return jsonReply(200, success(state.sharing.apply(state.sharing.parseChange(body))));
 }

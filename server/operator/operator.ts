@@ -9,20 +9,24 @@ import { openRequestEnvelope, sealResponseEnvelope } from '../../libraries/uid2/
 import { Uid2OperatorError } from '../../libraries/uid2/operatorError.js';
 import type { ClientConfig, OperatorConfig, Role } from './config.js';
 import {
+  changeSharingPermission,
   clientSideGenerate,
   generateToken,
   keyBidstream,
   keySharing,
   mapIdentities,
   refreshToken,
+  sharingPermissions,
   validateToken,
   type EnvelopedRequest,
   type OperatorState,
   type Reply,
 } from './endpoints.js';
-import { applyCors, listen, readBody, sendJson, sendText } from './http.js';
+import { isFromLoopback, listen, readBody, sendJson, sendText } from '../http.js';
+import { applyCors } from './cors.js';
 import { IdentityService } from './identities.js';
 import { KeyRing } from './keyRing.js';
+import { SharingPermissions } from './sharing.js';
 
 export interface OperatorOptions {
   /** ms epoch clock (default Date.now) */
@@ -51,6 +55,9 @@ interface IncomingRequest {
 type Route = (state: OperatorState, request: IncomingRequest) => Promise<Reply>;
 
 const UNAUTHORIZED = new Uid2OperatorError(401, 'unauthorized', '');
+/** The local admin routes: the sharing permissions a sender sets in the UID2 Portal, changed while running. */
+const ADMIN_PREFIX = '/admin/';
+const NOT_LOOPBACK = new Uid2OperatorError(403, 'unauthorized', 'admin routes answer callers on this machine only');
 
 function findClient(state: OperatorState, req: IncomingMessage): ClientConfig | undefined {
   const match = /^bearer (.+)$/i.exec(req.headers.authorization ?? '');
@@ -73,17 +80,19 @@ function enveloped(roles: Role[], endpoint: (state: OperatorState, request: Enve
   };
 }
 
-const ROUTES = new Map<string, { method: 'GET' | 'POST'; route: Route }>([
-  ['/v2/token/generate', { method: 'POST', route: enveloped(['GENERATOR'], generateToken) }],
-  ['/v2/token/validate', { method: 'POST', route: enveloped(['GENERATOR'], validateToken) }],
-  ['/v2/identity/map', { method: 'POST', route: enveloped(['MAPPER'], mapIdentities) }],
-  ['/v2/key/sharing', { method: 'POST', route: enveloped(['SHARER', 'ID_READER'], keySharing) }],
-  ['/v2/key/bidstream', { method: 'POST', route: enveloped(['ID_READER'], keyBidstream) }],
+type Method = 'GET' | 'POST';
+
+/** path → the route of each method it answers */
+const ROUTES = new Map<string, Partial<Record<Method, Route>>>([
+  ['/v2/token/generate', { POST: enveloped(['GENERATOR'], generateToken) }],
+  ['/v2/token/validate', { POST: enveloped(['GENERATOR'], validateToken) }],
+  ['/v2/identity/map', { POST: enveloped(['MAPPER'], mapIdentities) }],
+  ['/v2/key/sharing', { POST: enveloped(['SHARER', 'ID_READER'], keySharing) }],
+  ['/v2/key/bidstream', { POST: enveloped(['ID_READER'], keyBidstream) }],
   [
     '/v2/token/refresh',
     {
-      method: 'POST',
-      route: async (state, { req, body, now }) => {
+      POST: async (state, { req, body, now }) => {
         // authentication is optional here, but a wrong API key is still refused
         const client = findClient(state, req);
         if (req.headers.authorization !== undefined && !client) throw UNAUTHORIZED;
@@ -93,9 +102,16 @@ const ROUTES = new Map<string, { method: 'GET' | 'POST'; route: Route }>([
   ],
   [
     '/v2/token/client-generate',
-    { method: 'POST', route: (state, { req, body, now }) => clientSideGenerate(state, body.toString('utf8'), req.headers.origin, now) },
+    { POST: (state, { req, body, now }) => clientSideGenerate(state, body.toString('utf8'), req.headers.origin, now) },
   ],
-  ['/ops/healthcheck', { method: 'GET', route: async () => ({ status: 200, contentType: 'text/plain', body: 'OK' }) }],
+  [
+    '/admin/sharing',
+    {
+      GET: async (state) => sharingPermissions(state),
+      POST: async (state, { req, body }) => changeSharingPermission(state, req.headers['content-type'], body.toString('utf8')),
+    },
+  ],
+  ['/ops/healthcheck', { GET: async () => ({ status: 200, contentType: 'text/plain', body: 'OK' }) }],
 ]);
 
 async function initState(config: OperatorConfig, random: (length: number) => Uint8Array, now: number): Promise<OperatorState> {
@@ -107,11 +123,13 @@ async function initState(config: OperatorConfig, random: (length: number) => Uin
       config.client_side_keypairs.map(async (keypair) => [keypair.subscription_id, { keypair, privateKey: await importServerPrivateKey(keypair.private_key) }] as const),
     ),
   );
+  const sites = new Map(config.sites.map((site) => [site.id, site]));
   return {
     config,
     ring,
     identities,
-    sites: new Map(config.sites.map((site) => [site.id, site])),
+    sites,
+    sharing: new SharingPermissions(config.keysets, sites),
     clientsByKey: new Map(config.clients.map((client) => [client.key, client])),
     cstgKeypairs,
   };
@@ -126,13 +144,20 @@ export function createOperator(config: OperatorConfig, options: OperatorOptions 
   ready.catch(() => {}); // reported through `ready` and as 500s, never as an unhandled rejection
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    applyCors(req, res, path === '/v2/token/validate');
+    const admin = path.startsWith(ADMIN_PREFIX);
+    // admin routes answer no CORS: no web page may change sharing permissions, loopback or not
+    if (!admin) applyCors(req, res, path === '/v2/token/validate');
+    if (admin && !isFromLoopback(req)) {
+      req.resume();
+      throw NOT_LOOPBACK;
+    }
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     const entry = ROUTES.get(path);
-    if (!entry || req.method !== entry.method) req.resume(); // refused unread
+    const route = entry?.[req.method as Method];
+    if (!route) req.resume(); // refused unread
     if (!entry) return sendText(res, 404, 'Not Found');
-    if (req.method !== entry.method) {
-      res.setHeader('Allow', `${entry.method}, OPTIONS`);
+    if (!route) {
+      res.setHeader('Allow', `${Object.keys(entry).join(', ')}, OPTIONS`);
       return sendText(res, 405, 'Method Not Allowed');
     }
     const body = await readBody(req);
@@ -140,7 +165,7 @@ export function createOperator(config: OperatorConfig, options: OperatorOptions 
     const current = await state;
     const requestTime = now();
     current.ring.advance(requestTime);
-    const reply = await entry.route(current, { req, body, now: requestTime });
+    const reply = await route(current, { req, body, now: requestTime });
     sendText(res, reply.status, reply.body, reply.contentType);
   }
 

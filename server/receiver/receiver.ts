@@ -3,6 +3,7 @@
  * tokens in tracking pixels, decrypts them with its sharing keys from the operator's /v2/key/sharing, and
  * keeps a short log of what it found. The raw UID2 never leaves it: the log carries a short fingerprint
  * (a SHA-256 prefix) so a person can tell two users apart. Keys and decryption are the mock SSP's (server/ssp/uid2.ts).
+ * A token whose sender has not allowed this receiver names a key the receiver is not given: not_authorized_for_key.
  *
  *   GET <mount>pixel?uid2_token=<token>&event=<name>   → 1×1 GIF; decrypts and logs
  *   GET <mount>hits                                    → {hits: PixelHit[]} (newest first)
@@ -37,6 +38,11 @@ export interface Receiver {
   /** handles requests under `mount` (e.g. '/receiver/'); false when the path is not the receiver's */
   handle(req: IncomingMessage, res: ServerResponse, mount: string): Promise<boolean>;
   hits(): PixelHit[];
+  /**
+   * Fetches the sharing keys now. The demo server calls it after it changed a sharing permission, so the next
+   * pixel shows the change; on its own the receiver refetches every minute and when a token names a key it lacks.
+   */
+  refreshKeys(): Promise<void>;
   close(): void;
 }
 
@@ -67,6 +73,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
   return {
     hits: () => [...log],
+    refreshKeys: () => keys.refetch().then(() => undefined),
     close: () => keys.stop(),
     async handle(req, res, mount) {
       const url = new URL(req.url ?? '/', 'http://receiver');

@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { listen, readBody } from '../operator/http.js';
+import { listen, readBody } from '../http.js';
 import { bidFor, SEAT, type OrtbBid } from './bids.js';
 import { EUID_SOURCE, inspectUid2, KeyStore, type KeyEndpoint, type KeyStatus, type Uid2Report } from './uid2.js';
 import { checkBidRequest, isObject, path, type Json, type RequestCheck } from './validate.js';

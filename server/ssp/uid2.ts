@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { decryptAdvertisingToken, detectTokenVersion, type DecryptionStatus } from '../../libraries/uid2/advertisingToken.js';
-import { openResponseEnvelope, sealRequestEnvelope } from '../../libraries/uid2/envelope.js';
 import { parseKeyContainer, type KeyContainer } from '../../libraries/uid2/keys.js';
+import { callOperator } from '../operatorClient.js';
 import type { Eid } from './validate.js';
 
 export const UID2_SOURCE = 'uidapi.com';
@@ -97,6 +97,15 @@ export class KeyStore {
     return this.container ?? this.refresh(false);
   }
 
+  /**
+   * Fetches the keys now, after any fetch in flight (which may have left before a sharing permission changed):
+   * what a receiver does when it learns its permissions changed.
+   */
+  async refetch(): Promise<KeyContainer | undefined> {
+    await this.inflight;
+    return this.refresh(true);
+  }
+
   /** Fetches the keys again, unless a fetch ran less than `retryMs` ago (then answers with the current ones). */
   refresh(force: boolean): Promise<KeyContainer | undefined> {
     if (this.inflight) return this.inflight;
@@ -120,18 +129,7 @@ export class KeyStore {
   }
 
   private async fetchKeys(): Promise<KeyContainer> {
-    const { operatorUrl, apiKey, secret } = this.options;
-    const { envelope, nonce } = await sealRequestEnvelope(secret, undefined, { now: this.now() });
-    const response = await fetch(`${operatorUrl.replace(/\/$/, '')}/v2/key/${this.endpoint}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'text/plain' },
-      body: envelope,
-    });
-    const text = await response.text();
-    if (response.status !== 200) throw new Error(`/v2/key/${this.endpoint} answered ${response.status} ${text.slice(0, 200)}`);
-    const answer = (await openResponseEnvelope(secret, text, nonce)) as { status?: string; body?: unknown };
-    if (answer.status !== 'success') throw new Error(`/v2/key/${this.endpoint} answered status ${String(answer.status)}`);
-    return parseKeyContainer(answer.body);
+    return parseKeyContainer(await callOperator({ ...this.options, now: this.now }, `/v2/key/${this.endpoint}`));
   }
 }
 

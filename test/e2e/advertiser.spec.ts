@@ -1,5 +1,5 @@
 // The advertiser demo page in Chromium: a conversion pixel carries the UID2 token to the receiver, which
-// decrypts it with its sharing keys; plus the landing page.
+// decrypts it with its sharing keys; the advertiser's sharing toggle; plus the landing page.
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { ensureBundle, launchChromium, openSession, screenshot, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
@@ -29,6 +29,12 @@ describe('e2e: advertiser page and receiver', function () {
 
   async function receiverHits(): Promise<Hit[]> {
     return (await (await fetch(`${demo.urls.receiver}hits`)).json()).hits;
+  }
+
+  /** The advertiser's (site 124) sharing permissions at the operator. */
+  async function adminSharingEntry(): Promise<{ allowed_sites: number[]; allowed_types: string[] }> {
+    const { body } = await (await fetch(demo.urls.sharingAdmin)).json();
+    return body.senders.find((s: { sender_site_id: number }) => s.sender_site_id === 124);
   }
 
   it('fires a pixel with the UID2 token, which the receiver decrypts with its sharing keys', async () => {
@@ -75,6 +81,35 @@ describe('e2e: advertiser page and receiver', function () {
     const [hit] = await receiverHits();
     expect(hit).to.include({ event: 'tampered', decrypted: false, status: 'invalid_payload' });
     expect(hit!.fingerprint).to.equal(undefined);
+  });
+
+  it('the advertiser decides: revoked, its own token reads "not authorized for key" at the Local DSP; granted, it decrypts', async () => {
+    const { page } = session;
+    await page.goto(demo.urls.advertiser);
+    await page.waitForSelector('#share-toggle:not([disabled])');
+    expect(await page.isChecked('#share-toggle'), 'the shipped default: the advertiser shares with DSP 125').to.equal(true);
+    await page.fill('#login-input', 'shopper@example.com');
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('#advertiser-pixel-button:not([disabled])');
+    const newestAdvertiserHit = async () => (await receiverHits()).find((h) => h.event === 'purchase-advertiser')!;
+
+    await page.uncheck('#share-toggle');
+    await page.waitForSelector('#share-toggle:not([disabled])'); // the operator answered, the receiver refetched its keys
+    expect((await adminSharingEntry()).allowed_sites).to.deep.equal([]);
+    await page.click('#advertiser-pixel-button');
+    await page.waitForSelector('#hits tr:first-child:has-text("purchase-advertiser") [data-status="not_authorized_for_key"]');
+    const revoked = await newestAdvertiserHit();
+    expect(revoked).to.include({ decrypted: false, status: 'not_authorized_for_key' });
+    expect(revoked.fingerprint).to.equal(undefined);
+    expect(await page.textContent('#hits tr:first-child')).to.contain('not authorized for key');
+
+    await page.check('#share-toggle');
+    await page.waitForSelector('#share-toggle:not([disabled])');
+    expect((await adminSharingEntry()).allowed_sites).to.deep.equal([125]);
+    await page.click('#advertiser-pixel-button');
+    await page.waitForSelector('#hits tr:first-child:has-text("purchase-advertiser") [data-status="success"]');
+    expect(await newestAdvertiserHit()).to.include({ decrypted: true, status: 'success', siteId: 124, tokenPrefix: revoked.tokenPrefix });
+    await screenshot(page, 'advertiser-sharing.png');
   });
 
   it('the landing page links both demo pages and names the local environment', async () => {

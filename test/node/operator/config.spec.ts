@@ -22,6 +22,28 @@ describe('local operator: config', () => {
     ]);
   });
 
+  it('ships sharing permissions: the publisher shares with all DSPs, the advertiser with DSP 125, the data provider with nobody', async () => {
+    const config = parseOperatorConfig(await rawLocalConfig());
+    const acl = (site: number) => {
+      const { allowed_sites, allowed_types } = config.keysets.find((k) => k.site_id === site)!;
+      return { allowed_sites, allowed_types };
+    };
+    expect(acl(123)).to.deep.equal({ allowed_sites: [], allowed_types: ['DSP'] });
+    expect(acl(124)).to.deep.equal({ allowed_sites: [125], allowed_types: [] });
+    expect(acl(126)).to.deep.equal({ allowed_sites: [], allowed_types: [] });
+    // the operator's own keysets have no ACL: master keys go to everyone, refresh keys to no one
+    expect(acl(-1)).to.deep.equal({ allowed_sites: null, allowed_types: [] });
+  });
+
+  it('reads a keyset with only allowed_types as one with an ACL, and de-duplicates grants', async () => {
+    const raw = await rawLocalConfig();
+    raw.keysets[6] = { keyset_id: 504, site_id: 126, name: 'x', allowed_types: ['dsp', 'DSP'] };
+    raw.keysets[4] = { keyset_id: 502, site_id: 124, name: 'y', allowed_sites: [125, 125] };
+    const config = parseOperatorConfig(raw);
+    expect(config.keysets[6]).to.deep.include({ allowed_sites: [], allowed_types: ['DSP'] });
+    expect(config.keysets[4]).to.deep.include({ allowed_sites: [125], allowed_types: [] });
+  });
+
   it('fills absent lifetimes and rotation with the local defaults, and swaps in the demo profile on request', async () => {
     const { lifetimes, key_rotation, ...rest } = await rawLocalConfig();
     const config = parseOperatorConfig(rest);
@@ -43,6 +65,11 @@ describe('local operator: config', () => {
       [(c) => (c.key_rotation.key_expires_after_seconds = 3600), /must cover rotation_seconds plus the longest token lifetime/],
       [(c) => (c.opt_outs = [{ email: 'a@b.com', phone: '+12345678901' }]), /opt_outs\[0\]: expected exactly one/],
       [(c) => (c.identity_scope = 'ID5'), /identity_scope: expected UID2 or EUID/],
+      [(c) => (c.keysets[4].allowed_sites = [125, 999]), /keyset 502 allows unknown site 999/],
+      [(c) => (c.keysets[4].allowed_sites = ['125']), /keysets\[4\]\.allowed_sites\[0\]: expected an integer/],
+      [(c) => (c.keysets[3].allowed_types = ['SSP']), /keysets\[3\]\.allowed_types\[0\]: expected one of PUBLISHER, ADVERTISER, DSP, DATA_PROVIDER/],
+      [(c) => (c.keysets[0].allowed_sites = [125]), /keyset 1 is the operator's master keyset and takes no allowed_sites/],
+      [(c) => (c.keysets[1].allowed_types = ['DSP']), /keyset 2 is the operator's refresh keyset/],
     ];
     for (const [breakIt, message] of broken) {
       const copy = structuredClone(raw);

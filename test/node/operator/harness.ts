@@ -1,11 +1,11 @@
 // Runs the local operator on an ephemeral loopback port with a hand-driven clock, and speaks its protocol
 // the way SDKs and browsers do.
 import { readFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { openResponseEnvelope, sealRequestEnvelope } from '../../../libraries/uid2/envelope.js';
 import { parseKeyContainer, type KeyContainer } from '../../../libraries/uid2/keys.js';
 import { parseOperatorConfig, type ClientConfig, type OperatorConfig } from '../../../server/operator/config.js';
+import { closeServer } from '../../../server/http.js';
 import { createOperator, type OperatorOptions } from '../../../server/operator/operator.js';
 
 export const LOCAL_CONFIG_PATH = fileURLToPath(new URL('../../../../../server/operator/local-config.json', import.meta.url));
@@ -44,10 +44,6 @@ export async function startOperator(
   return { url, config, clock, logs, close: () => closeServer(server) };
 }
 
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 export interface HttpAnswer {
   status: number;
@@ -78,4 +74,15 @@ export async function fetchKeys(op: RunningOperator, path: '/v2/key/sharing' | '
   const { status, json } = await callEnveloped(op, path, client);
   if (status !== 200) throw new Error(`${path}: ${status} ${JSON.stringify(json)}`);
   return parseKeyContainer((json as { body: unknown }).body);
+}
+
+/** The local admin route of sharing permissions: GET the list, or POST one change (JSON unless told otherwise). */
+export async function adminSharing(
+  baseUrl: string,
+  change?: unknown,
+  headers: Record<string, string> = { 'Content-Type': 'application/json' },
+): Promise<{ status: number; headers: Headers; json: any }> {
+  const response = await fetch(`${baseUrl}/admin/sharing`, change === undefined ? {} : { method: 'POST', headers, body: typeof change === 'string' ? change : JSON.stringify(change) });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
 }

@@ -1,5 +1,6 @@
 // Runs the mock SSP on an ephemeral loopback port and talks to it the way Prebid.js does.
 import type { Server } from 'node:http';
+import { closeServer } from '../../../server/http.js';
 import { createSsp, type Ssp, type SspOptions, type SspReport } from '../../../server/ssp/ssp.js';
 
 export interface RunningSsp {
@@ -14,7 +15,7 @@ export async function startSsp(options: SspOptions = {}): Promise<RunningSsp> {
   const ssp = createSsp({ log: (line) => logs.push(line), ...options });
   await ssp.ready;
   const { server, url } = await ssp.listen(0);
-  return { url, ssp, logs, close: () => closeServer(server, ssp) };
+  return { url, ssp, logs, close: () => closeSsp(server, ssp) };
 }
 
 /** One SSP for the enclosing describe block; call the returned function inside tests. */
@@ -27,10 +28,9 @@ export function sharedSsp(options: SspOptions = {}): () => RunningSsp {
   return () => ssp;
 }
 
-function closeServer(server: Server, ssp: Ssp): Promise<void> {
+function closeSsp(server: Server, ssp: Ssp): Promise<void> {
   ssp.close();
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+  return closeServer(server);
 }
 
 export interface Answer {

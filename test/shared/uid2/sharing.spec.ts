@@ -39,6 +39,17 @@ describe('uid2 sharing', () => {
     });
   });
 
+  it('leaves a receiver the sender did not allow with not_authorized_for_key and nothing of the UID2', async () => {
+    const result = await encryptRawUidIntoToken(CROSS_SDK_V4.rawUid, sharerKeys, { now: NOW });
+    if (result.status !== 'success') throw new Error(result.status);
+    // the master keys and its own keyset, as /v2/key/sharing gives a receiver no sender granted anything
+    const unpermitted = testContainer([testKey(101, LOCAL_KEYS.master.secret), testKey(103, LOCAL_KEYS.fallbackPublisher.secret)], {
+      maxSharingLifetimeSeconds: 610,
+    });
+    const decrypted = await decryptAdvertisingToken(result.token, unpermitted, { now: NOW + 1000, clientType: 'sharing' });
+    expect(decrypted).to.deep.equal({ status: 'not_authorized_for_key' });
+  });
+
   it('marks v3 phone raw UIDs (B…/F…) as phone tokens', async () => {
     const result = await encryptRawUidIntoToken('BEOGxroPLdcY7LrSiwjY52+X05V0ryELpJmoWAyXiwbZ', sharerKeys, { now: NOW });
     expect(result.status === 'success' && result.token.slice(0, 2)).to.equal('B4');

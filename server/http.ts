@@ -1,0 +1,67 @@
+// Node http plumbing shared by the local operator, the mock SSP, the pixel receiver and the demo server:
+// bounded body reading, plain responses, listening on a port and closing, and the loopback check of the
+// local-only admin routes.
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The operator's BodyHandler limit, also the SSP's */
+export const MAX_BODY_BYTES = 1 << 20;
+
+/** Reads the whole body; undefined when it exceeds `limit` (the rest is drained, not buffered). */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, json: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(json));
+}
+
+export function sendText(res: ServerResponse, status: number, text: string | Uint8Array, contentType = 'text/plain'): void {
+  res.writeHead(status, { 'Content-Type': contentType }).end(text);
+}
+
+/** Serves an existing server on host:port (port 0: an ephemeral port); resolves with the bound port. */
+export function listenServer(server: Server, port = 0, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** Serves `handler` on host:port (port 0: an ephemeral port); resolves with the server and its base URL. */
+export async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  port = 0,
+  host = '127.0.0.1',
+): Promise<{ server: Server; url: string }> {
+  const server = http.createServer(handler);
+  const bound = await listenServer(server, port, host);
+  return { server, url: `http://${host}:${bound}` };
+}
+
+/** Closes a server, open keep-alive connections included. */
+export function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (what a dual-stack socket reports). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/** Whether the request came from this machine: the only callers the local admin routes accept. */
+export function isFromLoopback(req: IncomingMessage): boolean {
+  return isLoopbackAddress(req.socket.remoteAddress);
+}

@@ -1,0 +1,68 @@
+// The demo server's sharing pieces over HTTP: the advertiser's own server issues the advertiser's tokens
+// (site 124), the pixel receiver (DSP 125) decrypts them, and a permission changed through the demo's admin
+// route shows in the very next pixel.
+import { expect } from 'chai';
+import { startDemo, type Demo } from '../../../server/start.js';
+import { adminSharing } from '../operator/harness.js';
+
+interface Hit { event: string; decrypted: boolean; status?: string; siteId?: number; fingerprint?: string }
+
+describe('demo server: sharing permissions, advertiser tokens and the pixel receiver', function () {
+  this.timeout(20_000);
+  let demo: Demo;
+  let base: string;
+  before(async () => {
+    demo = await startDemo({ port: 0, lifetimes: 'local' });
+    base = new URL(demo.urls.demo).origin;
+  });
+  after(() => demo.close());
+
+  async function advertiserToken(dii: object): Promise<{ status: number; json: any }> {
+    const response = await fetch(`${base}/advertiser/uid2-token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(dii) });
+    return { status: response.status, json: await response.json() };
+  }
+
+  async function pixel(token: string, event: string): Promise<Hit> {
+    const response = await fetch(`${demo.urls.receiver}pixel?event=${event}&uid2_token=${encodeURIComponent(token)}`);
+    expect(response.status).to.equal(200);
+    const { hits } = (await (await fetch(`${demo.urls.receiver}hits`)).json()) as { hits: Hit[] };
+    return hits.find((hit) => hit.event === event)!;
+  }
+
+  const setShare = (allow: boolean) => adminSharing(base, { sender_site_id: 124, receiver_site_id: 125, allow });
+
+  it('issues the advertiser\'s own token (site 124) for an email or a phone, and refuses anything else', async () => {
+    const email = await advertiserToken({ email: 'buyer@example.com' });
+    expect(email.status).to.equal(200);
+    expect(email.json).to.include({ status: 'success', site_id: 124 });
+    expect(email.json.advertising_token).to.match(/^[AB]4[A-Za-z0-9_-]{216}$/); // a v4 UID2 token (v2 raw UID2s carry no DII type)
+    expect((await advertiserToken({ phone: '+12025550123' })).json).to.include({ status: 'success', site_id: 124 });
+    expect((await advertiserToken({ email: 'optout@example.com' })).json).to.deep.equal({ status: 'optout' });
+    for (const bad of [{}, { email: 'a@b.com', phone: '+12025550123' }, { email: '' }]) {
+      expect((await advertiserToken(bad)).status, JSON.stringify(bad)).to.equal(400);
+    }
+  });
+
+  it('flips the receiver between decrypted and not_authorized_for_key as the advertiser revokes and grants DSP 125', async () => {
+    const { advertising_token: token } = (await advertiserToken({ email: 'buyer@example.com' })).json;
+    expect(await pixel(token, 'shared')).to.include({ decrypted: true, status: 'success', siteId: 124 });
+
+    expect((await setShare(false)).status).to.equal(200);
+    const revoked = await pixel(token, 'revoked');
+    expect(revoked).to.include({ decrypted: false, status: 'not_authorized_for_key' });
+    expect(revoked.fingerprint).to.equal(undefined);
+    expect(revoked.siteId).to.equal(undefined);
+
+    expect((await setShare(true)).status).to.equal(200);
+    expect(await pixel(token, 'granted')).to.include({ decrypted: true, status: 'success', siteId: 124 });
+  });
+
+  it('forwards the operator\'s answers: the permission list, and 400 for a body it refuses', async () => {
+    const list = await adminSharing(base);
+    expect(list.status).to.equal(200);
+    expect(list.json.body.senders.map((s: { sender_site_id: number }) => s.sender_site_id)).to.include.members([123, 124, 125, 126]);
+    expect((await adminSharing(base, { sender_site_id: 124, allow: true })).status).to.equal(400);
+    expect((await adminSharing(base, { sender_site_id: 124, receiver_site_id: 125, allow: true }, { 'Content-Type': 'text/plain' })).status).to.equal(400);
+    expect(demo.urls.sharingAdmin).to.equal(`${base}/admin/sharing`);
+  });
+});
