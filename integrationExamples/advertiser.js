@@ -26,21 +26,15 @@ const STATUS_TEXT = {
   expired_token: 'expired token',
 };
 
-/**
- * The pixel URL: the receiver's endpoint with the current UID2 token and the event name. The uid2 module is to
- * offer this as pbjs.getUid2PixelUrl(baseUrl, params) (see README.md); until it does, the page builds it from
- * the token Prebid holds.
- */
-function uid2PixelUrl(event) {
-  const base = new URL('pixel', receiverBase).href;
-  if (typeof pbjs.getUid2PixelUrl === 'function') return pbjs.getUid2PixelUrl(base, { event });
-  return pixelUrlWith(currentToken(pbjs), event);
-}
+const pixelBase = new URL('pixel', receiverBase).href;
 
-/** The pixel URL for a given token (the advertiser's own one, or Prebid's while the module lacks getUid2PixelUrl). */
+/** The pixel with the UID2 token Prebid holds, built by the uid2 module's public API (undefined without a token). */
+const uid2PixelUrl = (event) => pbjs.getUid2PixelUrl(pixelBase, { event });
+
+/** The pixel with the advertiser's own token (from its server, not from Prebid). */
 function pixelUrlWith(token, event) {
   if (!token) return undefined;
-  const url = new URL('pixel', receiverBase);
+  const url = new URL(pixelBase);
   url.searchParams.set('event', event);
   url.searchParams.set('uid2_token', token);
   return url.href;
