@@ -7,9 +7,7 @@ const root = path.resolve(__dirname, '../..');
 const pkg = path.join(root, 'node_modules/prebid.js');
 const dist = path.join(pkg, 'dist/src');
 const prebidTest = (file) => path.join(pkg, 'test', file);
-// a dependency of @babel/preset-typescript, so no devDependency of ours
-const commonjsPlugin = require.resolve('@babel/plugin-transform-modules-commonjs',
-  { paths: [path.dirname(require.resolve('@babel/preset-typescript/package.json', { paths: [root] }))] });
+const commonjsPlugin = require.resolve('@babel/plugin-transform-modules-commonjs', { paths: [root] });
 
 module.exports = async (karmaConfig) => {
   const { baseConfig } = await import('../../webpack.conf.js');
