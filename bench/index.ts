@@ -1,23 +1,63 @@
 // `npm run bench`: every comparative figure is measured in this run against Prebid's official uid2IdSystem
 // built by the same webpack config. Prints a table and writes bench/results.json.
+// BENCH_RUNS=n overrides the repetitions per page (default 15) for a quicker look.
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { startBrowserBench } from './browser.js';
 import { buildVariants } from './bundles.js';
+import { benchDecrypt } from './decrypt.js';
+import { startBenchOperator } from './operator.js';
+import { table, type Machine, type Results } from './report.js';
 import { benchSize } from './size.js';
+import { benchSpeed, type SpeedOptions } from './speed.js';
 
-const bundles = await buildVariants();
-const size = await benchSize(bundles);
+// sized for `npm run bench` in under ~5 minutes on 2 cores
+const RUNS = Number(process.env.BENCH_RUNS) || 15;
+const SPEED: SpeedOptions = { runs: RUNS, warmup: 2, tabRuns: 5, tabCounts: [1, 4, 8], adUnitCounts: [1, 10, 50] };
+const DECRYPT = { tokens: 2000, rounds: 9, warmupRounds: 2 };
 
-const results = {
-  date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
-  size,
-};
+function machine(chromium: string, loadAtStart: number): Machine {
+  return {
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    cpus: os.cpus().length,
+    node: process.version,
+    chromium,
+    os: `${os.type()} ${os.release()}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: { start: loadAtStart, end: os.loadavg()[0]! },
+  };
+}
 
-console.table({
-  'official uid2IdSystem added': size.officialUid2Added,
-  'our uid2IdSystem added': size.ourUid2Added,
-  'our openrtbSsp adapter added': size.ourAdapterAdded,
-});
-console.log(`size ratio ours/official: gzip ${size.gzipRatio.toFixed(2)}x, minified ${size.minifiedRatio.toFixed(2)}x`);
+/** Runs one part, saying on stderr how long it took: the table waits for the end. */
+async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const t = Date.now();
+  const result = await run();
+  console.error(`${name}: ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  return result;
+}
+
+const started = Date.now();
+const loadAtStart = os.loadavg()[0]!;
+const size = await phase('build and size', async () => benchSize(await buildVariants()));
+// in the main thread, before the browser starts: one core, nothing else of ours running
+const decrypt = await phase('decrypt', () => benchDecrypt(DECRYPT));
+const op = await startBenchOperator();
+const browser = await startBrowserBench();
+let results: Results;
+try {
+  const speed = await phase('browser', () => benchSpeed(browser, op, SPEED));
+  results = {
+    date: new Date(started).toISOString(),
+    machine: machine(browser.chromiumVersion, loadAtStart),
+    runs: { timeToEids: SPEED.runs, tabs: SPEED.tabRuns, decryptRounds: DECRYPT.rounds },
+    size,
+    speed,
+    decrypt,
+  };
+} finally {
+  await browser.close();
+  await op.close();
+}
 await writeFile('bench/results.json', JSON.stringify(results, null, 2) + '\n');
+console.log(table(results));
+console.log(`\nbench/results.json written; ${((Date.now() - started) / 1000).toFixed(0)} s`);

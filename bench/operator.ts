@@ -1,0 +1,72 @@
+/**
+ * The local UID2 operator, in-process on a loopback port, as the benchmarks' identity source and call
+ * counter: stored identities are real ones from /v2/token/generate, and refresh calls are counted where
+ * they land rather than in the browser.
+ */
+import http, { type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { openResponseEnvelope, sealRequestEnvelope } from '../libraries/uid2/envelope.js';
+import type { Uid2Identity } from '../libraries/uid2/identity.js';
+import { loadOperatorConfig, type OperatorConfig } from '../server/operator/config.js';
+import { createOperator } from '../server/operator/operator.js';
+import { listenOnLoopback } from '../test/helpers/node/localServers.js';
+
+/** the shipped config (next to the sources: the build does not copy JSON); this file runs as build/node/bench/operator.js */
+const CONFIG_PATH = fileURLToPath(new URL('../../../server/operator/local-config.json', import.meta.url));
+const PUBLISHER = 'local-publisher';
+
+export interface BenchOperator {
+  url: string;
+  /** CSTG params for the local publisher's subscription (its site allows the origin localhost) */
+  cstg: { serverPublicKey: string; subscriptionId: string };
+  /** a fresh identity for `email`, as a publisher's server gets it */
+  generate(email: string): Promise<Uid2Identity>;
+  /** POSTs received so far on these paths, whatever their answer */
+  calls(...paths: string[]): number;
+  close(): Promise<void>;
+}
+
+function publisherClient(config: OperatorConfig) {
+  const client = config.clients.find((c) => c.name === PUBLISHER);
+  const keypair = config.client_side_keypairs.find((k) => k.site_id === client?.site_id);
+  if (!client || !keypair) throw new Error(`local config has no ${PUBLISHER} client with a CSTG keypair`);
+  return { client, keypair };
+}
+
+/** Local lifetimes (an hour per token), not the demo's: a fresh token must stay fresh for the whole run. */
+export async function startBenchOperator(): Promise<BenchOperator> {
+  const config = await loadOperatorConfig(CONFIG_PATH);
+  const { client, keypair } = publisherClient(config);
+  const operator = createOperator(config);
+  await operator.ready;
+  // POSTs only: those are the API calls (CORS preflights are not)
+  const counts = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://operator').pathname;
+    if (req.method === 'POST') counts.set(path, (counts.get(path) ?? 0) + 1);
+    operator.handler(req, res);
+  });
+  const url = await listenOnLoopback(server);
+
+  async function generate(email: string): Promise<Uid2Identity> {
+    const { envelope, nonce } = await sealRequestEnvelope(client.secret, { email });
+    const response = await fetch(`${url}/v2/token/generate`, { method: 'POST', body: envelope, headers: { Authorization: `Bearer ${client.key}` } });
+    if (!response.ok) throw new Error(`/v2/token/generate: ${response.status} ${await response.text()}`);
+    const answer = (await openResponseEnvelope(client.secret, await response.text(), nonce)) as { status: string; body: Uid2Identity };
+    if (answer.status !== 'success') throw new Error(`/v2/token/generate: ${answer.status}`);
+    return answer.body;
+  }
+
+  return {
+    url,
+    cstg: { serverPublicKey: keypair.public_key, subscriptionId: keypair.subscription_id },
+    generate,
+    calls: (...paths) => paths.reduce((sum, path) => sum + (counts.get(path) ?? 0), 0),
+    close: () => closeServer(server),
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,91 @@
+// The one table `npm run bench` prints: each comparative row is ours against the official module, same run.
+import { AUCTION_DELAY_MS } from './browser.js';
+import type { BundleSize } from './bundles.js';
+import type { DecryptBenchResult } from './decrypt.js';
+import type { SizeReport } from './size.js';
+import type { Comparison, SpeedReport, Summary, TabsResult } from './speed.js';
+
+export interface Machine {
+  cpuModel: string;
+  cpus: number;
+  node: string;
+  chromium: string;
+  os: string;
+  memoryGiB: number;
+  /** 1-minute load average at start and end: anything else running (tests) shows here as noise */
+  loadAverage: { start: number; end: number };
+}
+
+export interface Results {
+  date: string;
+  machine: Machine;
+  runs: { timeToEids: number; tabs: number; decryptRounds: number };
+  size: SizeReport;
+  speed: SpeedReport;
+  decrypt: DecryptBenchResult;
+}
+
+type Row = [measure: string, official: string, ours: string, ratio: string, goal: string];
+
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const ratio = (x: number | null) => (x !== null && Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
+const bytes = (s: BundleSize) => `${s.gzip} / ${s.minified}`;
+
+function sizeRows(size: SizeReport): Row[] {
+  return [
+    ['UID2 module added to core+userId, bytes gzip / minified', bytes(size.officialUid2Added), bytes(size.ourUid2Added),
+      `${ratio(size.gzipRatio)} / ${ratio(size.minifiedRatio)}`, 'gzip ≤ 0.70×'],
+    ['openrtbSsp adapter added, bytes gzip / minified', '—', bytes(size.ourAdapterAdded), '—', ''],
+  ];
+}
+
+function timeRows(scenario: string, c: Comparison, goal: string): Row[] {
+  const init = (s: Summary) => `${ms(s.uid2InitMs)} / ${ms(s.idWaitMs)}`;
+  const outcome = (s: Summary) => `${s.carriedUid2}; ${s.operatorCalls}`;
+  return [
+    [`${scenario}: time to eids (added over baseline)`, `${ms(c.official.ms)} (${ms(c.officialAddedMs)})`,
+      `${ms(c.ours.ms)} (${ms(c.oursAddedMs)})`, `${ratio(c.addedRatio)} of added`, goal],
+    [`${scenario}: module init / auction held for IDs`, init(c.official), init(c.ours),
+      `${ratio(c.ours.uid2InitMs / c.official.uid2InitMs)} of init`, ''],
+    [`${scenario}: bid requests with UID2; operator calls per page`, outcome(c.official), outcome(c.ours), '', ''],
+  ];
+}
+
+function tabsRow({ tabs, official, ours }: TabsResult): Row {
+  const calls = (runs: number[]) => `${runs.join(', ')}`;
+  return [`refresh calls at the operator, ${tabs} tab(s) opened at once, refresh due (each run)`, calls(official), calls(ours), '', '1'];
+}
+
+export function table(r: Results): string {
+  const { speed } = r;
+  const rows: Row[] = [
+    ...sizeRows(r.size),
+    ...timeRows('fresh stored token', speed.freshToken, '≤ 1 ms added, no network'),
+    ...timeRows('token due for refresh', speed.refreshDue, 'no added delay'),
+    ...timeRows('first-time CSTG', speed.cstg, ''),
+    ...speed.refreshCallsAcrossTabs.map(tabsRow),
+    ['receiver decrypt, v4 tokens/s on one core (Node)', '—', `${Math.round(r.decrypt.tokensPerSecond)}`, '—', ''],
+    ...speed.buildRequestsPerBid.map(({ adUnits, coldUs, warmUs }): Row =>
+      [`adapter buildRequests, µs per bid, ${adUnits} ad unit(s): page's first auction / later ones`, '—',
+        `${coldUs.toFixed(1)} / ${warmUs.toFixed(1)}`, '—', '']),
+  ];
+  const m = r.machine;
+  return [
+    '| measure | official | ours | ours/official | goal |',
+    '|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    `Medians of ${r.runs.timeToEids} runs per page (${r.runs.tabs} per tab count, ${r.runs.decryptRounds} decrypt rounds) after warm-up; ` +
+      `baseline (core+userId+adapter, no UID2 module): ${ms(speed.baseline.ms)} from the first Prebid call to the bid request (module init —, auction held ${ms(speed.baseline.idWaitMs)}), auctionDelay ${AUCTION_DELAY_MS} ms.`,
+    'Time to eids is measured in the page (cross-origin isolated: 5 µs timer) from the first Prebid call (setConfig, which starts ' +
+      'the ID modules) to beforeBidderHttp of the openrtbSsp request, each run a fresh profile and a cold page; "added" is over the ' +
+      'baseline page and includes the userId core engaging for one submodule. Module init (userId.mods.uid2.init) and auction held ' +
+      'for IDs (requestBids.userId) are Prebid\'s own performanceMetrics. Operator calls are POSTs counted at the local operator; the ' +
+      'tab rows open that many tabs of one profile at once with a stored token past refresh_from.',
+    'buildRequests is Prebid\'s performanceMetrics figure (adapter.client.buildRequests) in our bundle with a fresh UID2 token, ' +
+      `divided by the ad units: the page's first auction (cold code) and the next ones on the same page (warm).`,
+    'Other processes (tests, builds) may share the machine: the load average below says how much; time figures are noisy under load.',
+    `Machine: ${m.cpus}× ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Chromium ${m.chromium}; ` +
+      `load average ${m.loadAverage.start.toFixed(2)} at start, ${m.loadAverage.end.toFixed(2)} at end.`,
+  ].join('\n');
+}
