@@ -61,6 +61,8 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
   const withLock = <T>(fn: () => Promise<T>): Promise<T> => settings.locks()?.request(key, fn) ?? fn();
   const sameIdentity = (s: Stored, id: string) => s.originalIdentity?.identity === cyrb53Hash(id, s.originalIdentity?.salt);
   const usable = (t: Outcome) => t === 'optout' || Date.now() < t.identity_expires;
+  /** past refresh_from and still refreshable ('optout' has neither field) */
+  const due = (t: Uid2Identity, now = Date.now()) => now > t.refresh_from && now < t.refresh_expires;
   /** the supplied token or DII a record descends from */
   const origin = (s: Stored) => s.originalIdentity?.identity ?? s.originalToken?.advertising_token;
 
@@ -92,15 +94,20 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
    * why, and always completes.
    */
   function update(what: string, store: Store, reuse: (cur: Stored) => unknown, make: () => Promise<Stored>) {
-    const pending = window.crypto?.subtle
-      ? withLock(async () => {
+    const pending = new Promise<Stored>((resolve, reject) => {
+      if (!window.crypto?.subtle) throw Error('no WebCrypto (insecure context?)');
+      withLock(async () => {
         const cur = store.read();
-        if (typeof cur === 'object' && reuse(cur)) return cur;
+        if (typeof cur === 'object' && reuse(cur)) return resolve(cur);
         const next = await make();
         store.write(next);
-        return next;
-      })
-      : Promise.reject(Error('no WebCrypto (insecure context?)'));
+        resolve(next);
+        // this tab goes on at once; tabs waiting for the lock get it once the write has reached them
+        if ((await settings.locks()?.query())?.pending?.some((lock) => lock.name === key)) {
+          await new Promise((wait) => setTimeout(wait, settings.lockHandover));
+        }
+      }).catch(reject);
+    });
     return (cb: (v?: Stored) => void) => {
       pending.then(cb, (e) => { err(`${what} failed:`, e?.message ?? e); cb(); });
     };
@@ -122,21 +129,41 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
       }),
     }));
 
-  const generate = ({ key, sub, param, id }: Cstg, store: Store, base: string) => update('token generation', store,
-    (cur) => sameIdentity(cur, id!) && usable(cur.latestToken),
-    async () => {
-      const request = await createCstgRequest({
-        serverPublicKey: key,
-        subscriptionId: sub,
-        dii: { [param!.startsWith('email') ? 'email_hash' : 'phone_hash']: param!.endsWith('Hash') ? id : await sha256Base64(id!) } as HashedDii,
+  const cstgRequest = async ({ key, sub, param, id }: Cstg) => createCstgRequest({
+    serverPublicKey: key,
+    subscriptionId: sub,
+    dii: { [param!.startsWith('email') ? 'email_hash' : 'phone_hash']: param!.endsWith('Hash') ? id : await sha256Base64(id!) } as HashedDii,
+  });
+
+  const generate = (cstg: Cstg, store: Store, base: string) => {
+    const id = cstg.id!;
+    // the crypto runs while the lock is being taken
+    const prepared = cstgRequest(cstg);
+    prepared.catch(() => { /* reported through make() when used; unused when another tab generated */ });
+    return update('token generation', store,
+      (cur) => sameIdentity(cur, id) && usable(cur.latestToken),
+      async () => {
+        const request = await prepared;
+        const salt = Math.floor(Math.random() * 2 ** 32);
+        return {
+          originalIdentity: { identity: cyrb53Hash(id, salt), salt },
+          latestToken: await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
+            (text) => openCstgResponse(request.sharedKey, text), warn),
+        };
       });
-      const salt = Math.floor(Math.random() * 2 ** 32);
-      return {
-        originalIdentity: { identity: cyrb53Hash(id!, salt), salt },
-        latestToken: await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
-          (text) => openCstgResponse(request.sharedKey, text), warn),
-      };
+  };
+
+  /**
+   * A callback that hands the core the current record at once, so no auction waits for the refresh, and the
+   * refreshed one once it lands (through refreshUserIds, which finds it stored). A refreshed token that is due
+   * again at once (a skewed clock) waits for the next page instead of refreshing in a loop.
+   */
+  const inBackground = (current: Stored, run: ReturnType<typeof update>) => (cb: (v?: Stored) => void) => {
+    cb(current);
+    run((next) => {
+      if (next && next !== current && !due(next.latestToken as Uid2Identity)) getGlobal().refreshUserIds({ submoduleNames: [name] });
     });
+  };
 
   function getId(config: { params?: Record<string, any> }, consent?: AllConsentData) {
     if (!allowed(consent, warn)) return;
@@ -169,12 +196,11 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
     const expired = now > t.identity_expires;
     if (expired && now > t.refresh_expires) return;
     // an expired token is stored only once refreshed, and meanwhile there is no ID
-    if (!expired) store.write(s);
-    return {
-      id: expired ? undefined : s,
-      callback: now > t.refresh_from && now < t.refresh_expires ? refresh(s, store, base) : undefined,
-    };
+    if (expired) return { callback: refresh(s, store, base) };
+    store.keep(s);
+    return { id: s, callback: due(t) ? inBackground(s, refresh(s, store, base)) : undefined };
   }
+
 
   return {
     name,

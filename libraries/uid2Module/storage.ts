@@ -21,6 +21,11 @@ export type StoredValue = Stored | string;
 export interface Store {
   read(): StoredValue | undefined;
   write(value: Stored): void;
+  /**
+   * Writes `value` unless it is what the last read() found in the configured storage: another tab may have stored a
+   * newer record since, which a blind write would replace with this older one.
+   */
+  keep(value: Stored): void;
 }
 
 const DAY = 864e5;
@@ -51,13 +56,20 @@ export function createStore(sm: StorageManager, key: string, useCookie: boolean,
     return v;
   }
 
+  let lastReadFromPrimary: StoredValue | undefined;
+  const write = (v: Stored) => primary.set(JSON.stringify(v));
   return {
     // a refreshable record wins over a bare token, the configured storage over the other (a record found only
-    // there moves over with the next write)
+    // there moves over with the next write); the other storage is read only when needed (cookie reads cost)
     read() {
-      const found = [primary, secondary].map((s) => parse(s.get()));
-      return found.find((v) => typeof v === 'object') ?? found.find(Boolean);
+      lastReadFromPrimary = parse(primary.get());
+      if (typeof lastReadFromPrimary === 'object') return lastReadFromPrimary;
+      const other = parse(secondary.get());
+      return typeof other === 'object' ? other : lastReadFromPrimary ?? other;
     },
-    write: (v) => primary.set(JSON.stringify(v)),
+    write,
+    keep(v) {
+      if (v !== lastReadFromPrimary) write(v);
+    },
   };
 }

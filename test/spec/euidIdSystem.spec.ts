@@ -6,7 +6,7 @@ import { uid2IdSubmodule } from '../../modules/uid2IdSystem.js';
 import type { FakeFetch } from '../helpers/fakeFetch.js';
 import {
   FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, captureLogs, configure, freshPage, leavePage, makeIdentity, nextPage, pbjs,
-  readStored, runAuction, setCookie, settle, sleep, success,
+  readStored, refreshDone, runAuction, setCookie, settle, sleep, success,
 } from './uid2TestHelpers.js';
 
 const KEY = '__euid_advertising_token';
@@ -40,7 +40,7 @@ describe('euid userId submodule', () => {
     log = captureLogs();
   });
   afterEach(async () => {
-    await Promise.race([settle(), sleep(300)]);
+    await Promise.race([refreshDone(), sleep(1000)]);
     log.stop();
     leavePage(network, '__EUID_SERVER_COOKIE');
   });

@@ -11,8 +11,8 @@ import { sha256Base64 } from '../../libraries/uid2/normalize.js';
 import { jsonResponse, textResponse, type FakeFetch } from '../helpers/fakeFetch.js';
 import {
   FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, captureLogs, clearCookie, configure, freshPage,
-  leavePage, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshError, setCookie, settle, sleep, success,
-  tokenIn,
+  leavePage, locksFree, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, success,
+  tokenIn, until,
 } from './uid2TestHelpers.js';
 
 const KEY = '__uid2_advertising_token';
@@ -39,7 +39,7 @@ describe('uid2 userId submodule', () => {
   });
   afterEach(async () => {
     // let background work finish on this page's fake network
-    await Promise.race([settle(), sleep(300)]);
+    await Promise.race([refreshDone(), sleep(1000)]);
     log.stop();
     leavePage(network, SERVER_COOKIE);
   });
@@ -152,7 +152,7 @@ describe('uid2 userId submodule', () => {
         configure({ params: { uid2Token: current } });
 
         expect(tokenIn(await auctionEids(network))).to.equal('A4-current');
-        await settle();
+        await refreshDone();
         expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-refreshed' } });
         expect(tokenIn(await auctionEids(network))).to.equal('A4-refreshed');
         expect(readStored()).to.deep.equal({ originalToken: current, latestToken: refreshed });
@@ -168,6 +168,22 @@ describe('uid2 userId submodule', () => {
       } finally {
         makeRequest.restore();
       }
+    });
+
+    it('does not hold the auction for a refresh that is only due, whatever auctionDelay says', async () => {
+      const current = makeIdentity('A4-current', { refreshDue: true });
+      const slow = gate(success(makeIdentity('A4-refreshed')));
+      op.knows(current).onRefresh(slow.answer);
+      // held for the refresh, the auction would wait past the spec's timeout
+      configure({ params: { uid2Token: current }, auctionDelay: 60000 });
+      try {
+        expect(tokenIn(await auctionEids(network))).to.equal('A4-current');
+        await until(() => op.refreshRequests().length === 1);
+      } finally {
+        slow.release();
+      }
+      await refreshDone();
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-refreshed' } });
     });
 
     it('refreshes an expired token (refresh token still valid) before the auction, within auctionDelay', async () => {
@@ -199,15 +215,19 @@ describe('uid2 userId submodule', () => {
       expect(network.requests.filter((r) => r.url.includes('uidapi.com'))).to.have.length(0);
     });
 
-    it('chains refreshes with each new refresh token and key (refreshUserIds)', async () => {
+    it('chains refreshes with each new refresh token and key; a refreshed token due at once waits for the next call', async () => {
       const first = makeIdentity('A4-1', { refreshDue: true });
       const second = makeIdentity('A4-2', { refreshDue: true });
       const third = makeIdentity('A4-3');
       op.knows(first).onRefresh((held) => success(held === first ? second : third));
       configure({ params: { uid2Token: first }, auctionDelay: 1000 });
-      await settle();
-      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-2' } });
+      await refreshDone();
+      // stored, but not handed to the core: refreshing it at once again could loop (a skewed clock)
+      expect(readStored().latestToken).to.deep.equal(second);
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-1' } });
       await pbjs.refreshUserIds();
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-2' } });
+      await refreshDone();
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-3' } });
       expect(op.refreshRequests().map((r) => r.body)).to.deep.equal([first.refresh_token, second.refresh_token]);
       expect(readStored()).to.deep.equal({ originalToken: first, latestToken: third });
@@ -217,7 +237,7 @@ describe('uid2 userId submodule', () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
       op.knows(current).onRefresh(() => success(makeIdentity('A4-refreshed')));
       configure({ params: { uid2Token: current }, auctionDelay: 1000 });
-      await settle();
+      await refreshDone();
       nextPage();
       configure({});
       expect(tokenIn(await auctionEids(network))).to.equal('A4-refreshed');
@@ -231,7 +251,7 @@ describe('uid2 userId submodule', () => {
       op.knows(current).onRefresh(() => OPTOUT);
       configure({ params: { uid2Token: current } });
       expect(tokenIn(await auctionEids(network))).to.equal('A4-current');
-      await settle();
+      await refreshDone();
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
       expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
       expect(tokenIn(await auctionEids(network))).to.equal(undefined);
@@ -446,7 +466,7 @@ describe('uid2 userId submodule', () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
       op.knows(current).onRefresh(() => textResponse(btoa('x'.repeat(40))));
       configure({ params: { uid2Token: current }, auctionDelay: 1000 });
-      await settle();
+      await refreshDone();
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-current' } });
       expect(op.refreshRequests()).to.have.length(1);
       expect(log.errors().join()).to.contain('token refresh failed').and.to.contain('unreadable response');
@@ -457,7 +477,7 @@ describe('uid2 userId submodule', () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
       op.knows(current).onRefresh(refreshError);
       configure({ params: { uid2Token: current }, auctionDelay: 1000 });
-      await settle();
+      await refreshDone();
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-current' } });
       expect(op.refreshRequests()).to.have.length(1);
       expect(log.errors().join()).to.contain('HTTP 400').and.to.contain('Error refreshing token');
@@ -497,7 +517,7 @@ describe('uid2 userId submodule', () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
       op.knows(current).onRefresh(() => jsonResponse({ status: 'unknown' }, 500));
       configure({ params: { uid2Token: current }, auctionDelay: 1000 });
-      await settle();
+      await refreshDone();
       expect(op.refreshRequests()).to.have.length(settings.retries + 1);
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-current' } });
       expect(log.errors().join()).to.contain('HTTP 500').and.to.contain(`${settings.retries + 1} attempts`);
@@ -507,7 +527,7 @@ describe('uid2 userId submodule', () => {
     it('retries network errors a bounded number of times', async () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
       configure({ params: { uid2Token: current }, auctionDelay: 1000 }); // no route: every fetch fails
-      await settle();
+      await refreshDone();
       expect(op.refreshRequests()).to.have.length(settings.retries + 1);
       expect(log.errors().join()).to.contain('network error');
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-current' } });
@@ -522,7 +542,7 @@ describe('uid2 userId submodule', () => {
       }));
       try {
         configure({ params: { uid2Token: makeIdentity('A4-current', { refreshDue: true }) }, auctionDelay: 1000 });
-        await settle();
+        await refreshDone();
         expect(hanging.callCount).to.equal(settings.retries + 1);
         expect(log.errors().join()).to.contain('token refresh failed').and.to.contain('network error');
         expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-current' } });
@@ -537,7 +557,7 @@ describe('uid2 userId submodule', () => {
       const times: number[] = [];
       op.knows(current).onRefresh(() => { times.push(performance.now()); return jsonResponse({}, 502); });
       configure({ params: { uid2Token: current }, auctionDelay: 1000 });
-      await settle();
+      await refreshDone();
       expect(times).to.have.length(3);
       expect(times[1]! - times[0]!).to.be.at.least(35);
       expect(times[2]! - times[1]!).to.be.at.least(75);
@@ -596,18 +616,20 @@ describe('uid2 userId submodule', () => {
       expect(op.refreshRequests()).to.have.length(1);
     });
 
-    it('two module instances refreshing the same identity make one request and both get its result', async () => {
+    it('two module instances refreshing the same identity make one request; both go on with the current token meanwhile', async () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
       const slow = gate(success(makeIdentity('A4-refreshed')));
       op.knows(current).onRefresh(slow.answer);
       store({ originalToken: current, latestToken: current });
       const tabs = [1, 2].map(() => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true }));
       const results = tabs.map((tab) => new Promise((resolve) => (tab.getId({ name: 'uid2', params: {} }, {} as any) as any).callback(resolve)));
+      const [a, b] = (await Promise.all(results)) as any[];
+      expect(a.latestToken).to.deep.equal(current);
+      expect(b.latestToken).to.deep.equal(current);
       await sleep(30);
       slow.release();
-      const [a, b] = (await Promise.all(results)) as any[];
-      expect(a.latestToken.advertising_token).to.equal('A4-refreshed');
-      expect(b.latestToken.advertising_token).to.equal('A4-refreshed');
+      await locksFree();
+      expect(readStored().latestToken.advertising_token).to.equal('A4-refreshed');
       expect(op.refreshRequests()).to.have.length(1);
     });
 
@@ -627,6 +649,19 @@ describe('uid2 userId submodule', () => {
   });
 
   describe('storage', () => {
+    it('does not write back a stored record it only read (another tab may have stored a newer one meanwhile)', async () => {
+      const stored = makeIdentity('A4-stored');
+      store({ originalToken: stored, latestToken: stored });
+      const setItem = sinon.spy(Storage.prototype, 'setItem');
+      try {
+        configure({});
+        expect(tokenIn(await auctionEids(network))).to.equal('A4-stored');
+        expect(setItem.args.filter(([key]) => key === KEY)).to.deep.equal([]);
+      } finally {
+        setItem.restore();
+      }
+    });
+
     it('keeps its record in localStorage by default', async () => {
       configure({ params: { uid2Token: makeIdentity('A4-config') } });
       await auctionEids(network);
@@ -692,7 +727,7 @@ describe('uid2 userId submodule', () => {
       op.knows(due).onRefresh(() => success(makeIdentity('A4-refreshed')));
       nextPage();
       configure({ params: { uid2Token: due }, auctionDelay: 1000, storage: coreStorage });
-      await settle();
+      await refreshDone();
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-refreshed' } });
       ['', '_exp', '_cst', '_last'].forEach((suffix) => localStorage.removeItem(`uid2_core_copy${suffix}`));
     });

@@ -8,7 +8,7 @@ import { fakeFetch } from '../helpers/fakeFetch.js';
 import { localServers } from '../helpers/localServers.js';
 import {
   PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, captureLogs, configure, freshPage, leavePage, nextPage, pbjs, readStored,
-  settle, sleep,
+  refreshDone, settle, sleep,
 } from './uid2TestHelpers.js';
 
 const KEY = '__uid2_advertising_token';
@@ -35,7 +35,7 @@ describe('uid2 module against the local operator', () => {
     log = captureLogs();
   });
   afterEach(async () => {
-    await Promise.race([settle(), sleep(500)]);
+    await Promise.race([refreshDone(), sleep(1000)]);
     log.stop();
     leavePage(undefined);
   });
@@ -120,7 +120,7 @@ describe('uid2 module against the local operator', () => {
     localStorage.setItem(KEY, JSON.stringify(stored));
     nextPage();
     configure({ params: cstg('user@example.com'), auctionDelay: 3000 });
-    await settle();
+    await refreshDone();
     expect(log.errors().join()).to.contain('HTTP 400').and.to.contain('Error refreshing token');
     expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: stored.latestToken.advertising_token } });
   });

@@ -207,6 +207,26 @@ export const settle = () => pbjs.getUserIdsAsync();
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until no page holds or waits for a uid2/euid module lock: the refreshes and generations under way ended. */
+export async function locksFree() {
+  const busy = async () => {
+    const { held = [], pending = [] } = await navigator.locks.query();
+    return [...held, ...pending].some((lock) => storageKeys.includes(lock.name!));
+  };
+  while (await busy()) await sleep(5);
+}
+
+/**
+ * Waits for a background refresh: the module hands the core the current token at once and refreshes under its
+ * cross-tab lock, so this waits for the callbacks to run, the lock to be free, and the core to take what the refresh
+ * stored.
+ */
+export async function refreshDone() {
+  await settle();
+  await locksFree();
+  await settle();
+}
+
 /** Keeps polling `check` until it is truthy (or fails after `ms`). */
 export async function until(check: () => unknown, ms = 3000) {
   const end = Date.now() + ms;
