@@ -14,11 +14,6 @@ export const settings = {
   backoff: 1000,
   /** cross-tab lock; missing where the page is not a secure context */
   locks: (): LockManager | undefined => navigator.locks,
-  /**
-   * ms the lock stays held after storing a new record while other tabs wait for it: a tab in another process may
-   * not see the write yet when it takes the lock, and would call the operator again
-   */
-  lockHandover: 100,
 };
 
 /** The operator refused (4xx, expired_token): asking again with the same input would not help. */

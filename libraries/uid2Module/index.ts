@@ -44,6 +44,12 @@ export interface UidModuleOptions {
   allowed(consent: AllConsentData | undefined, warn: (msg: string) => void): unknown;
 }
 
+/**
+ * ms the lock stays held after storing a new record: a tab in another process that takes the lock next may not see
+ * the write yet, and would call the operator again
+ */
+const LOCK_HANDOVER_MS = 100;
+
 /** Exactly one is used, in this order (as Prebid's official module does). */
 const DII_PARAMS = ['emailHash', 'phoneHash', 'email', 'phone'] as const;
 
@@ -103,9 +109,7 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
         store.write(next);
         resolve(next);
         // this tab goes on at once; tabs waiting for the lock get it once the write has reached them
-        if ((await settings.locks()?.query())?.pending?.some((lock) => lock.name === key)) {
-          await new Promise((wait) => setTimeout(wait, settings.lockHandover));
-        }
+        await new Promise((wait) => setTimeout(wait, LOCK_HANDOVER_MS));
       }).catch(reject);
     });
     return (cb: (v?: Stored) => void) => {
