@@ -2,8 +2,8 @@
 // the hashed DII, encrypted under an ECDH P-256 shared key with the operator's public key (the raw 32-byte
 // x-coordinate is the AES-256-GCM key, no KDF), bound to the request timestamp through the AAD.
 import { fromBase64, toBase64 } from './base64.js';
-import { utf8 } from './bytes.js';
-import { GCM_IV_LENGTH, gcmEncrypt } from './aesGcm.js';
+import { randomBytes, utf8 } from './bytes.js';
+import { GCM_IV_LENGTH } from './aesGcm.js';
 import { openGcmJson } from './gcmJson.js';
 import type { HashedDii } from './normalize.js';
 
@@ -34,9 +34,12 @@ export function parseServerPublicKey(key: string): { scope: 'UID2' | 'EUID'; spk
   }
 }
 
-/** The AAD both sides compute: the JSON array [timestamp] or [timestamp,"app name"], without spaces. */
-export function cstgAad(timestamp: unknown, appName?: unknown): Uint8Array<ArrayBuffer> {
-  return utf8(JSON.stringify(appName === undefined ? [timestamp] : [timestamp, appName]));
+/**
+ * The AAD both sides compute: the JSON array [timestamp], or [timestamp,"app name"] for mobile apps, without
+ * spaces. The caller picks the form (only the operator sees app names; pages always send the timestamp alone).
+ */
+export function cstgAad(fields: [timestamp: unknown, appName?: unknown]): Uint8Array<ArrayBuffer> {
+  return utf8(JSON.stringify(fields));
 }
 
 export function deriveCstgKey(publicKey: CryptoKey, privateKey: CryptoKey): Promise<CryptoKey> {
@@ -55,19 +58,34 @@ export async function createCstgRequest(opts: {
 }): Promise<{ body: CstgRequestBody; sharedKey: CryptoKey }> {
   const server = parseServerPublicKey(opts.serverPublicKey);
   if (!server) throw new Error('invalid CSTG server public key');
-  const serverKey = await crypto.subtle.importKey('spki', server.spki, ECDH_P256, false, []);
+  return createCstgRequestForSpki(server.spki, opts.subscriptionId, opts.dii, opts.now);
+}
+
+/** createCstgRequest for a server public key already parsed (the module validates it with its config). */
+export async function createCstgRequestForSpki(
+  serverSpki: Uint8Array<ArrayBuffer>,
+  subscriptionId: string,
+  dii: HashedDii,
+  timestamp = Date.now(),
+): Promise<{ body: CstgRequestBody; sharedKey: CryptoKey }> {
+  const serverKey = await crypto.subtle.importKey('spki', serverSpki, ECDH_P256, false, []);
   const client = await crypto.subtle.generateKey(ECDH_P256, false, ['deriveKey']);
   const sharedKey = await deriveCstgKey(serverKey, client.privateKey);
-  const timestamp = opts.now ?? Date.now();
-  const blob = await gcmEncrypt(sharedKey, utf8(JSON.stringify(opts.dii)), { aad: cstgAad(timestamp) });
-  const clientSpki = new Uint8Array(await crypto.subtle.exportKey('spki', client.publicKey));
+  // the body carries IV and ciphertext ‖ tag apart, so no GCM blob (gcmEncrypt) is built only to be split again
+  const iv = randomBytes(GCM_IV_LENGTH);
+  const payload = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: cstgAad([timestamp]) },
+    sharedKey,
+    utf8(JSON.stringify(dii)),
+  );
+  const clientSpki = await crypto.subtle.exportKey('spki', client.publicKey);
   return {
     body: {
-      payload: toBase64(blob.subarray(GCM_IV_LENGTH)),
-      iv: toBase64(blob.subarray(0, GCM_IV_LENGTH)),
-      public_key: toBase64(clientSpki),
+      payload: toBase64(new Uint8Array(payload)),
+      iv: toBase64(iv),
+      public_key: toBase64(new Uint8Array(clientSpki)),
       timestamp,
-      subscription_id: opts.subscriptionId,
+      subscription_id: subscriptionId,
     },
     sharedKey,
   };

@@ -43,9 +43,10 @@ export async function openCstgRequest(
     throw clientError('bad iv');
   }
   if (ivBytes.length !== 12) throw clientError('bad iv');
+  const aad = cstgAad(appName === undefined ? [timestamp] : [timestamp, appName]);
   let plaintext: Uint8Array;
   try {
-    plaintext = await gcmDecrypt(sharedKey, concatBytes(ivBytes, fromBase64(payload)), cstgAad(timestamp, appName));
+    plaintext = await gcmDecrypt(sharedKey, concatBytes(ivBytes, fromBase64(payload)), aad);
   } catch {
     throw clientError('payload decryption failed');
   }

@@ -14,7 +14,7 @@ import type { IdProviderSpec } from 'prebid.js/modules/userId/spec.js';
 import { isUid2Identity, type Uid2Identity } from '../uid2/identity.js';
 import { isBase64Sha256, isValidPhone, normalizeEmail, sha256Base64, type HashedDii } from '../uid2/normalize.js';
 import { openRefreshResponse } from '../uid2/refreshResponse.js';
-import { createCstgRequest, openCstgResponse, parseServerPublicKey } from '../uid2/cstg.js';
+import { createCstgRequestForSpki, openCstgResponse, parseServerPublicKey } from '../uid2/cstg.js';
 import { callOperator, Refused, settings, type Outcome } from './api.js';
 import { createStore, type Store, type Stored } from './storage.js';
 
@@ -54,7 +54,7 @@ const LOCK_HANDOVER_MS = 100;
 const DII_PARAMS = ['emailHash', 'phoneHash', 'email', 'phone'] as const;
 
 /** CSTG credentials and, if given, the DII: `id` is the normalized email, the phone or the hash as given */
-interface Cstg { key: string; sub: string; param?: string; id?: string }
+interface Cstg { spki: Uint8Array<ArrayBuffer>; sub: string; param?: string; id?: string }
 
 export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModuleOptions): IdProviderSpec<any> {
   const NAME = name.toUpperCase();
@@ -78,11 +78,12 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
     const { serverPublicKey: key, subscriptionId: sub } = p;
     const invalid = (what: string): false => (err(`invalid CSTG params: ${what}`), false);
     if (key == null && sub == null) return param && invalid(`${param} needs serverPublicKey, subscriptionId`);
-    if (!parseServerPublicKey(key)) return invalid('serverPublicKey');
+    const spki = parseServerPublicKey(key)?.spki;
+    if (!spki) return invalid('serverPublicKey');
     if (typeof sub !== 'string' || !sub) return invalid('subscriptionId');
     const v = String(p[param!]);
     const id = param === 'email' ? normalizeEmail(v) : (param === 'phone' ? isValidPhone(v) : isBase64Sha256(v)) ? v : undefined;
-    return !param || id ? { key, sub, param, id } : invalid(param);
+    return !param || id ? { spki, sub, param, id } : invalid(param);
   }
 
   /** params.<name>Token, else the identity JSON in the cookie params.<name>Cookie names */
@@ -133,11 +134,8 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
       }),
     }));
 
-  const cstgRequest = async ({ key, sub, param, id }: Cstg) => createCstgRequest({
-    serverPublicKey: key,
-    subscriptionId: sub,
-    dii: { [param!.startsWith('email') ? 'email_hash' : 'phone_hash']: param!.endsWith('Hash') ? id : await sha256Base64(id!) } as HashedDii,
-  });
+  const cstgRequest = async ({ spki, sub, param, id }: Cstg) => createCstgRequestForSpki(spki, sub,
+    { [param!.startsWith('email') ? 'email_hash' : 'phone_hash']: param!.endsWith('Hash') ? id : await sha256Base64(id!) } as HashedDii);
 
   const generate = (cstg: Cstg, store: Store, base: string) => {
     const id = cstg.id!;

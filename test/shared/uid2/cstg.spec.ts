@@ -31,7 +31,7 @@ async function refusal(body: unknown): Promise<Uid2OperatorError> {
 async function requestWithPayload(plaintext: string) {
   const server = await crypto.subtle.importKey('spki', parseServerPublicKey(LOCAL_CSTG.publicKey)!.spki, ECDH_P256, false, []);
   const client = await crypto.subtle.generateKey(ECDH_P256, false, ['deriveKey']);
-  const blob = await gcmEncrypt(await deriveCstgKey(server, client.privateKey), utf8(plaintext), { aad: cstgAad(NOW) });
+  const blob = await gcmEncrypt(await deriveCstgKey(server, client.privateKey), utf8(plaintext), { aad: cstgAad([NOW]) });
   return {
     payload: toBase64(blob.subarray(12)),
     iv: toBase64(blob.subarray(0, 12)),
