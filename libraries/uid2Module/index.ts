@@ -90,7 +90,8 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
   function suppliedToken(p: Record<string, any>): Uid2Identity | undefined {
     const cookie = p[`${name}Cookie`] ?? p[`${name}ServerCookie`];
     let token = p[`${name}Token`] ?? (cookie && sm.getCookie(cookie));
-    try { token = JSON.parse(token); } catch (e) { /* an object already, or not JSON */ }
+    // JSON text only: anything else (an object, nothing) throws, and a page's first throw costs 1-3 ms in Chromium
+    if (typeof token === 'string') try { token = JSON.parse(token); } catch (e) { /* not JSON */ }
     if (!token || isUid2Identity(token)) return token;
     err(`params.${name}Token or the ${name} cookie is not an identity`);
   }
