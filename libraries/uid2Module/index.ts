@@ -3,7 +3,7 @@
  * The token lifecycle behind the uid2 and euid userId submodules: which identity to use (config token,
  * publisher cookie, stored record, or one generated client-side from DII), when to refresh it (in the
  * background past refresh_from, before the auction once the advertising token expired), opt-out, and one
- * refresh or generation at a time across the site's tabs.
+ * refresh at a time across the site's tabs.
  */
 import { cyrb53Hash, logError, logWarn } from 'prebid.js/src/utils.js';
 import { getStorageManager } from 'prebid.js/src/storageManager.js';
@@ -138,22 +138,23 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
   const cstgRequest = async ({ spki, sub, param, id }: Cstg) => createCstgRequestForSpki(spki, sub,
     { [param!.startsWith('email') ? 'email_hash' : 'phone_hash']: param!.endsWith('Hash') ? id : await sha256Base64(id!) } as HashedDii);
 
+  /**
+   * Client-side generation goes to the operator at once: the first Web Locks call on a page takes tens of ms, which
+   * the first auction would wait for. The lock still orders the write, and a record another tab stored first for
+   * the same DII wins over this tab's answer (two tabs generating at the same moment both call the operator).
+   */
   const generate = (cstg: Cstg, store: Store, base: string) => {
     const id = cstg.id!;
-    // the crypto runs while the lock is being taken
-    const prepared = cstgRequest(cstg);
-    prepared.catch(() => { /* reported through make() when used; unused when another tab generated */ });
-    return update('token generation', store,
-      (cur) => sameIdentity(cur, id) && usable(cur.latestToken),
-      async () => {
-        const request = await prepared;
-        const salt = Math.floor(Math.random() * 2 ** 32);
-        return {
-          originalIdentity: { identity: cyrb53Hash(id, salt), salt },
-          latestToken: await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
-            (text) => openCstgResponse(request.sharedKey, text), warn),
-        };
-      });
+    const called = cstgRequest(cstg).then(async (request): Promise<Stored> => {
+      const salt = Math.floor(Math.random() * 2 ** 32);
+      return {
+        originalIdentity: { identity: cyrb53Hash(id, salt), salt },
+        latestToken: await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
+          (text) => openCstgResponse(request.sharedKey, text), warn),
+      };
+    });
+    called.catch(() => { /* reported by update() unless another tab's record is used */ });
+    return update('token generation', store, (cur) => sameIdentity(cur, id) && usable(cur.latestToken), () => called);
   };
 
   /**

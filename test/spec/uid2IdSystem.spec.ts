@@ -633,18 +633,37 @@ describe('uid2 userId submodule', () => {
       expect(op.refreshRequests()).to.have.length(1);
     });
 
-    it('two module instances generating for the same DII make one request', async () => {
-      const slow = gate(success(makeIdentity('A4-generated')));
-      op.onCstg(slow.answer);
+    it('sends a client-side generation request without waiting for the lock, and stores its answer once it has it', async () => {
+      let release!: () => void;
+      await new Promise<void>((taken) => navigator.locks.request(KEY, () => {
+        taken();
+        return new Promise<void>((resolve) => { release = resolve; });
+      }));
+      try {
+        op.onCstg(() => success(makeIdentity('A4-generated')));
+        configure({ params: { ...CSTG, email: 'user@example.com' }, auctionDelay: 2000 });
+        const ids = pbjs.getUserIdsAsync();
+        await until(() => op.cstgRequests().length === 1);
+        expect(readStored()).to.equal(null);
+        release();
+        await ids;
+      } finally {
+        release();
+      }
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-generated' } });
+      expect(readStored().latestToken.advertising_token).to.equal('A4-generated');
+    });
+
+    it('two module instances generating for the same DII both call the operator and end with the record stored first', async () => {
+      let answers = 0;
+      op.onCstg(() => success(makeIdentity(`A4-generated-${++answers}`)));
       const tabs = [1, 2].map(() => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true }));
       const params = { ...CSTG, email: 'user@example.com' };
       const results = tabs.map((tab) => new Promise((resolve) => (tab.getId({ name: 'uid2', params }, {} as any) as any).callback(resolve)));
-      await sleep(30);
-      slow.release();
       const [a, b] = (await Promise.all(results)) as any[];
-      expect(a.latestToken.advertising_token).to.equal('A4-generated');
+      expect(op.cstgRequests()).to.have.length(2);
       expect(b).to.deep.equal(a);
-      expect(op.cstgRequests()).to.have.length(1);
+      expect(readStored()).to.deep.equal(a);
     });
   });
 
