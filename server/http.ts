@@ -1,11 +1,11 @@
 // Node http plumbing shared by the local operator, the mock SSP, the pixel receiver and the demo server:
 // bounded body reading, plain responses, listening on a port and closing, and the loopback check of the
 // local-only admin routes.
-import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The operator's BodyHandler limit, also the SSP's */
-export const MAX_BODY_BYTES = 1 << 20;
+const MAX_BODY_BYTES = 1 << 20;
 
 /** Reads the whole body; undefined when it exceeds `limit` (the rest is drained, not buffered). */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | undefined> {
@@ -21,12 +21,29 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, json: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(json));
+/** For answers that change from one request to the next (reports, logs, pixels): never from a cache. */
+export const NO_STORE = { 'Cache-Control': 'no-store' };
+
+/** The smallest transparent GIF: the body of pixels and image syncs. */
+export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+export function sendJson(res: ServerResponse, status: number, json: unknown, headers: OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(json));
 }
 
-export function sendText(res: ServerResponse, status: number, text: string | Uint8Array, contentType = 'text/plain'): void {
-  res.writeHead(status, { 'Content-Type': contentType }).end(text);
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string | Uint8Array,
+  contentType = 'text/plain',
+  headers: OutgoingHttpHeaders = {},
+): void {
+  res.writeHead(status, { 'Content-Type': contentType, ...headers }).end(text);
+}
+
+/** Text for HTML element content and quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Serves an existing server on host:port (port 0: an ephemeral port); resolves with the bound port. */
@@ -55,7 +72,7 @@ export function closeServer(server: Server): Promise<void> {
 }
 
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (what a dual-stack socket reports). */
-export function isLoopbackAddress(address: string | undefined): boolean {
+function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);

@@ -12,9 +12,9 @@ import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEMO_PROFILE, parseOperatorConfig, type Lifetimes, type OperatorConfig } from './operator/config.js';
+import { DEMO_PROFILE, LOCAL_OPERATOR_CONFIG, parseOperatorConfig, type Lifetimes, type OperatorConfig } from './operator/config.js';
 import { createAdvertiserBackend } from './advertiser/advertiser.js';
-import { closeServer, isFromLoopback, listenServer as listen, readBody, sendJson, sendText } from './http.js';
+import { closeServer, isFromLoopback, listenServer as listen, NO_STORE, readBody, sendJson, sendText } from './http.js';
 import { createOperator } from './operator/operator.js';
 import { createReceiver } from './receiver/receiver.js';
 import { createSsp } from './ssp/ssp.js';
@@ -22,7 +22,6 @@ import { staticFiles } from './static.js';
 
 /** the repository root: this file runs as build/node/server/start.js */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const OPERATOR_CONFIG = `${ROOT}server/operator/local-config.json`;
 /** the operator client of the SSP and the pixel receiver: a DSP (ID_READER and SHARER), site 125 */
 const DSP_CLIENT = 'local-dsp';
 /** the operator client of the advertiser's own server: MAPPER and SHARER, site 124 */
@@ -68,10 +67,10 @@ export interface Demo {
 
 /** local-config.json with the chosen lifetimes, validated like any operator config */
 async function operatorConfig(lifetimes: DemoOptions['lifetimes'] = 'demo'): Promise<OperatorConfig> {
-  const raw = JSON.parse(await readFile(OPERATOR_CONFIG, 'utf8'));
-  if (lifetimes === 'local') return parseOperatorConfig(raw, OPERATOR_CONFIG);
+  const raw = JSON.parse(await readFile(LOCAL_OPERATOR_CONFIG, 'utf8'));
+  if (lifetimes === 'local') return parseOperatorConfig(raw, LOCAL_OPERATOR_CONFIG);
   const chosen = lifetimes === 'demo' ? DEMO_PROFILE.lifetimes : { ...DEMO_PROFILE.lifetimes, ...lifetimes };
-  return parseOperatorConfig({ ...raw, lifetimes: chosen, key_rotation: DEMO_PROFILE.key_rotation }, OPERATOR_CONFIG);
+  return parseOperatorConfig({ ...raw, lifetimes: chosen, key_rotation: DEMO_PROFILE.key_rotation }, LOCAL_OPERATOR_CONFIG);
 }
 
 /**
@@ -151,7 +150,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const demoServer = http.createServer(async (req, res) => {
       try {
         if (req.url === '/demo-config.js') {
-          res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }).end(configScript);
+          sendText(res, 200, configScript, 'text/javascript; charset=utf-8', NO_STORE);
         } else if (req.url?.startsWith(ADMIN_PREFIX)) {
           await forwardAdmin(req, res, operatorUrl, refreshReceiverKeys);
         } else if (
@@ -159,7 +158,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
           !(await advertiser.handle(req, res, ADVERTISER_MOUNT)) &&
           !(await serve(req, res))
         ) {
-          res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+          sendText(res, 404, 'Not found');
         }
       } catch (error) {
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });

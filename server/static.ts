@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NO_STORE } from './http.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,20 +17,24 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Maps URL prefixes to directories, e.g. {'/build/': 'build/dist', '/': 'integrationExamples'}. */
 export function staticFiles(mounts: Record<string, string>) {
-  const ordered = Object.entries(mounts).sort(([a], [b]) => b.length - a.length);
+  const ordered = Object.entries(mounts)
+    .map(([prefix, dir]) => [prefix, path.resolve(dir)] as const)
+    .sort(([a], [b]) => b.length - a.length);
   return async function serve(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     const mount = ordered.find(([prefix]) => pathname.startsWith(prefix));
     if (!mount) return false;
-    const root = path.resolve(mount[1]);
-    let file = path.resolve(root, '.' + pathname.slice(mount[0].length - 1));
+    const [prefix, root] = mount;
+    let file = path.resolve(root, '.' + pathname.slice(prefix.length - 1));
     if (!file.startsWith(root)) return false; // no escaping the mount with ../
-    const info = await stat(file).catch(() => undefined);
-    if (info?.isDirectory()) file = path.join(file, 'index.html');
-    const found = await stat(file).catch(() => undefined);
-    if (!found?.isFile()) return false;
-    res.writeHead(200, { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    let info = await stat(file).catch(() => undefined);
+    if (info?.isDirectory()) {
+      file = path.join(file, 'index.html');
+      info = await stat(file).catch(() => undefined);
+    }
+    if (!info?.isFile()) return false;
+    res.writeHead(200, { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', ...NO_STORE });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
     return true;

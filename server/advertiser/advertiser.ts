@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encryptRawUidIntoToken } from '../../libraries/uid2/sharing.js';
 import { readBody, sendJson } from '../http.js';
 import { callOperator, type OperatorClient } from '../operatorClient.js';
-import { KeyStore } from '../ssp/uid2.js';
+import { startSharingKeys } from '../ssp/uid2.js';
 
 export interface AdvertiserBackend {
   /** handles requests under `mount` (e.g. '/advertiser/'); false when the path is not the backend's */
@@ -40,25 +40,18 @@ interface MapAnswer {
 
 export function createAdvertiserBackend(client: OperatorClient): AdvertiserBackend {
   const now = client.now ?? Date.now;
-  const keys = new KeyStore({ ...client, endpoint: 'sharing', now, refreshMs: 60_000, retryMs: 1_000 });
-  keys.start();
+  const keys = startSharingKeys(client);
 
   async function rawUidOf(dii: Dii): Promise<{ rawUid: string } | { unmapped: string }> {
     const kind = 'email' in dii ? 'email' : 'phone';
-    const answer = (await callOperator({ ...client, now }, '/v2/identity/map', { [kind]: [Object.values(dii)[0]] })) as MapAnswer;
+    const answer = (await callOperator(client, '/v2/identity/map', { [kind]: [Object.values(dii)[0]] })) as MapAnswer;
     const mapped = answer.mapped?.[0];
     return mapped ? { rawUid: mapped.advertising_id } : { unmapped: answer.unmapped?.[0]?.reason ?? 'unmapped' };
   }
 
-  async function tokenFor(rawUid: string) {
-    const container = await keys.get();
-    if (!container) return { status: 'keys_unavailable' as const };
-    const first = await encryptRawUidIntoToken(rawUid, container, { now: now() });
-    if (first.status === 'success' || first.status === 'invalid_payload') return first;
-    // no active key of our keyset yet (rotation): fetch the keys once more, as the SDKs do
-    const fresh = await keys.refresh(false);
-    return fresh ? encryptRawUidIntoToken(rawUid, fresh, { now: now() }) : first;
-  }
+  /** the token, and the site it was issued by (the caller of the keys it was encrypted with) */
+  const tokenFor = (rawUid: string) => keys.withKeys(async (container) =>
+    ({ ...(await encryptRawUidIntoToken(rawUid, container, { now: now() })), siteId: container.callerSiteId }));
 
   async function uid2Token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = (await readBody(req, 4096))?.toString('utf8');
@@ -75,9 +68,9 @@ export function createAdvertiserBackend(client: OperatorClient): AdvertiserBacke
         ? sendJson(res, 200, { status: 'optout' })
         : sendJson(res, 400, { status: 'client_error', message: mapped.unmapped });
     }
-    const result = await tokenFor(mapped.rawUid);
+    const result = await tokenFor(mapped.rawUid) ?? { status: 'keys_unavailable' as const };
     if (result.status !== 'success') return sendJson(res, 503, { status: 'error', message: result.status });
-    sendJson(res, 200, { status: 'success', advertising_token: result.token, site_id: (await keys.get())?.callerSiteId });
+    sendJson(res, 200, { status: 'success', advertising_token: result.token, site_id: result.siteId });
   }
 
   return {

@@ -1,8 +1,12 @@
 // Configuration of the local operator: the participants, credentials, keys and salts it serves, in the
 // snake_case shape of the operator's own data files. local-config.json is the shipped default.
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { fromBase64 } from '../../libraries/uid2/base64.js';
 import type { IdentityScope } from '../../libraries/uid2/keys.js';
+
+/** the shipped local-config.json, next to the sources (the Node build does not copy JSON) */
+export const LOCAL_OPERATOR_CONFIG = fileURLToPath(new URL('../../../../server/operator/local-config.json', import.meta.url));
 
 export type Role = 'GENERATOR' | 'MAPPER' | 'ID_READER' | 'SHARER';
 /** Participant types, the unit a later sharing-permission grant can address besides single sites */

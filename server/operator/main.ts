@@ -1,18 +1,15 @@
 // CLI: node build/node/server/operator/main.js [--port 8877] [--host 127.0.0.1] [--config path] [--lifetimes demo]
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadOperatorConfig, withDemoLifetimes } from './config.js';
+import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig, withDemoLifetimes } from './config.js';
 import { createOperator } from './operator.js';
 
 const DEFAULT_PORT = 8877;
-/** the shipped local-config.json, next to the sources (the build does not copy JSON) */
-const DEFAULT_CONFIG = fileURLToPath(new URL('../../../../server/operator/local-config.json', import.meta.url));
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: String(DEFAULT_PORT) },
     host: { type: 'string', default: '127.0.0.1' },
-    config: { type: 'string', default: DEFAULT_CONFIG },
+    config: { type: 'string', default: LOCAL_OPERATOR_CONFIG },
     lifetimes: { type: 'string', default: 'local' },
   },
 });

@@ -10,9 +10,10 @@
  *   GET <mount>                                        → the log as an HTML page
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { inspectUid2, KeyStore, UID2_SOURCE, type Uid2Report } from '../ssp/uid2.js';
+import { escapeHtml, NO_STORE, PIXEL_GIF, sendJson, sendText } from '../http.js';
+import { inspectUid2, startSharingKeys, UID2_SOURCE, type Uid2Report } from '../ssp/uid2.js';
 
-export const PIXEL_TOKEN_PARAM = 'uid2_token';
+const PIXEL_TOKEN_PARAM = 'uid2_token';
 
 export interface ReceiverOptions {
   /** operator base URL */
@@ -37,7 +38,6 @@ export interface PixelHit extends Uid2Report {
 export interface Receiver {
   /** handles requests under `mount` (e.g. '/receiver/'); false when the path is not the receiver's */
   handle(req: IncomingMessage, res: ServerResponse, mount: string): Promise<boolean>;
-  hits(): PixelHit[];
   /**
    * Fetches the sharing keys now. The demo server calls it after it changed a sharing permission, so the next
    * pixel shows the change; on its own the receiver refetches every minute and when a token names a key it lacks.
@@ -46,15 +46,10 @@ export interface Receiver {
   close(): void;
 }
 
-// the smallest transparent GIF
-const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
-const NO_STORE = { 'Cache-Control': 'no-store' };
-
 export function createReceiver(options: ReceiverOptions): Receiver {
   const now = options.now ?? Date.now;
   const maxHits = options.maxHits ?? 50;
-  const keys = new KeyStore({ ...options, endpoint: 'sharing', now, refreshMs: 60_000, retryMs: 1_000 });
-  keys.start();
+  const keys = startSharingKeys({ ...options, now });
   const log: PixelHit[] = [];
 
   async function pixel(url: URL): Promise<PixelHit> {
@@ -72,7 +67,6 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   }
 
   return {
-    hits: () => [...log],
     refreshKeys: () => keys.refetch().then(() => undefined),
     close: () => keys.stop(),
     async handle(req, res, mount) {
@@ -81,22 +75,17 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       const route = url.pathname.slice(mount.length);
       if (route === 'pixel') {
         await pixel(url);
-        res.writeHead(200, { 'Content-Type': 'image/gif', ...NO_STORE }).end(PIXEL);
+        sendText(res, 200, PIXEL_GIF, 'image/gif', NO_STORE);
       } else if (route === 'hits') {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*', ...NO_STORE })
-          .end(JSON.stringify({ hits: log }));
+        sendJson(res, 200, { hits: log }, { 'Access-Control-Allow-Origin': '*', ...NO_STORE });
       } else if (route === '') {
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...NO_STORE }).end(logPage(log));
+        sendText(res, 200, logPage(log), 'text/html; charset=utf-8', NO_STORE);
       } else {
         return false;
       }
       return true;
     },
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function logPage(hits: PixelHit[]): string {

@@ -1,10 +1,11 @@
 // The mock SSP's demand: one bid per imp in the format that pays most, priced deterministically above the
 // floor, with banner HTML, VAST or native markup that shows what the SSP saw (never an identifier).
+import { escapeHtml } from '../http.js';
 import { isObject, path, type Json } from './validate.js';
 import type { Uid2Report } from './uid2.js';
 
 export const SEAT = 'mock-dsp';
-export const ADVERTISER_DOMAIN = 'advertiser.example';
+const ADVERTISER_DOMAIN = 'advertiser.example';
 /** Base prices in USD; a bid goes 20 % over a higher floor, up to MAX_PRICE. */
 export const BASE_PRICE = { banner: 1.5, video: 4, native: 2 } as const;
 export const MAX_PRICE = 50;
@@ -40,9 +41,6 @@ function bannerSize(banner: Json): [number, number] {
   return [Number(format.w) || 300, Number(format.h) || 250];
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function uid2Line(uid2: Uid2Report): string {
   if (!uid2.present) return 'UID2: none';

@@ -3,7 +3,8 @@
 // Without --operator the SSP still validates and bids, and reports UID2 tokens as not decrypted (no_operator).
 import { parseArgs } from 'node:util';
 import { createSsp } from './ssp.js';
-import { LOCAL_OPERATOR_CONFIG, localReceiverCredentials, type ReceiverCredentials } from './uid2.js';
+import { LOCAL_OPERATOR_CONFIG } from '../operator/config.js';
+import { localReceiverCredentials, type ReceiverCredentials } from './uid2.js';
 
 const DEFAULT_PORT = 8878;
 

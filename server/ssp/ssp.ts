@@ -8,14 +8,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { listen, readBody } from '../http.js';
+import { listen, NO_STORE, PIXEL_GIF, readBody, sendText } from '../http.js';
 import { bidFor, SEAT, type OrtbBid } from './bids.js';
 import { EUID_SOURCE, inspectUid2, KeyStore, type KeyEndpoint, type KeyStatus, type Uid2Report } from './uid2.js';
 import { checkBidRequest, isObject, path, type Json, type RequestCheck } from './validate.js';
 
 const gunzipAsync = promisify(gunzip);
 const MAX_INFLATED_BYTES = 8 << 20;
-const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 export interface SspOptions {
   /** base URL of the UID2 operator to fetch decryption keys from; without it tokens are reported, not decrypted */
@@ -66,7 +65,7 @@ export interface Ssp {
 
 function send(res: ServerResponse, status: number, body?: string | Buffer, contentType = 'application/json'): void {
   if (body === undefined) return void res.writeHead(status).end();
-  res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(body);
+  sendText(res, status, body, contentType, NO_STORE);
 }
 
 /** Browsers send Prebid's requests with credentials: the Origin is reflected, never `*`. */

@@ -3,7 +3,7 @@
 // contains a token or a raw UID2: only whether decryption worked, the token's metadata and a short fingerprint.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { LOCAL_OPERATOR_CONFIG } from '../operator/config.js';
 import { decryptAdvertisingToken, detectTokenVersion, type DecryptionStatus } from '../../libraries/uid2/advertisingToken.js';
 import { parseKeyContainer, type KeyContainer } from '../../libraries/uid2/keys.js';
 import { callOperator } from '../operatorClient.js';
@@ -11,8 +11,6 @@ import type { Eid } from './validate.js';
 
 export const UID2_SOURCE = 'uidapi.com';
 export const EUID_SOURCE = 'euid.eu';
-/** the operator's shipped config, next to the sources (the Node build does not copy JSON) */
-export const LOCAL_OPERATOR_CONFIG = fileURLToPath(new URL('../../../../server/operator/local-config.json', import.meta.url));
 
 export type KeyEndpoint = 'bidstream' | 'sharing';
 
@@ -53,6 +51,9 @@ export interface KeyStatus {
   lastError?: string;
 }
 
+/** Statuses that a fresher key container may turn into success. */
+const RETRY_WITH_NEW_KEYS: ReadonlySet<string> = new Set(['not_authorized_for_master_key', 'not_authorized_for_key', 'keys_not_synced']);
+
 /** Keys from the operator, refreshed every `refreshMs` and on demand when a token names a key it lacks. */
 export class KeyStore {
   readonly endpoint: KeyEndpoint;
@@ -92,6 +93,19 @@ export class KeyStore {
     };
   }
 
+  /**
+   * Runs `use` with the current keys and, when it finds a key missing (a key rotated or a permission granted since
+   * the last fetch), once more with freshly fetched ones, as the SDKs do. Undefined when there are no keys at all.
+   */
+  async withKeys<T extends { status: string }>(use: (keys: KeyContainer) => Promise<T>): Promise<T | undefined> {
+    const current = await this.get();
+    if (!current) return undefined;
+    const first = await use(current);
+    if (!RETRY_WITH_NEW_KEYS.has(first.status)) return first;
+    const fresh = await this.refresh(false);
+    return fresh ? use(fresh) : first;
+  }
+
   /** The current keys, fetching them first if there are none yet. */
   async get(): Promise<KeyContainer | undefined> {
     return this.container ?? this.refresh(false);
@@ -129,8 +143,15 @@ export class KeyStore {
   }
 
   private async fetchKeys(): Promise<KeyContainer> {
-    return parseKeyContainer(await callOperator({ ...this.options, now: this.now }, `/v2/key/${this.endpoint}`));
+    return parseKeyContainer(await callOperator(this.options, `/v2/key/${this.endpoint}`));
   }
+}
+
+/** A participant's sharing keys, refreshed every minute: what the demo's pixel receiver and advertiser hold. */
+export function startSharingKeys(client: Omit<KeyStoreOptions, 'endpoint' | 'refreshMs' | 'retryMs'>): KeyStore {
+  const keys = new KeyStore({ ...client, endpoint: 'sharing', refreshMs: 60_000, retryMs: 1_000 });
+  void keys.start();
+  return keys;
 }
 
 /** What the SSP learned from a UID2 eid; safe to show to the browser. */
@@ -152,9 +173,7 @@ export interface Uid2Report {
   fingerprint?: string;
 }
 
-const RETRY_WITH_NEW_KEYS: ReadonlySet<string> = new Set(['not_authorized_for_master_key', 'not_authorized_for_key', 'keys_not_synced']);
-
-export function uidFingerprint(rawUid: string): string {
+function uidFingerprint(rawUid: string): string {
   return createHash('sha256').update(rawUid).digest('hex').slice(0, 6);
 }
 
@@ -171,15 +190,9 @@ export async function inspectUid2(
   if (!uid) return { present: false };
   const report: Uid2Report = { present: true, atype: uid.atype, tokenVersion: detectTokenVersion(uid.id), decrypted: false };
   if (!keys) return { ...report, status: 'no_operator' };
-  let container = await keys.get();
-  if (!container) return { ...report, status: 'keys_unavailable' };
-  const decrypt = (c: KeyContainer) =>
-    decryptAdvertisingToken(uid.id, c, { now: opts.now, clientType: keys.endpoint, domainOrAppName: opts.domainOrAppName });
-  let result = await decrypt(container);
-  if (RETRY_WITH_NEW_KEYS.has(result.status)) {
-    container = await keys.refresh(false);
-    if (container) result = await decrypt(container);
-  }
+  const result = await keys.withKeys((c) =>
+    decryptAdvertisingToken(uid.id, c, { now: opts.now, clientType: keys.endpoint, domainOrAppName: opts.domainOrAppName }));
+  if (!result) return { ...report, status: 'keys_unavailable' };
   if (result.status !== 'success') return { ...report, status: result.status };
   return {
     ...report,

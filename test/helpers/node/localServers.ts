@@ -34,16 +34,14 @@ export function listenOnLoopback(server: Server): Promise<string> {
 export async function startLocalServers(): Promise<LocalServers> {
   const servers: Server[] = [];
   const urls: LocalServerUrls = {};
-  // local UID2 operator: the shipped local-config.json (next to the sources; the build does not copy JSON) with
+  // local UID2 operator: the shipped local-config.json with
   // the demo lifetimes. A broken operator is reported here and leaves operatorUrl unset: specs that need it fail.
   try {
     const { createOperator } = await import('../../../server/operator/operator.js');
-    const { loadOperatorConfig, withDemoLifetimes } = await import('../../../server/operator/config.js');
-    const configPath = new URL('../../../../../server/operator/local-config.json', import.meta.url);
-    const configFile = (await import('node:url')).fileURLToPath(configPath);
-    const operator = createOperator(withDemoLifetimes(await loadOperatorConfig(configFile)));
+    const { LOCAL_OPERATOR_CONFIG, loadOperatorConfig, withDemoLifetimes } = await import('../../../server/operator/config.js');
+    const operator = createOperator(withDemoLifetimes(await loadOperatorConfig(LOCAL_OPERATOR_CONFIG)));
     await operator.ready;
-    const operatorServer = (await import('node:http')).createServer(operator.handler);
+    const operatorServer = http.createServer(operator.handler);
     urls.operatorUrl = await listenOnLoopback(operatorServer);
     servers.push(operatorServer);
   } catch (e) {

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
-import { DEMO_PROFILE, LOCAL_LIFETIMES, parseOperatorConfig, withDemoLifetimes } from '../../../server/operator/config.js';
-import { LOCAL_CONFIG_PATH } from './harness.js';
+import { DEMO_PROFILE, LOCAL_LIFETIMES, LOCAL_OPERATOR_CONFIG, parseOperatorConfig, withDemoLifetimes } from '../../../server/operator/config.js';
 
 async function rawLocalConfig(): Promise<Record<string, any>> {
-  return JSON.parse(await readFile(LOCAL_CONFIG_PATH, 'utf8'));
+  return JSON.parse(await readFile(LOCAL_OPERATOR_CONFIG, 'utf8'));
 }
 
 describe('local operator: config', () => {

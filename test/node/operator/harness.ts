@@ -1,20 +1,18 @@
 // Runs the local operator on an ephemeral loopback port with a hand-driven clock, and speaks its protocol
 // the way SDKs and browsers do.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { openResponseEnvelope, sealRequestEnvelope } from '../../../libraries/uid2/envelope.js';
 import { parseKeyContainer, type KeyContainer } from '../../../libraries/uid2/keys.js';
-import { parseOperatorConfig, type ClientConfig, type OperatorConfig } from '../../../server/operator/config.js';
+import { LOCAL_OPERATOR_CONFIG, parseOperatorConfig, type ClientConfig, type OperatorConfig } from '../../../server/operator/config.js';
 import { closeServer } from '../../../server/http.js';
 import { createOperator, type OperatorOptions } from '../../../server/operator/operator.js';
 
-export const LOCAL_CONFIG_PATH = fileURLToPath(new URL('../../../../../server/operator/local-config.json', import.meta.url));
 
 /** A fixed start time: tests never depend on the wall clock. */
 export const T0 = Date.UTC(2030, 0, 1);
 
 export async function localConfig(): Promise<OperatorConfig> {
-  return parseOperatorConfig(JSON.parse(await readFile(LOCAL_CONFIG_PATH, 'utf8')));
+  return parseOperatorConfig(JSON.parse(await readFile(LOCAL_OPERATOR_CONFIG, 'utf8')));
 }
 
 export function clientNamed(config: OperatorConfig, name: string): ClientConfig {

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createCstgRequest, openCstgResponse } from '../../../libraries/uid2/cstg.js';
 import { hashDii } from '../../../libraries/uid2/normalize.js';
-import { localReceiverCredentials, LOCAL_OPERATOR_CONFIG } from '../../../server/ssp/uid2.js';
+import { LOCAL_OPERATOR_CONFIG } from '../../../server/operator/config.js';
+import { localReceiverCredentials } from '../../../server/ssp/uid2.js';
 import { callEnveloped, clientNamed, post, startOperator, T0, type RunningOperator } from '../operator/harness.js';
 import { auction, bidRequest, get, reportOf, startSsp, type RunningSsp } from './harness.js';
 
