@@ -9,7 +9,6 @@ import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
 import { createUidModule, type UidCommonParams } from '../libraries/uid2Module/index.js';
 import type { Uid2Identity } from '../libraries/uid2/identity.js';
 
-export const STORAGE_KEY = '__euid_advertising_token';
 /** The Trade Desk, operator of EUID */
 const GVLID = 21;
 

@@ -10,8 +10,6 @@ import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
 import { createUidModule, type UidCommonParams } from '../libraries/uid2Module/index.js';
 import type { Uid2Identity } from '../libraries/uid2/identity.js';
 
-export const STORAGE_KEY = '__uid2_advertising_token';
-
 export interface Uid2Params extends UidCommonParams {
   /** operator base URL; default https://prod.uidapi.com */
   uid2ApiBase?: string;

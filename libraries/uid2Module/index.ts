@@ -205,7 +205,6 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
     return { id: s, callback: due(t) ? inBackground(s, refresh(s, store, base)) : undefined };
   }
 
-
   return {
     name,
     gvlid,

@@ -31,7 +31,7 @@ export interface Store {
 const DAY = 864e5;
 
 /** The record if its latestToken is usable; other fields are only compared, so need no check. */
-export function validStored(v: any): Stored | undefined {
+function validStored(v: any): Stored | undefined {
   if (v?.latestToken === 'optout' || isUid2Identity(v?.latestToken)) return v;
 }
 
