@@ -17,6 +17,7 @@ import {
   encodeTypeByte,
   identityTypeOfTypeByte,
   scopeOfTypeByte,
+  writeIssuedIdentity,
   writeTokenHead,
   type IdentityType,
   type OperatorIdentity,
@@ -110,12 +111,7 @@ export async function encryptAdvertisingToken(
   opts: { version?: 3 | 4; masterIv?: Uint8Array; siteIv?: Uint8Array } = {},
 ): Promise<string> {
   const version = opts.version ?? 4;
-  const sitePayload = new ByteWriter(36 + fields.rawUid.length)
-    .i32(fields.siteId)
-    .i64(fields.publisherId ?? 0)
-    .i32(fields.clientKeyId ?? 0)
-    .i32(fields.privacyBits)
-    .i64(fields.established)
+  const sitePayload = writeIssuedIdentity(new ByteWriter(36 + fields.rawUid.length), fields)
     .i64(fields.refreshed)
     .raw(fields.rawUid)
     .done();

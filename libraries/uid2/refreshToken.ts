@@ -15,6 +15,7 @@ import {
   encodeTypeByte,
   identityTypeOfTypeByte,
   scopeOfTypeByte,
+  writeIssuedIdentity,
   writeTokenHead,
   type IdentityType,
   type OperatorIdentity,
@@ -47,12 +48,7 @@ export async function encodeRefreshToken(
   opts: { iv?: Uint8Array } = {},
 ): Promise<string> {
   const typeByte = encodeTypeByte(fields.identityScope, fields.identityType);
-  const payload = writeTokenHead(new ByteWriter(PAYLOAD_LENGTH), fields)
-    .i32(fields.siteId)
-    .i64(fields.publisherId ?? 0)
-    .i32(fields.clientKeyId ?? 0)
-    .i32(fields.privacyBits)
-    .i64(fields.established)
+  const payload = writeIssuedIdentity(writeTokenHead(new ByteWriter(PAYLOAD_LENGTH), fields), fields)
     .u8(typeByte)
     .raw(fields.firstLevelHash)
     .done();

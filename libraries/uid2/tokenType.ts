@@ -35,6 +35,24 @@ export interface OperatorIdentity {
   operatorKeyId?: number;
 }
 
+/** Who the identity was issued to, and when: the same fields in advertising-token site payloads and refresh tokens. */
+export interface IssuedIdentityFields {
+  siteId: number;
+  publisherId?: number;
+  clientKeyId?: number;
+  privacyBits: number;
+  established: number;
+}
+
+export function writeIssuedIdentity(writer: ByteWriter, fields: IssuedIdentityFields): ByteWriter {
+  return writer
+    .i32(fields.siteId)
+    .i64(fields.publisherId ?? 0)
+    .i32(fields.clientKeyId ?? 0)
+    .i32(fields.privacyBits)
+    .i64(fields.established);
+}
+
 /** The head shared by advertising-token master payloads and refresh-token payloads. */
 export function writeTokenHead(writer: ByteWriter, fields: { expires: number; created: number } & OperatorIdentity): ByteWriter {
   return writer

@@ -252,7 +252,8 @@ function parseSite(r: ConfigReader, value: unknown): SiteConfig {
     name: o.string('name'),
     types: o.array('types', (t, x) => t.oneOf(x, PARTICIPANT_TYPES)),
     domain_names: o.array('domain_names', (d, x) => d.string(x).toLowerCase()),
-    app_names: o.array('app_names', (a, x) => a.string(x)),
+    // the operator compares app names case-insensitively, as domains
+    app_names: o.array('app_names', (a, x) => a.string(x).toLowerCase()),
   };
 }
 
@@ -291,11 +292,17 @@ function parseOptOut(r: ConfigReader, value: unknown): OptOutConfig {
   return { [forms[0]!]: o.string(forms[0]!) } as OptOutConfig;
 }
 
-function parseLifetimes(o: ObjectReader): Lifetimes {
-  const lifetimes = { ...LOCAL_LIFETIMES };
-  for (const name of Object.keys(LOCAL_LIFETIMES) as Array<keyof Lifetimes>) {
-    if (o.has(name)) lifetimes[name] = o.positive(name);
+/** `defaults`, with each field the config gives replaced by its (positive) value */
+function positiveFields<T extends { [K in keyof T]: number }>(o: ObjectReader, defaults: T): T {
+  const fields = { ...defaults };
+  for (const name of Object.keys(defaults) as Array<keyof T & string>) {
+    if (o.has(name)) fields[name] = o.positive(name) as T[keyof T & string];
   }
+  return fields;
+}
+
+function parseLifetimes(o: ObjectReader): Lifetimes {
+  const lifetimes = positiveFields(o, LOCAL_LIFETIMES);
   if (
     lifetimes.refresh_identity_token_after_seconds > lifetimes.identity_token_expires_after_seconds ||
     lifetimes.identity_token_expires_after_seconds > lifetimes.refresh_token_expires_after_seconds
@@ -306,10 +313,7 @@ function parseLifetimes(o: ObjectReader): Lifetimes {
 }
 
 function parseKeyRotation(o: ObjectReader): KeyRotation {
-  return {
-    rotation_seconds: o.has('rotation_seconds') ? o.positive('rotation_seconds') : LOCAL_KEY_ROTATION.rotation_seconds,
-    key_expires_after_seconds: o.has('key_expires_after_seconds') ? o.positive('key_expires_after_seconds') : LOCAL_KEY_ROTATION.key_expires_after_seconds,
-  };
+  return positiveFields(o, LOCAL_KEY_ROTATION);
 }
 
 function parseSalts(o: ObjectReader): SaltsConfig {

@@ -4,7 +4,6 @@
 import { fromBase64, toBase64 } from '../../libraries/uid2/base64.js';
 import { decryptAdvertisingToken } from '../../libraries/uid2/advertisingToken.js';
 import { openCstgRequest, sealCstgResponse } from '../../libraries/uid2/cstgServer.js';
-import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import type { KeyContainer } from '../../libraries/uid2/keys.js';
 import { Uid2OperatorError, clientError } from '../../libraries/uid2/operatorError.js';
 import { WRAPPED_REFRESH_TOKEN_LENGTH, unwrapRefreshToken } from '../../libraries/uid2/refreshToken.js';
@@ -12,7 +11,7 @@ import { sealRefreshResponse } from '../../libraries/uid2/refreshResponse.js';
 import { PrivacyBits } from '../../libraries/uid2/tokenType.js';
 import { MASTER_SITE_ID, type ClientConfig, type ClientSideKeypairConfig, type OperatorConfig, type SiteConfig } from './config.js';
 import {
-  DII_KINDS,
+  givenDiiKinds,
   MISSING_DII_MESSAGE,
   parseDii,
   requireOneDii,
@@ -61,19 +60,15 @@ function jsonReply(status: number, json: unknown): Reply {
 
 // ---- tokens ----
 
-export async function generateToken(state: OperatorState, { client, json, now }: EnvelopedRequest): Promise<unknown> {
-  const user = await requireOneDii(json);
+/** The answer of generate and client-generate: optout for an opted-out user, else a new identity. */
+async function issueUnlessOptedOut(state: OperatorState, user: UserIdentity, siteId: number, privacyBits: number, now: number): Promise<unknown> {
   const flh = await state.identities.firstLevelHash(user);
   if (state.identities.isOptedOut(flh)) return { status: 'optout' };
-  const identity = await state.identities.issue({
-    siteId: client.site_id,
-    type: user.type,
-    flh,
-    privacyBits: PrivacyBits.legacy,
-    established: now,
-    now,
-  });
-  return success(identity);
+  return success(await state.identities.issue({ siteId, type: user.type, flh, privacyBits, established: now, now }));
+}
+
+export async function generateToken(state: OperatorState, { client, json, now }: EnvelopedRequest): Promise<unknown> {
+  return issueUnlessOptedOut(state, await requireOneDii(json), client.site_id, PrivacyBits.legacy, now);
 }
 
 /**
@@ -138,7 +133,7 @@ export async function clientSideGenerate(state: OperatorState, text: string, ori
   const site = state.sites.get(keypair.site_id);
   if (request.app_name !== undefined && request.app_name !== null) {
     const appName = String(request.app_name).toLowerCase();
-    if (!site?.app_names.some((name) => name.toLowerCase() === appName)) {
+    if (!site?.app_names.includes(appName)) {
       throw new Uid2OperatorError(403, 'invalid_app_name', 'unexpected app name');
     }
   } else if (!isOriginAllowed(origin, site?.domain_names ?? [])) {
@@ -147,19 +142,7 @@ export async function clientSideGenerate(state: OperatorState, text: string, ori
   const { dii, sharedKey } = await openCstgRequest(privateKey, request);
   const user: UserIdentity =
     'email_hash' in dii ? { type: 'email', identityHash: fromBase64(dii.email_hash) } : { type: 'phone', identityHash: fromBase64(dii.phone_hash) };
-  const flh = await state.identities.firstLevelHash(user);
-  let answer: unknown = { status: 'optout' };
-  if (!state.identities.isOptedOut(flh)) {
-    const identity: Uid2Identity = await state.identities.issue({
-      siteId: keypair.site_id,
-      type: user.type,
-      flh,
-      privacyBits: PrivacyBits.legacy | PrivacyBits.clientSideGenerated,
-      established: now,
-      now,
-    });
-    answer = success(identity);
-  }
+  const answer = await issueUnlessOptedOut(state, user, keypair.site_id, PrivacyBits.legacy | PrivacyBits.clientSideGenerated, now);
   return { status: 200, contentType: 'text/plain', body: await sealCstgResponse(sharedKey, answer) };
 }
 
@@ -167,7 +150,7 @@ export async function clientSideGenerate(state: OperatorState, text: string, ori
 
 /** v2: one non-empty array of one DII kind → mapped raw UID2s and bucket ids, unmapped opt-outs and invalids. */
 export async function mapIdentities(state: OperatorState, { json }: EnvelopedRequest): Promise<unknown> {
-  const present = DII_KINDS.filter((kind) => json[kind] !== undefined && json[kind] !== null);
+  const present = givenDiiKinds(json);
   for (const kind of present) if (!Array.isArray(json[kind])) throw clientError(`Invalid request body: ${kind} must be an array`);
   const nonEmpty = present.filter((kind) => (json[kind] as unknown[]).length > 0);
   if (present.length === 0 || nonEmpty.length > 1) throw clientError(MISSING_DII_MESSAGE);

@@ -39,9 +39,14 @@ export async function parseDii(kind: DiiKind, value: unknown): Promise<UserIdent
   return normalized === undefined ? undefined : { type, identityHash: await sha256(utf8(normalized)) };
 }
 
+/** The DII kinds a request body carries (null counts as absent, as in the operator's JSON reading). */
+export function givenDiiKinds(json: Record<string, unknown>): DiiKind[] {
+  return DII_KINDS.filter((kind) => json[kind] !== undefined && json[kind] !== null);
+}
+
 /** The exactly-one-DII rule of generate and validate, with the operator's 400 messages. */
 export async function requireOneDii(json: Record<string, unknown>): Promise<UserIdentity> {
-  const given = DII_KINDS.filter((kind) => json[kind] !== undefined && json[kind] !== null);
+  const given = givenDiiKinds(json);
   if (given.length !== 1) throw clientError(MISSING_DII_MESSAGE);
   const identity = await parseDii(given[0]!, json[given[0]!]);
   if (!identity) throw clientError('Invalid Identifier');
