@@ -9,10 +9,6 @@ const config = demoConfig();
 const $ = (id) => document.getElementById(id);
 const receiverBase = new URL(`${config.receiverUrl}/`, location.href);
 $('receiver-link').href = receiverBase.href;
-// the demo server's routes for the advertiser's own server and the operator's sharing permissions
-const served = window.UID2_DEMO_CONFIG || {};
-const advertiserTokenUrl = served.advertiserTokenUrl || '/advertiser/uid2-token';
-const sharingAdminUrl = served.sharingAdminUrl || '/admin/sharing';
 const ADVERTISER_SITE = 124;
 const RECEIVER_SITE = 125;
 const RECEIVER_TYPE = 'DSP';
@@ -90,7 +86,7 @@ let advertiserToken;
 /** Asks the advertiser's server for its own token of the customer (it maps the email/phone, then encrypts). */
 async function fetchAdvertiserToken(dii) {
   advertiserToken = undefined;
-  const response = await fetch(advertiserTokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(dii) })
+  const response = await fetch(config.advertiserTokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(dii) })
     .catch(() => undefined);
   const answer = response ? await response.json().catch(() => ({})) : {};
   if (answer.status === 'success') advertiserToken = answer.advertising_token;
@@ -116,7 +112,7 @@ function showSharing(entry) {
 }
 
 async function loadSharing() {
-  const response = await fetch(sharingAdminUrl, { cache: 'no-store' }).catch(() => undefined);
+  const response = await fetch(config.sharingAdminUrl, { cache: 'no-store' }).catch(() => undefined);
   if (!response || !response.ok) return void ($('share-state').textContent = 'The sharing permissions are not available here.');
   const { body } = await response.json();
   showSharing(body.senders.find((entry) => entry.sender_site_id === ADVERTISER_SITE));
@@ -125,7 +121,7 @@ async function loadSharing() {
 /** Grants or revokes the Local DSP (the demo server also makes the receiver fetch its keys again at once). */
 async function setSharing(allow) {
   $('share-toggle').disabled = true;
-  const response = await fetch(sharingAdminUrl, {
+  const response = await fetch(config.sharingAdminUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ sender_site_id: ADVERTISER_SITE, receiver_site_id: RECEIVER_SITE, allow }),

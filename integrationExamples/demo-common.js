@@ -16,6 +16,9 @@ const LOCAL_DEFAULTS = {
   subscriptionId: '4WvryDGbR5',
   sspEndpoint: 'http://localhost:8878/openrtb2/auction',
   receiverUrl: '/receiver',
+  // the demo server's routes for the advertiser's own server and the operator's sharing permissions
+  advertiserTokenUrl: '/advertiser/uid2-token',
+  sharingAdminUrl: '/admin/sharing',
 };
 
 export function demoConfig() {

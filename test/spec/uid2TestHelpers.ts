@@ -167,17 +167,18 @@ export function clearCookie(name: string) {
 
 export const defaultSettings = { ...settings };
 
+let attached: any[] = [];
+
+const clearStoredIds = () => storageKeys.forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
+
 /**
  * A fresh page for each test: userId core reset with our submodules attached again, no config, no consent,
  * no stored identities, fast retries. Returns the fake network.
  */
-let attached: any[] = [];
-
 export function freshPage(...submodules: any[]): FakeFetch {
   attached = submodules;
-  resetUserIds();
-  attached.forEach((m) => attachIdSystem(m));
-  storageKeys.forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
+  nextPage();
+  clearStoredIds();
   Object.assign(settings, defaultSettings, { backoff: 5 });
   return fakeFetch();
 }
@@ -195,9 +196,8 @@ export function leavePage(network: FakeFetch | undefined, ...cookies: string[]) 
   gdprDataHandler.reset();
   config.resetConfig();
   // leave the userId core as a page starts: nothing configured, the bundle's submodules registered
-  resetUserIds();
-  attached.forEach((m) => attachIdSystem(m));
-  storageKeys.forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
+  nextPage();
+  clearStoredIds();
   cookies.forEach(clearCookie);
   Object.assign(settings, defaultSettings);
 }
