@@ -7,6 +7,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { closeServer } from '../server/http.js';
 import { staticFiles } from '../server/static.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/chromium.js';
@@ -155,14 +156,7 @@ export async function startBrowserBench(): Promise<BrowserBench> {
     auction: async (page, stored) => (await openTabs(page, stored, 1))[0]!,
     async close() {
       await browser.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await closeServer(server);
     },
   };
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

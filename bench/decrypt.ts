@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { decryptAdvertisingToken, encryptAdvertisingToken } from '../libraries/uid2/advertisingToken.js';
 import { randomBytes } from '../libraries/uid2/bytes.js';
 import type { KeyContainer, Uid2Key } from '../libraries/uid2/keys.js';
+import { median } from './median.js';
 
 export interface DecryptBenchOptions {
   /** distinct tokens decrypted per round */
@@ -70,7 +71,7 @@ export async function benchDecrypt(opts: DecryptBenchOptions = {}): Promise<Decr
   for (let i = 0; i < warmupRounds; i++) await decryptAll(tokens, keys, now);
   const roundMs: number[] = [];
   for (let i = 0; i < rounds; i++) roundMs.push(await decryptAll(tokens, keys, now));
-  const medianRoundMs = [...roundMs].sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
+  const medianRoundMs = median(roundMs);
   return { tokensPerSecond: (count / medianRoundMs) * 1000, medianRoundMs, tokensPerRound: count, roundMs };
 }
 

@@ -3,16 +3,14 @@
  * counter: stored identities are real ones from /v2/token/generate, and refresh calls are counted where
  * they land rather than in the browser.
  */
-import http, { type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { openResponseEnvelope, sealRequestEnvelope } from '../libraries/uid2/envelope.js';
+import http from 'node:http';
 import type { Uid2Identity } from '../libraries/uid2/identity.js';
-import { loadOperatorConfig, type OperatorConfig } from '../server/operator/config.js';
+import { closeServer } from '../server/http.js';
+import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig, type OperatorConfig } from '../server/operator/config.js';
 import { createOperator } from '../server/operator/operator.js';
+import { callOperator } from '../server/operatorClient.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
 
-/** the shipped config (next to the sources: the build does not copy JSON); this file runs as build/node/bench/operator.js */
-const CONFIG_PATH = fileURLToPath(new URL('../../../server/operator/local-config.json', import.meta.url));
 const PUBLISHER = 'local-publisher';
 
 export interface BenchOperator {
@@ -35,7 +33,7 @@ function publisherClient(config: OperatorConfig) {
 
 /** Local lifetimes (an hour per token), not the demo's: a fresh token must stay fresh for the whole run. */
 export async function startBenchOperator(): Promise<BenchOperator> {
-  const config = await loadOperatorConfig(CONFIG_PATH);
+  const config = await loadOperatorConfig(LOCAL_OPERATOR_CONFIG);
   const { client, keypair } = publisherClient(config);
   const operator = createOperator(config);
   await operator.ready;
@@ -48,14 +46,8 @@ export async function startBenchOperator(): Promise<BenchOperator> {
   });
   const url = await listenOnLoopback(server);
 
-  async function generate(email: string): Promise<Uid2Identity> {
-    const { envelope, nonce } = await sealRequestEnvelope(client.secret, { email });
-    const response = await fetch(`${url}/v2/token/generate`, { method: 'POST', body: envelope, headers: { Authorization: `Bearer ${client.key}` } });
-    if (!response.ok) throw new Error(`/v2/token/generate: ${response.status} ${await response.text()}`);
-    const answer = (await openResponseEnvelope(client.secret, await response.text(), nonce)) as { status: string; body: Uid2Identity };
-    if (answer.status !== 'success') throw new Error(`/v2/token/generate: ${answer.status}`);
-    return answer.body;
-  }
+  const publisher = { operatorUrl: url, apiKey: client.key, secret: client.secret };
+  const generate = async (email: string) => (await callOperator(publisher, '/v2/token/generate', { email })) as Uid2Identity;
 
   return {
     url,
@@ -64,9 +56,4 @@ export async function startBenchOperator(): Promise<BenchOperator> {
     calls: (...paths) => paths.reduce((sum, path) => sum + (counts.get(path) ?? 0), 0),
     close: () => closeServer(server),
   };
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }

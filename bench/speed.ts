@@ -5,7 +5,8 @@
  * machine load hits them alike; the first `warmup` repetitions are thrown away.
  */
 import type { Uid2Identity } from '../libraries/uid2/identity.js';
-import { median, type AuctionTiming, type BrowserBench, type PageSpec } from './browser.js';
+import { type AuctionTiming, type BrowserBench, type PageSpec } from './browser.js';
+import { median } from './median.js';
 import type { Variant } from './bundles.js';
 import type { BenchOperator } from './operator.js';
 
