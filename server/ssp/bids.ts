@@ -1,7 +1,7 @@
 // The mock SSP's demand: one bid per imp in the format that pays most, priced deterministically above the
 // floor, with banner HTML, VAST or native markup that shows what the SSP saw (never an identifier).
 import { escapeHtml } from '../http.js';
-import { isObject, path, type Json } from './validate.js';
+import { isObject, nativeRequestOf, path, type Json } from './validate.js';
 import type { Uid2Report } from './uid2.js';
 
 export const SEAT = 'mock-dsp';
@@ -65,8 +65,8 @@ function videoAdm(id: string, baseUrl: string, uid2: Uid2Report): string {
 
 /** Native markup answering each requested asset (native 1.2). */
 function nativeAdm(native: Json, baseUrl: string, uid2: Uid2Report): string {
-  const parsed = JSON.parse(String(native.request)) as Json;
-  const request = isObject(parsed.native) ? parsed.native : parsed;
+  // validated before bidding: a JSON string with assets
+  const request = nativeRequestOf(native) as Json;
   const assets = (request.assets as Json[]).flatMap((asset): Json[] => {
     if (isObject(asset.title)) return [{ id: asset.id, title: { text: 'openrtbSsp mock native ad' } }];
     if (isObject(asset.img)) {

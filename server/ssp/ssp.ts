@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { listen, NO_STORE, PIXEL_GIF, readBody, sendText } from '../http.js';
 import { bidFor, SEAT, type OrtbBid } from './bids.js';
 import { EUID_SOURCE, inspectUid2, KeyStore, type KeyEndpoint, type KeyStatus, type Uid2Report } from './uid2.js';
-import { checkBidRequest, isObject, path, type Json, type RequestCheck } from './validate.js';
+import { checkBidRequest, isObject, path, schainOf, type Json, type RequestCheck } from './validate.js';
 
 const gunzipAsync = promisify(gunzip);
 const MAX_INFLATED_BYTES = 8 << 20;
@@ -120,8 +120,8 @@ function uid2Warnings(report: Pick<SspReport, 'uid2' | 'consent'>): string[] {
   return warnings;
 }
 
-function schainOf(request: Json): SspReport['schain'] {
-  const schain = path(request, 'source.schain') ?? path(request, 'source.ext.schain');
+function schainReport(request: Json): SspReport['schain'] {
+  const schain = schainOf(request);
   if (!isObject(schain)) return { present: false };
   return { present: true, complete: schain.complete, nodes: Array.isArray(schain.nodes) ? schain.nodes.length : 0 };
 }
@@ -191,14 +191,13 @@ export function createSsp(options: SspOptions = {}): Ssp {
       uid2,
       euid: { present: check.eids.some((eid) => eid.source === EUID_SOURCE) },
       consent,
-      schain: schainOf(ortb),
+      schain: schainReport(ortb),
       test: ortb.test === 1,
       warnings: [...check.warnings, ...uid2Warnings({ uid2, consent })],
     };
-    const usdAllowed = !Array.isArray(ortb.cur) || ortb.cur.length === 0 || ortb.cur.includes('USD');
     const dsaRequired = Number(path(ortb, 'regs.ext.dsa.dsarequired') ?? path(ortb, 'regs.dsa.dsarequired') ?? 0) >= 2;
     const demand = { baseUrl: baseUrlOf(req), test: report.test, uid2, dsaRequired };
-    const bids = usdAllowed ? (ortb.imp as Json[]).map((imp) => bidFor(imp, demand)).filter((b): b is OrtbBid => b !== undefined) : [];
+    const bids = check.usdAllowed ? (ortb.imp as Json[]).map((imp) => bidFor(imp, demand)).filter((b): b is OrtbBid => b !== undefined) : [];
     const summary = `imps=${(ortb.imp as unknown[]).length} bids=${bids.length} eids=${report.eids.sources.join(',') || '-'} uid2=${uid2.present ? uid2.status : '-'} warnings=${report.warnings.length}`;
     if (bids.length === 0) send(res, 204);
     else send(res, 200, JSON.stringify({ id: ortb.id, bidid: randomUUID(), cur: 'USD', seatbid: [{ seat: SEAT, bid: bids }], ext: { debug: report } }));

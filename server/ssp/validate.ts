@@ -20,6 +20,8 @@ export interface RequestCheck {
   eidLocation: EidLocation;
   /** the well-formed eids, from user.eids when present (what a PBS-style server keeps), else user.ext.eids */
   eids: Eid[];
+  /** request.cur allows US dollars, the only currency this SSP bids in */
+  usdAllowed: boolean;
 }
 
 export function isObject(value: unknown): value is Json {
@@ -68,16 +70,20 @@ function checkMimes(media: unknown, kind: 'video' | 'audio', at: string, errors:
   if (!Array.isArray(media.mimes) || media.mimes.length === 0) errors.push(`${at}.${kind}.mimes must contain at least one supported MIME type`);
 }
 
+/** imp.native.request decoded, unwrapped from native 1.0's {native: {...}}; undefined when not a string; throws on bad JSON. */
+export function nativeRequestOf(native: Json): unknown {
+  const request: unknown = typeof native.request === 'string' ? JSON.parse(native.request) : undefined;
+  return isObject(request) && isObject(request.native) ? request.native : request;
+}
+
 function checkNative(native: unknown, at: string, errors: string[]): void {
   if (!isObject(native)) return void errors.push(`${at}.native must be an object`);
-  let request: unknown;
+  let body: unknown;
   try {
-    request = typeof native.request === 'string' ? JSON.parse(native.request) : undefined;
+    body = nativeRequestOf(native);
   } catch {
     return void errors.push(`${at}.native.request is not valid JSON`);
   }
-  // 1.0 wraps the request in {native: {...}}
-  const body = isObject(request) && isObject(request.native) ? request.native : request;
   if (!isObject(body)) return void errors.push(`${at}.native.request must be a JSON encoded string conforming to the native spec`);
   if (!Array.isArray(body.assets) || body.assets.length === 0) errors.push(`${at}.native.request.assets must be an array containing at least one object`);
 }
@@ -120,10 +126,15 @@ function checkRegs(request: Json, errors: string[]): void {
   if (coppa !== undefined && coppa !== 0 && coppa !== 1) errors.push('request.regs.coppa must be either 0 or 1');
 }
 
+/** source.schain (2.6), else source.ext.schain (2.5) */
+export function schainOf(request: Json): unknown {
+  return path(request, 'source.schain') ?? path(request, 'source.ext.schain');
+}
+
 function checkSchain(request: Json, warnings: string[]): void {
   const both = path(request, 'source.schain') !== undefined && path(request, 'source.ext.schain') !== undefined;
   if (both) warnings.push('schain is in both source.schain and source.ext.schain');
-  const schain = path(request, 'source.schain') ?? path(request, 'source.ext.schain');
+  const schain = schainOf(request);
   if (schain === undefined) return;
   if (!isObject(schain)) return void warnings.push('schain must be an object');
   if (!nonEmptyString(schain.ver)) warnings.push('schain.ver is required');
@@ -172,7 +183,7 @@ export function checkBidRequest(body: unknown): RequestCheck {
   const errors: string[] = [];
   const warnings: string[] = [];
   if (!isObject(body)) {
-    return { errors: ['request must be a JSON object'], warnings, ortbVersion: '2.5', eidLocation: 'none', eids: [] };
+    return { errors: ['request must be a JSON object'], warnings, ortbVersion: '2.5', eidLocation: 'none', eids: [], usdAllowed: false };
   }
   if (!nonEmptyString(body.id)) errors.push('request missing required field: "id"');
   if (body.tmax !== undefined && (typeof body.tmax !== 'number' || !Number.isInteger(body.tmax) || body.tmax < 0)) errors.push('request.tmax must be a non-negative integer');
@@ -191,6 +202,7 @@ export function checkBidRequest(body: unknown): RequestCheck {
   if (eidLocation === 'both') warnings.push('eids are in both user.eids and user.ext.eids; a Prebid Server-style SSP keeps user.eids and drops user.ext.eids');
   const eids = has26 ? eids26 : extEids;
 
-  if (Array.isArray(body.cur) && body.cur.length > 0 && !body.cur.includes('USD')) warnings.push(`request.cur ${JSON.stringify(body.cur)} does not allow USD, the only currency this SSP bids in`);
-  return { errors, warnings, ortbVersion, eidLocation, eids };
+  const usdAllowed = !Array.isArray(body.cur) || body.cur.length === 0 || body.cur.includes('USD');
+  if (!usdAllowed) warnings.push(`request.cur ${JSON.stringify(body.cur)} does not allow USD, the only currency this SSP bids in`);
+  return { errors, warnings, ortbVersion, eidLocation, eids, usdAllowed };
 }
