@@ -54,9 +54,14 @@ export function logIn(pbjs, config, dii) {
   return pbjs.refreshUserIds({ submoduleNames: ['uid2'] });
 }
 
+/** Removes the module's stored identity: what a site does when its reader logs out. */
+export function forgetStoredIdentity() {
+  localStorage.removeItem(STORAGE_KEY);
+}
+
 /** Logs out: forget the email/phone and the stored identity. */
 export function logOut(pbjs, config) {
-  localStorage.removeItem(STORAGE_KEY);
+  forgetStoredIdentity();
   pbjs.setConfig({ userSync: uid2UserSync(config, {}) });
   return pbjs.refreshUserIds({ submoduleNames: ['uid2'] });
 }

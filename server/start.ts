@@ -16,6 +16,7 @@ import { DEMO_PROFILE, LOCAL_OPERATOR_CONFIG, parseOperatorConfig, type Lifetime
 import { createAdvertiserBackend } from './advertiser/advertiser.js';
 import { closeServer, isFromLoopback, listenServer as listen, NO_STORE, readBody, sendJson, sendText } from './http.js';
 import { createOperator } from './operator/operator.js';
+import { createPublisherBackend } from './publisher/publisher.js';
 import { createReceiver } from './receiver/receiver.js';
 import { createSsp } from './ssp/ssp.js';
 import { staticFiles } from './static.js';
@@ -26,6 +27,10 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DSP_CLIENT = 'local-dsp';
 /** the operator client of the advertiser's own server: MAPPER and SHARER, site 124 */
 const ADVERTISER_CLIENT = 'local-advertiser';
+/** the operator client of the publisher's own server (the server-side route): GENERATOR, site 123 */
+const PUBLISHER_CLIENT = 'local-publisher';
+const PUBLISHER_MOUNT = '/publisher/';
+const PUBLISHER_SERVER_PAGE = '/publisher-server.html';
 const RECEIVER_MOUNT = '/receiver/';
 const ADVERTISER_MOUNT = '/advertiser/';
 const ADMIN_PREFIX = '/admin/';
@@ -49,6 +54,8 @@ export interface DemoUrls {
   /** the landing page: the one URL `npm start` prints */
   demo: string;
   publisher: string;
+  /** the publisher page of the server-side route: the publisher's server generates the token */
+  publisherServer: string;
   advertiser: string;
   /** the UID2 operator's base URL as pages use it (uid2ApiBase) */
   operator: string;
@@ -146,6 +153,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       sharingAdminUrl: `${ADMIN_PREFIX}sharing`,
     };
     const configScript = `window.UID2_DEMO_CONFIG = ${JSON.stringify(pageConfig, null, 2)};\n`;
+    const publisher = createPublisherBackend({
+      client: credentialsOf(PUBLISHER_CLIENT),
+      browserOperatorUrl: pageConfig.uid2ApiBase,
+      pageFile: `${ROOT}integrationExamples${PUBLISHER_SERVER_PAGE}`,
+      pagePath: PUBLISHER_SERVER_PAGE,
+      mount: PUBLISHER_MOUNT,
+      log: (line) => log(`[publisher] ${line}`),
+    });
     const serve = staticFiles({ '/build/': options.bundleDir ?? `${ROOT}build/dist`, '/': `${ROOT}integrationExamples` });
     const demoServer = http.createServer(async (req, res) => {
       try {
@@ -156,6 +171,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         } else if (
           !(await receiver.handle(req, res, RECEIVER_MOUNT)) &&
           !(await advertiser.handle(req, res, ADVERTISER_MOUNT)) &&
+          !(await publisher.handle(req, res)) &&
           !(await serve(req, res))
         ) {
           sendText(res, 404, 'Not found');
@@ -172,6 +188,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       urls: {
         demo: `${demo}/`,
         publisher: `${demo}/publisher.html`,
+        publisherServer: `${demo}${PUBLISHER_SERVER_PAGE}`,
         advertiser: `${demo}/advertiser.html`,
         operator: pageConfig.uid2ApiBase,
         sspEndpoint: pageConfig.sspEndpoint,
