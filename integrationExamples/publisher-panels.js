@@ -171,7 +171,6 @@ export function startPublisherPanels(pbjs, config) {
     $('identity-refresh-from').textContent = latest ? countdown(latest.refresh_from, now) : '—';
     $('identity-expires').textContent = latest ? countdown(latest.identity_expires, now) : '—';
     $('identity-refresh-expires').textContent = latest ? countdown(latest.refresh_expires, now) : '—';
-    $('identity-refreshes').textContent = String(refreshes);
     $('storage-value').textContent = stored ? JSON.stringify(stored, shortenTokens, 2) : 'nothing stored';
     $('eids').textContent = JSON.stringify(pbjs.getUserIdsAsEids(), null, 2);
 
@@ -181,6 +180,7 @@ export function startPublisherPanels(pbjs, config) {
       logEvent('Token refreshed: Prebid now sends the new one');
       runAuction();
     }
+    $('identity-refreshes').textContent = String(refreshes);
     if (state !== lastState && (state === 'optout' || state === 'expired')) logEvent(`UID2 identity ${STATE_LABELS[state].toLowerCase()}`);
     lastToken = token;
     lastState = state;

@@ -121,15 +121,16 @@ form.addEventListener('submit', async (event) => {
   sessionStorage.setItem(LOGIN_ANSWER_KEY, JSON.stringify(answer));
   showLoginAnswer(answer);
   logEvent(answer.message || `Login: ${answer.status}`);
-  // no token for this reader: nothing of a previous reader may stay either
-  if (answer.status !== 'success') forgetStoredIdentity();
-  if (delivery === 'config') {
+  if (answer.status !== 'success' || delivery === 'config') {
+    // no token for this reader: nothing of a previous reader may stay either
+    if (answer.status !== 'success') forgetStoredIdentity();
     // the server writes the reader's token (or none) into the page it serves: load it again, as after any
-    // server-side login
+    // server-side login. (Prebid's userId core keeps the ID it has when the module finds none: only a new page
+    // or a new userSync config drops it.)
     location.reload();
     return;
   }
-  // a new cookie (or none) is under the module now: a new token replaces the stored record of the previous one
+  // the new cookie is under the module now: its token replaces the stored record of the previous one
   await track('generating', pbjs.refreshUserIds({ submoduleNames: ['uid2'] }));
   showServerPanels();
   await runAuction();
@@ -138,14 +139,8 @@ wireTestIdentities(form, $('login-input'));
 
 $('logout-button').addEventListener('click', async () => {
   await logOutOnServer();
-  logEvent('Logged out: the server cleared its cookie and session, the page what Prebid stored');
-  if (delivery === 'config') {
-    location.reload();
-    return;
-  }
-  await pbjs.refreshUserIds({ submoduleNames: ['uid2'] });
-  showIdentity();
-  showServerPanels();
+  // a new page, as after any logout: Prebid starts without the reader's ID
+  location.reload();
 });
 
 showLoginAnswer(JSON.parse(sessionStorage.getItem(LOGIN_ANSWER_KEY) || 'null'));

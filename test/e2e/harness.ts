@@ -100,6 +100,17 @@ export function uid2EidOf(body: string | null): OrtbEid | undefined {
   return eids.find((eid) => eid.source === 'uidapi.com');
 }
 
+/** The bid requests the browser sent to the SSP at `sspEndpoint`, in order. */
+export function bidRequestsTo(session: Session, sspEndpoint: string): Request[] {
+  return session.requests.filter((r) => r.method() === 'POST' && r.url().startsWith(sspEndpoint));
+}
+
+/** The first bid request (after `skip` earlier ones) carrying `token` as its UID2 eid. */
+export function bidRequestCarrying(session: Session, sspEndpoint: string, token: string, skip = 0, timeout?: number): Promise<Request> {
+  return until(`a bid request carrying ${token.slice(0, 12)}…`, () =>
+    bidRequestsTo(session, sspEndpoint).slice(skip).find((r) => uid2EidOf(r.postData())?.uids[0]?.id === token), timeout);
+}
+
 /** The advertising token the module stored, if any. */
 export function storedToken(page: Page): Promise<string | undefined> {
   return page.evaluate(() => {
@@ -124,7 +135,17 @@ export async function until<T>(what: string, find: () => T | undefined | Promise
 }
 
 /** The SSP's answer to a bid request the browser sent: its ext.debug report. */
-export async function sspReport(request: Request): Promise<{ uid2: { present: boolean; decrypted?: boolean; status?: string; siteId?: number } }> {
+export interface SspUid2Report {
+  present: boolean;
+  decrypted?: boolean;
+  status?: string;
+  siteId?: number;
+  clientSideGenerated?: boolean;
+  /** tells two users apart */
+  fingerprint?: string;
+}
+
+export async function sspReport(request: Request): Promise<{ uid2: SspUid2Report }> {
   const response = await request.response();
   if (!response || response.status() !== 200) throw new Error(`SSP answered ${response?.status()}`);
   return (await response.json()).ext.debug;
