@@ -1,7 +1,7 @@
 // The panels both publisher pages share (client-side publisher.html, server-side publisher-server.html): the
 // UID2 identity and its countdowns, what the module stored, the eids, the OpenRTB request, the SSP's report,
-// the ad and the event log, with the auction and the background refresh checks that feed them. Element ids
-// are the same on both pages.
+// the ad and the event log (insertSharedPanels), with the auction and the background refresh checks that feed
+// them (startPublisherPanels).
 import {
   STATE_LABELS, UID2_SOURCE, countdown, escapeHtml, eventLogger, identityState, makeRefreshDue, readStoredIdentity,
   setBadge, shortToken,
@@ -34,6 +34,85 @@ function highlightEid(ortb) {
   const indent = text.slice(text.lastIndexOf('\n', at) + 1, at);
   const eidText = JSON.stringify(eid, null, 2).split('\n').join(`\n${indent}`);
   return `${escapeHtml(text.slice(0, at))}<mark id="uid2-eid">${escapeHtml(eidText)}</mark>${escapeHtml(text.slice(at + PLACEHOLDER.length))}`;
+}
+
+/**
+ * Appends the login form, the test identities and the buttons both pages have to the page's login panel.
+ * `loginAction`: where the form posts (the server-side route), or none (client-side: the email stays in the page).
+ */
+export function insertLoginControls(panel, { loginAction } = {}) {
+  const action = loginAction ? ` method="post" action="${escapeHtml(loginAction)}"` : '';
+  panel.insertAdjacentHTML('beforeend', `
+      <form class="login" id="login-form"${action}>
+        <input id="login-input" name="dii" autocomplete="off" placeholder="reader@example.com" required>
+        <button type="submit" id="login-button">Log in</button>
+      </form>
+      <p class="hint">UID2 test identities:</p>
+      <div class="buttons">
+        <button type="button" class="secondary" data-test-identity="optout@example.com">Opted-out user</button>
+        <button type="button" class="secondary" data-test-identity="refresh-optout@example.com">Opts out at refresh</button>
+      </div>
+      <p class="hint">Then:</p>
+      <div class="buttons">
+        <button type="button" id="auction-button">Run an auction</button>
+        <button type="button" class="secondary" id="refresh-button">Refresh token now</button>
+        <button type="button" class="secondary" id="logout-button">Log out</button>
+      </div>`);
+}
+
+/**
+ * Appends the shared panels to the page's grid, numbered from `first`; the hints (HTML, the page's own text)
+ * say what is particular to the page's route.
+ */
+export function insertSharedPanels(grid, { first, identityHint, storageHint }) {
+  const n = (offset) => first + offset;
+  grid.insertAdjacentHTML('beforeend', `
+    <section class="panel" id="identity-panel">
+      <h2>${n(0)}. UID2 identity</h2>
+      <dl class="facts">
+        <dt>State</dt><dd><span class="badge" id="identity-state" data-state="none">No identity</span></dd>
+        <dt>Advertising token</dt><dd class="mono" id="identity-token">—</dd>
+        <dt>Refresh from</dt><dd id="identity-refresh-from">—</dd>
+        <dt>Token expires</dt><dd id="identity-expires">—</dd>
+        <dt>Refreshable until</dt><dd id="identity-refresh-expires">—</dd>
+        <dt>Refreshes seen</dt><dd id="identity-refreshes">0</dd>
+      </dl>
+      <p class="hint">${identityHint} This page lets Prebid check every second, as each page view of a real site would.</p>
+    </section>
+    <section class="panel" id="storage-panel">
+      <h2>${n(1)}. Stored in the browser</h2>
+      <p class="hint">localStorage <code>__uid2_advertising_token</code> (tokens shortened)${storageHint}</p>
+      <pre id="storage-value">nothing stored</pre>
+    </section>
+    <section class="panel" id="eids-panel">
+      <h2>${n(2)}. IDs Prebid sends to bidders</h2>
+      <p class="hint"><code>pbjs.getUserIdsAsEids()</code>: the UID2 token goes out as source <code>uidapi.com</code>.</p>
+      <pre class="tall" id="eids">[]</pre>
+    </section>
+    <section class="panel span2" id="request-panel">
+      <h2>${n(3)}. Last bid request to the SSP (OpenRTB)</h2>
+      <p class="hint">What the <code>openrtbSsp</code> adapter sent; the UID2 eid is <mark>highlighted</mark>.</p>
+      <pre class="tall" id="ortb-request">no auction yet</pre>
+    </section>
+    <section class="panel" id="report-panel">
+      <h2>${n(4)}. What the SSP found</h2>
+      <dl class="facts">
+        <dt>UID2 decrypted</dt><dd><span class="badge" id="ssp-decrypted" data-state="none">—</span></dd>
+        <dt>Status</dt><dd id="ssp-status">—</dd>
+        <dt>Site id</dt><dd id="ssp-site">—</dd>
+        <dt>Details</dt><dd id="ssp-details">—</dd>
+      </dl>
+      <p class="hint">The mock SSP's validation report (<code>ext.debug</code> of its response).</p>
+    </section>
+    <section class="panel" id="ad-panel">
+      <h2>${n(5)}. The ad</h2>
+      <div class="ad-slot" id="ad-slot">no ad yet</div>
+      <p class="hint" id="ad-info"></p>
+    </section>
+    <section class="panel" id="events-panel">
+      <h2>What happened</h2>
+      <ol class="events" id="events"></ol>
+    </section>`);
 }
 
 /** JSON.stringify replacer: tokens shortened for display */

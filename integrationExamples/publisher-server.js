@@ -4,10 +4,21 @@
 // the client-side page's (publisher-panels.js); this file adds the login, the server's call to the operator
 // and what the page received.
 import { demoConfig, diiParam, forgetStoredIdentity, readStoredIdentity, setBadge, showEnvironment, whenPrebidReady, wireTestIdentities } from './demo-common.js';
-import { shortenTokens, startPublisherPanels } from './publisher-panels.js';
+import { insertLoginControls, insertSharedPanels, shortenTokens, startPublisherPanels } from './publisher-panels.js';
 
 const config = demoConfig();
+/** the publisher's server's routes (server/publisher/publisher.ts) */
+const LOGIN_URL = '/publisher/login';
+const LOGOUT_URL = '/publisher/logout';
 const $ = (id) => document.getElementById(id);
+insertLoginControls($('login-panel'), { loginAction: LOGIN_URL });
+insertSharedPanels(document.querySelector('main.grid'), {
+  first: 4,
+  identityHint: 'The server generated the token; Prebid refreshes it in the browser once "refresh from" has passed.',
+  storageHint: ': <code>originalToken</code> is what the server supplied, <code>latestToken</code> what Prebid refreshed it to.',
+});
+$('storage-value').insertAdjacentHTML('beforebegin',
+  '<p>Refreshed by Prebid: <span class="badge" id="storage-refreshed" data-state="none">not yet</span></p>');
 /** the last login's answer (status, timing, cookie attributes: never the DII or the token), kept across reloads */
 const LOGIN_ANSWER_KEY = 'publisher-server-login';
 
@@ -104,7 +115,7 @@ async function postJson(url, body) {
 
 /** The server clears its cookies (and session); the page clears what Prebid stored. */
 async function logOutOnServer() {
-  await postJson($('logout-button').dataset.action, {});
+  await postJson(LOGOUT_URL, {});
   sessionStorage.removeItem(LOGIN_ANSWER_KEY);
   forgetStoredIdentity();
 }
@@ -117,7 +128,7 @@ form.addEventListener('submit', async (event) => {
   // the address goes to the server and nowhere else: not kept in the page either
   input.value = '';
   logEvent(`Sent ${dii.email ? 'an email address' : 'a phone number'} to the publisher's server: it asks the UID2 operator for a token`);
-  const answer = await postJson(form.action, { ...dii, delivery });
+  const answer = await postJson(LOGIN_URL, { ...dii, delivery });
   sessionStorage.setItem(LOGIN_ANSWER_KEY, JSON.stringify(answer));
   showLoginAnswer(answer);
   logEvent(answer.message || `Login: ${answer.status}`);

@@ -5,10 +5,16 @@ import {
   STATE_LABELS, demoConfig, diiParam, identityState, logIn, logOut, readStoredIdentity, showEnvironment, uid2UserSync,
   whenPrebidReady, wireTestIdentities,
 } from './demo-common.js';
-import { startPublisherPanels } from './publisher-panels.js';
+import { insertLoginControls, insertSharedPanels, startPublisherPanels } from './publisher-panels.js';
 
 const config = demoConfig();
 const $ = (id) => document.getElementById(id);
+insertLoginControls($('login-panel'));
+insertSharedPanels(document.querySelector('main.grid'), {
+  first: 2,
+  identityHint: 'Prebid refreshes the token in the background once "refresh from" has passed.',
+  storageHint: ':',
+});
 
 showEnvironment($('environment'), config);
 const pbjs = await whenPrebidReady();

@@ -74,6 +74,38 @@ export async function openSession(browser: Browser): Promise<Session> {
   return { context, page, requests, errors };
 }
 
+/** What a suite's tests share: one Chromium and the demos for the whole suite, a fresh session for each test. */
+export interface E2eSuite {
+  browser: Browser;
+  demos: Demo[];
+  session: Session;
+}
+
+/**
+ * Registers a suite's mocha hooks: the bundle built, Chromium and one demo per `demoOptions` started before
+ * the suite and closed after it, a fresh session for each test, which must end without uncaught page errors.
+ */
+export function e2eSuite(...demoOptions: DemoOptions[]): E2eSuite {
+  const suite = {} as E2eSuite;
+  before(async function () {
+    this.timeout(180_000);
+    await ensureBundle();
+    [suite.browser, suite.demos] = await Promise.all([launchChromium(), Promise.all(demoOptions.map((options) => startDemo(options)))]);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await Promise.all((suite.demos ?? []).map((demo) => demo.close()));
+  });
+  beforeEach(async () => { suite.session = await openSession(suite.browser); });
+  afterEach(async () => {
+    if (!suite.session) return;
+    const errors = suite.session.errors.map(String);
+    await suite.session.context.close();
+    if (errors.length) throw new Error(`uncaught page errors: ${errors.join('; ')}`);
+  });
+  return suite;
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(OUTPUT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(OUTPUT_DIR, name), fullPage: true });

@@ -4,11 +4,11 @@
 // the next bid request, which the SSP decrypts. Also the opted-out reader, and another reader logging in
 // while the module holds the first one's record.
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import {
-  bidRequestCarrying, bidRequestsTo, ensureBundle, launchChromium, openSession, screenshot, sspReport, startDemo,
-  storedToken, uid2EidOf, until, waitForState, type Demo, type Session,
+  bidRequestCarrying, bidRequestsTo, e2eSuite, screenshot, sspReport, storedToken, uid2EidOf, until, waitForState, type Demo,
+  type Session,
 } from './harness.js';
 
 const READER = 'Server.Reader+news@gmail.com';
@@ -27,23 +27,12 @@ interface StoredRecord { originalToken?: Uid2Identity; latestToken: Uid2Identity
 
 describe('e2e: publisher page, server-side route', function () {
   this.timeout(60_000);
-  let browser: Browser;
+  const suite = e2eSuite({ port: 0, lifetimes: LIFETIMES });
   let demo: Demo;
   let session: Session;
-
-  before(async function () {
-    this.timeout(180_000);
-    await ensureBundle();
-    [browser, demo] = await Promise.all([launchChromium(), startDemo({ port: 0, lifetimes: LIFETIMES })]);
-  });
-  after(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
-  beforeEach(async () => { session = await openSession(browser); });
-  afterEach(async () => {
-    expect(session.errors.map(String), 'uncaught page errors').to.deep.equal([]);
-    await session.context.close();
+  beforeEach(() => {
+    session = suite.session;
+    demo = suite.demos[0]!;
   });
 
   const bidRequests = () => bidRequestsTo(session, demo.urls.sspEndpoint);
