@@ -182,6 +182,20 @@ describe('e2e: publisher page, server-side route', function () {
     await expectDiiOnlyInLogin(OTHER_READER);
   });
 
+  it('the landing page links the server-side page, which the publisher\'s server renders, and says when to pick it', async () => {
+    const { page } = session;
+    await page.goto(demo.urls.demo);
+    expect(await page.textContent('main')).to.contain('Pick this route when the login already goes through your server');
+    await Promise.all([page.waitForEvent('load'), page.click('a[href="publisher-server.html"]')]);
+    expect(page.url()).to.equal(demo.urls.publisherServer);
+    expect(await page.locator('script#uid2-server-config').count()).to.equal(1);
+    expect(await page.getAttribute('#delivery-cookie', 'aria-pressed')).to.equal('true');
+    // the switch logs out and loads the config-token page
+    await Promise.all([page.waitForURL(/delivery=config/), page.click('#delivery-config')]);
+    expect(await page.getAttribute('#delivery-config', 'aria-pressed')).to.equal('true');
+    expect(await page.textContent('#received-kind')).to.contain('config token');
+  });
+
   for (const delivery of ['cookie', 'config'] as const) {
     it(`${delivery}: the opted-out reader gets no token, a clear message, and bid requests carry no UID2`, async () => {
       const { page } = session;
