@@ -68,7 +68,25 @@ function showLoginAnswer(answer) {
 
 function cookieValue(name) {
   const pair = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`));
-  return pair === undefined ? undefined : decodeURIComponent(pair.slice(name.length + 1));
+  return pair === undefined ? undefined : pair.slice(name.length + 1);
+}
+
+/** The cookie's identity for display, or what is wrong with it (anyone can set a cookie on the site). */
+function describeIdentityCookie(value) {
+  try {
+    return JSON.stringify(JSON.parse(decodeURIComponent(value)), shortenTokens, 2);
+  } catch (e) {
+    return `not an identity (Prebid ignores it): ${value.slice(0, 60)}`;
+  }
+}
+
+/** The last login's answer this tab kept, if any. */
+function readLoginAnswer() {
+  try {
+    return JSON.parse(sessionStorage.getItem(LOGIN_ANSWER_KEY) || 'null');
+  } catch (e) {
+    return null;
+  }
 }
 
 function showReceived() {
@@ -76,12 +94,12 @@ function showReceived() {
     $('received-kind').textContent = 'nothing: this page was not served by the publisher\'s server (npm start)';
     return;
   }
-  const answer = JSON.parse(sessionStorage.getItem(LOGIN_ANSWER_KEY) || 'null');
+  const answer = readLoginAnswer();
   if (delivery === 'cookie') {
     const value = cookieValue(params.uid2Cookie);
     $('received-kind').textContent = `first-party cookie ${params.uid2Cookie} (Prebid: params.uid2Cookie)`;
     $('received-attributes').textContent = value && answer && answer.cookie ? answer.cookie.attributes : '—';
-    $('received-value').textContent = value ? JSON.stringify(JSON.parse(value), shortenTokens, 2) : 'no cookie';
+    $('received-value').textContent = value ? describeIdentityCookie(value) : 'no cookie';
     $('received-hint').textContent = 'Set by the server\'s login answer. Prebid reads it on each page view; its token stays '
       + 'the one the server generated, while Prebid refreshes its own copy.';
   } else {
@@ -154,7 +172,7 @@ $('logout-button').addEventListener('click', async () => {
   location.reload();
 });
 
-showLoginAnswer(JSON.parse(sessionStorage.getItem(LOGIN_ANSWER_KEY) || 'null'));
+showLoginAnswer(readLoginAnswer());
 showServerPanels();
 setInterval(showServerPanels, 500);
 await pbjs.getUserIdsAsync();

@@ -10,7 +10,7 @@
  *   POST <mount>login   {"email": …} | {"phone": …}, "delivery"?: "cookie" | "config"
  *                       → {status: "success" | "optout", message, delivery, operatorCall, identity?, cookie?}
  *                       | 400/413/415 {status: "client_error", field?, message} | 502 {status: "error", operatorCall, message}
- *   POST <mount>logout  → {status: "success"}; both cookies and the session are gone
+ *   POST <mount>logout  {} → {status: "success"}; both cookies and the session are gone (both routes: JSON bodies only)
  *   GET  <page>?delivery=cookie|config   the page, with the UID2 config written in
  */
 import { readFile } from 'node:fs/promises';
@@ -65,6 +65,10 @@ function isHttps(req: IncomingMessage): boolean {
   return (req.socket as TLSSocket).encrypted === true;
 }
 
+/**
+ * JSON bodies only: another site's page cannot send one without a CORS preflight, which this server never
+ * grants, so it cannot log a reader in or out behind their back (a form post or a simple fetch can't either).
+ */
 function isJson(req: IncomingMessage): boolean {
   return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
@@ -90,10 +94,6 @@ export function createPublisherBackend(options: PublisherBackendOptions): Publis
   }
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!isJson(req)) {
-      req.resume();
-      return sendJson(res, 415, { status: 'client_error', field: 'Content-Type', message: 'expected application/json' });
-    }
     const body = await readBody(req, MAX_LOGIN_BODY_BYTES);
     if (body === undefined) return sendJson(res, 413, { status: 'client_error', field: 'body', message: `larger than ${MAX_LOGIN_BODY_BYTES} bytes` });
     const request = await parseLoginRequest(body.toString('utf8'));
@@ -169,6 +169,11 @@ export function createPublisherBackend(options: PublisherBackendOptions): Publis
       if (req.method !== 'POST') {
         req.resume();
         sendJson(res, 405, { status: 'client_error', message: 'POST only' }, { Allow: 'POST' });
+        return true;
+      }
+      if (!isJson(req)) {
+        req.resume();
+        sendJson(res, 415, { status: 'client_error', field: 'Content-Type', message: 'expected application/json' });
         return true;
       }
       try {

@@ -203,6 +203,9 @@ describe('publisher server (server-side route)', function () {
     expect((await login({ email: 'a@example.com' }, { 'Content-Type': 'text/plain' })).status).to.equal(415);
     expect((await login({ email: 'a@example.com' }, { 'Content-Type': 'application/x-www-form-urlencoded' })).status).to.equal(415);
     expect((await login({ email: 'a@example.com' }, { 'Content-Type': 'application/json; charset=utf-8' })).status).to.equal(200);
+    const formLogout = await request(`${base}/publisher/logout`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    expect(formLogout.status, 'a cross-site form cannot log a reader out').to.equal(415);
+    expect(formLogout.setCookies).to.deep.equal([]);
     const huge = await login(JSON.stringify({ email: 'a@example.com', pad: 'x'.repeat(1 << 20) }));
     expect(huge.status).to.equal(413);
     expect(huge.text.length).to.be.below(200);
