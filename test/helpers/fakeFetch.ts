@@ -10,6 +10,8 @@ export interface CapturedRequest {
   method: string;
   headers: Headers;
   body: string;
+  /** the body as sent (a gzipped body is not text) */
+  bytes: Uint8Array;
 }
 
 export type Responder = (request: CapturedRequest) => Response | Promise<Response>;
@@ -34,7 +36,8 @@ export function fakeFetch(): FakeFetch {
   const routes: Array<[string, Responder]> = [];
   const stub = sinon.stub(dep, 'fetch').callsFake(async (resource: RequestInfo, init?: RequestInit) => {
     const request = new Request(resource, init);
-    const captured = { url: request.url, method: request.method, headers: request.headers, body: await request.text() };
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    const captured = { url: request.url, method: request.method, headers: request.headers, body: new TextDecoder().decode(bytes), bytes };
     requests.push(captured);
     const route = [...routes].reverse().find(([urlPart]) => captured.url.includes(urlPart));
     if (!route) throw new TypeError(`Failed to fetch: no fake route for ${captured.url}`);
