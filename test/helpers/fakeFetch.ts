@@ -49,3 +49,10 @@ export function fakeFetch(): FakeFetch {
     restore: () => stub.restore(),
   };
 }
+
+/** A request's JSON body as the server reads it: gunzipped when Prebid gzipped it (`?gzip=1`). */
+export async function jsonBody(request: CapturedRequest): Promise<any> {
+  if (new URL(request.url).searchParams.get('gzip') !== '1') return JSON.parse(request.body);
+  const inflated = new Blob([request.bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return JSON.parse(await new Response(inflated).text());
+}
