@@ -2,8 +2,10 @@
 //   POST /openrtb2/auction   OpenRTB 2.5/2.6 request (text/plain JSON, optionally gzip) → 200 bids, 204 no bid, 400 invalid
 //   GET  /usersync           cookie sync (iframe or image), consent params honoured
 //   GET  /event              billing / win / timeout notifications → 204
+//   GET  /outstream/player.js the outstream player its answers name for outstream imps (outstream.ts)
 //   GET  /status             key status, for the demo
-// Every auction answer carries a validation report in ext.debug: eids seen, UID2 decryption, consent, warnings.
+// Every auction answer carries a validation report in ext.debug: eids seen, UID2 decryption, consent, warnings;
+// and its demand partners' syncs in ext.usersync (partnerSyncs.ts), each partner's bids in its own seat (seats.ts).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { gunzip } from 'node:zlib';
