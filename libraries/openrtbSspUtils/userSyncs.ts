@@ -25,6 +25,11 @@ export interface UserSync {
 }
 
 const TYPES: Record<string, SyncType> = { iframe: 'iframe', image: 'image', redirect: 'image' };
+/**
+ * Entries read from all answers of an auction: far more than core fires (userSync.syncsPerBidder, 5 by default),
+ * and a bound on the work an answer full of entries can cause when a publisher lifts that limit.
+ */
+export const MAX_ANSWER_SYNCS = 50;
 
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
@@ -69,7 +74,7 @@ export function userSyncs(options: SyncOptions, own: URL | undefined, responseBo
   const enabled = (type: SyncType) => (type === 'iframe' ? options.iframeEnabled : options.pixelEnabled);
   const candidates: Array<{ type: SyncType | undefined; url: URL | undefined }> = [];
   if (own) candidates.push({ type: options.iframeEnabled ? 'iframe' : 'image', url: own });
-  for (const entry of responseBodies.flatMap(entriesOf)) {
+  for (const entry of responseBodies.flatMap(entriesOf).slice(0, MAX_ANSWER_SYNCS)) {
     if (isPlainObject(entry)) candidates.push({ type: TYPES[String(entry.type)], url: syncUrl(entry.url) });
   }
   const seen = new Set<string>();

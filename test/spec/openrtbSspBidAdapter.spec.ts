@@ -7,6 +7,7 @@ import { GVL_PURPOSES } from 'prebid.js/src/consentHandler.js';
 import {
   ALIASES, BIDDER_CODE, DEFAULT_GZIP_MIN_BYTES, DEFAULT_TTL, GVLID, GVL_DECLARATION, log, spec,
 } from '../../modules/openrtbSspBidAdapter.js';
+import { MAX_ANSWER_SYNCS } from '../../libraries/openrtbSspUtils/userSyncs.js';
 import {
   bidderRequestFor, capturePixels, pbjs, captureAdapterLogs, ENDPOINT, GPP_STRING, NATIVE_ASSETS, OTHER_EID, SCHAIN, TCF_STRING, UID2_EID,
 } from './openrtbSspHelpers.js';
@@ -764,6 +765,13 @@ describe('openrtbSsp adapter', () => {
       it('registers each URL once, however many answers repeat it', () => {
         const result = fromAnswers(both, [answer({ 'dsp-a': dspA }), answer({ 'dsp-a': dspA, again: dspA })]);
         expect(result).to.have.length(3);
+      });
+
+      it('reads at most MAX_ANSWER_SYNCS entries, however many the answers carry', () => {
+        const many = { syncs: Array.from({ length: 500 }, (_, i) => ({ type: 'image', url: `https://dsp.test/px?n=${i}` })) };
+        const result = fromAnswers(both, [answer({ many })]);
+        expect(result).to.have.length(1 + MAX_ANSWER_SYNCS);
+        expect(result[MAX_ANSWER_SYNCS].url).to.equal(`https://dsp.test/px?n=${MAX_ANSWER_SYNCS - 1}`);
       });
 
       it('registers none of them on a COPPA page', () => {
