@@ -105,7 +105,8 @@ export async function startBrowserBench(): Promise<BrowserBench> {
     const page = pages.get(req.url ?? '');
     if (page) return sendHtml(res, page);
     if (req.url === SEED_PATH) return sendHtml(res, '<!doctype html><title>seed</title>');
-    if (req.url === SSP_PATH) return void req.resume().on('end', () => res.writeHead(204).end());
+    // ?gzip=1 when the adapter gzipped the body
+    if (req.url?.split('?')[0] === SSP_PATH) return void req.resume().on('end', () => res.writeHead(204).end());
     if (!(await serveBundles(req, res))) res.writeHead(404).end();
   }
   const server = http.createServer((req, res) => void serve(req, res));

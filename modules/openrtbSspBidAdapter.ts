@@ -1,23 +1,30 @@
 /**
  * OpenRTB SSP bid adapter (bidder `openrtbSsp`).
  *
- * One OpenRTB request per auction, built by Prebid's ortbConverter: consent, first-party data, schain, floors and
- * the userId module's eids (UID2 among them) arrive exactly as core prepared and redacted them. The adapter adds
- * only what the SSP needs on top (tagid, publisher id, USD floors, the eid location) and never rebuilds core's work.
+ * One OpenRTB request per auction (or per `maxImpsPerRequest` ad units), built by Prebid's ortbConverter:
+ * consent, first-party data, schain, floors and the userId module's eids (UID2 among them) arrive exactly as core
+ * prepared and redacted them. The adapter adds only what the SSP needs on top (tagid, publisher id, USD floors,
+ * the eid location) and never rebuilds core's work.
  *
- * Where the request goes is the SSP's choice, not a publisher param: `setConfig({openrtbSsp: {endpoint}})` (or
- * bidder config) over the build-time DEFAULT_ENDPOINT.
+ * Where the request goes is the SSP's choice, not a publisher param, and has no default:
+ * `setConfig({openrtbSsp: {endpoint}})` (or bidder config). Without it the adapter logs an error and does not bid.
  */
 import { registerBidder, type AdapterRequest, type BidderSpec } from 'prebid.js/src/adapters/bidderFactory.js';
 import { BANNER, NATIVE, VIDEO, type MediaType } from 'prebid.js/src/mediaTypes.js';
 import { config } from 'prebid.js/src/config.js';
 import { GVL_PURPOSES } from 'prebid.js/src/consentHandler.js';
 import { EVENT_TYPE_IMPRESSION, EVENT_TYPE_WIN, TRACKER_METHOD_IMG } from 'prebid.js/src/eventTrackers.js';
-import { deepSetValue, isPlainObject, politeTriggerPixel, prefixLog, replaceAuctionPrice } from 'prebid.js/src/utils.js';
+import { bidderSettings } from 'prebid.js/src/bidderSettings.js';
+import { DEBUG_MODE } from 'prebid.js/src/constants.js';
+import {
+  debugTurnedOn, deepSetValue, getParameterByName, isPlainObject, politeTriggerPixel, prefixLog, replaceAuctionPrice,
+} from 'prebid.js/src/utils.js';
 import { ortbConverter } from 'prebid.js/libraries/ortbConverter/converter.js';
 import { ORTB_MTYPES } from 'prebid.js/libraries/ortbConverter/processors/mediaType.js';
 import { toOrtb26 } from 'prebid.js/libraries/ortb2.5Translator/translator.js';
-import type { BidRequest } from 'prebid.js/src/adapterManager.js';
+import { needsOutstreamRenderer, outstreamRenderer, playerUrl } from '../libraries/openrtbSspUtils/outstream.js';
+import { userSyncs } from '../libraries/openrtbSspUtils/userSyncs.js';
+import type { BidderRequest, BidRequest } from 'prebid.js/src/adapterManager.js';
 import type { BidResponse } from 'prebid.js/src/bidfactory.js';
 import type { ORTBImp, ORTBRequest } from 'prebid.js/src/types/ortb/request.d.ts';
 import type { ORTBResponse } from 'prebid.js/src/types/ortb/response.d.ts';
@@ -36,11 +43,18 @@ export const ALIASES = [{ code: 'openrtbSspWl', gvlid: 1998 }] as const;
  * modules; an adapter built outside Prebid's tree has to declare it, or tcfControl falls back to a default.
  */
 export const GVL_DECLARATION = { purposes: [1, 2, 3, 4, 7, 9, 10], legIntPurposes: [], flexiblePurposes: [2, 7, 9, 10], specialFeatures: [] };
-/** The SSP's auction endpoint for this build: the local mock SSP (`server/ssp`). An SSP's own build sets its https URL. */
-export const DEFAULT_ENDPOINT = 'http://localhost:8878/openrtb2/auction';
 /** Bids, floors and billing are in US dollars; the currency module converts for the publisher. */
 export const CURRENCY = 'USD';
-export const DEFAULT_TTL = 300;
+/**
+ * Seconds a bid stays usable when neither the bid (`exp`), the SSP's answer nor its settings say: a VAST ad is
+ * typically cached and played later than a display ad is shown.
+ */
+export const DEFAULT_TTL = { banner: 300, native: 300, video: 1800 } as const;
+/**
+ * Bodies from this size on are gzipped: a smaller request and its headers fit in one TCP segment (MSS ~1460 B)
+ * anyway, so compressing it only spends time (see `npm run bench:adapter` for the sizes).
+ */
+export const DEFAULT_GZIP_MIN_BYTES = 1024;
 
 export interface OpenrtbSspParams {
   /** The SSP's placement id, sent as imp.tagid. */
@@ -55,16 +69,31 @@ export interface OpenrtbSspParams {
   test?: boolean;
 }
 
+/** A value for every format, or one per format (missing formats take the default). */
+export type PerFormat<T> = T | Partial<Record<'banner' | 'video' | 'native', T>>;
+
 /** `setConfig({openrtbSsp: {...}})`, or per bidder with `setBidderConfig`: the SSP's settings, not the publisher's. */
 export interface OpenrtbSspConfig {
-  /** Auction endpoint (absolute URL); default DEFAULT_ENDPOINT. */
+  /** Auction endpoint (absolute http(s) URL). Required: without it the adapter does not bid. */
   endpoint?: string;
   /** User sync URL; default `/usersync` on the endpoint's origin. */
   syncUrl?: string;
   /** '2.6' sends user.eids, regs.gdpr, user.consent, source.schain (toOrtb26); default '2.5' (the ext locations). */
   ortbVersion?: '2.5' | '2.6';
-  /** gzip the request body (core adds `?gzip=1`; skipped in debug mode). Default false. */
+  /** gzip request bodies of gzipMinBytes or more (core adds `?gzip=1`; never in debug mode). Default true. */
   gzip?: boolean;
+  /** Smallest body (JSON characters) that is gzipped. Default DEFAULT_GZIP_MIN_BYTES. */
+  gzipMinBytes?: number;
+  /** Most imps in one request: more ad units are split over several requests. Default: no limit. */
+  maxImpsPerRequest?: number;
+  /** Bid lifetime in seconds when the bid has no `exp` and the answer no `ext.ttl`. Default DEFAULT_TTL. */
+  ttl?: PerFormat<number>;
+  /** Whether prices are net of the SSP's fee when the answer does not say (`ext.netRevenue`). Default true. */
+  netRevenue?: PerFormat<boolean>;
+  /** Outstream player (InRenderer.js contract) for bids whose answer names none. Default: none. */
+  outstreamRendererUrl?: string;
+  /** Options handed to the outstream player. */
+  outstreamRendererOptions?: Record<string, unknown>;
   /** Cookieless timeout notifications to `/event` on the endpoint's origin. Default true. */
   notifications?: boolean;
 }
@@ -95,18 +124,21 @@ function sspConfig(): OpenrtbSspConfig {
   return isPlainObject(settings) ? (settings as OpenrtbSspConfig) : {};
 }
 
-function absoluteUrl(url: unknown, what: string): URL | undefined {
-  if (typeof url !== 'string') return undefined;
+/** An absolute http(s) URL from the settings, or undefined (with an error when one was given but unusable). */
+function settingsUrl(url: unknown, what: string): URL | undefined {
+  if (url === undefined) return undefined;
   try {
-    return new URL(url);
+    const parsed = new URL(String(url));
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') return parsed;
   } catch {
-    log.logError(`${what} "${url}" is not an absolute URL; using the default`);
-    return undefined;
+    // reported below
   }
+  log.logError(`${what} "${String(url)}" is not an absolute http(s) URL; ignored`);
+  return undefined;
 }
 
-function endpointUrl(settings = sspConfig()): URL {
-  return absoluteUrl(settings.endpoint, `${BIDDER_CODE}.endpoint`) ?? new URL(DEFAULT_ENDPOINT);
+function endpointUrl(settings = sspConfig()): URL | undefined {
+  return settingsUrl(settings.endpoint, `${BIDDER_CODE}.endpoint`);
 }
 
 function isNonEmptyString(value: unknown): value is string {
@@ -157,10 +189,62 @@ function withUsdFloors(bidRequest: SspBidRequest): SspBidRequest {
   } as SspBidRequest;
 }
 
+/** The ad unit formats' value of a PerFormat setting or answer field, if it is valid. */
+function forFormat<T>(value: unknown, mediaType: MediaType, isValid: (v: unknown) => v is T): T | undefined {
+  if (isValid(value)) return value;
+  const own = isPlainObject(value) ? value[mediaType] : undefined;
+  return isValid(own) ? own : undefined;
+}
+
+const isTtl = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value > 0;
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+
+/** ttl and netRevenue of a bid of `mediaType`: the bid's own (exp, ext.netRevenue) win over the answer's ext, then the settings, then the defaults. */
+function bidTerms(bid: ORTBBid, response: ORTBResponse | undefined, mediaType: MediaType, settings: OpenrtbSspConfig) {
+  const answer = isPlainObject(response?.ext) ? response.ext : {};
+  return {
+    ttl: forFormat(answer.ttl, mediaType, isTtl) ?? forFormat(settings.ttl, mediaType, isTtl) ?? DEFAULT_TTL[mediaType as keyof typeof DEFAULT_TTL],
+    netRevenue: forFormat(bid.ext?.netRevenue, mediaType, isBoolean) ?? forFormat(answer.netRevenue, mediaType, isBoolean) ??
+      forFormat(settings.netRevenue, mediaType, isBoolean) ?? true,
+  };
+}
+
+/** The alternate bidder codes the publisher allows this bidder (bidderSettings): undefined when none, ['*'] for any. */
+function allowedAlternateCodes(bidderCode: string): string[] | undefined {
+  if (bidderSettings.get(bidderCode, 'allowAlternateBidderCodes') !== true) return undefined;
+  const list = bidderSettings.get(bidderCode, 'allowedAlternateBidderCodes') as unknown;
+  if (!Array.isArray(list)) return ['*'];
+  // normalized as core normalizes it before it accepts or rejects a bid
+  return [...new Set(list.filter(isNonEmptyString).map((code) => code.trim().toLowerCase()).filter(Boolean))];
+}
+
+/** The seat as the bid's bidder code, when the publisher allows it (so core will not reject the bid for it). */
+function alternateBidderCode(seat: unknown, bidderCode: string): string | undefined {
+  if (!isNonEmptyString(seat) || seat === bidderCode) return undefined;
+  const allowed = allowedAlternateCodes(bidderCode);
+  if (!allowed) return undefined;
+  if (allowed[0] !== '*' && !allowed.includes(seat)) {
+    log.logInfo(`seat ${seat} is not among the allowed alternate bidder codes; bid kept as ${bidderCode}`);
+    return undefined;
+  }
+  return seat;
+}
+
+/** The outstream renderer for a bid: the player the answer names (ext.prebid.meta.rendererUrl), else the SSP's default. */
+function rendererFor(bid: ORTBBid, bidRequest: SspBidRequest, settings: OpenrtbSspConfig) {
+  const meta = (bid.ext?.prebid as { meta?: { rendererUrl?: unknown; rendererData?: unknown } } | undefined)?.meta;
+  const endpoint = endpointUrl(settings);
+  const fromAnswer = playerUrl(meta?.rendererUrl, endpoint);
+  if (meta?.rendererUrl != null && !fromAnswer) log.logWarn(`bid ${bid.id}: renderer URL ${String(meta.rendererUrl)} is not allowed (https only); trying the default player`);
+  const url = fromAnswer ?? playerUrl(settings.outstreamRendererUrl, endpoint);
+  if (!url) return undefined;
+  const answerOptions = isPlainObject(meta?.rendererData) ? meta.rendererData : {};
+  const options = fromAnswer ? answerOptions : (settings.outstreamRendererOptions ?? {});
+  return outstreamRenderer(url, options, bidRequest.adUnitCode, log);
+}
+
 const converter = ortbConverter<typeof BIDDER_CODE>({
   context: {
-    netRevenue: true,
-    ttl: DEFAULT_TTL,
     currency: CURRENCY,
     nativeRequest: { eventtrackers: [{ event: EVENT_TYPE_IMPRESSION, methods: [TRACKER_METHOD_IMG] }] },
   },
@@ -182,15 +266,31 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     if (context.bidRequests.some((b) => b.params.test === true)) request.test = 1;
     request.cur ??= [CURRENCY];
     deepSetValue(request, `ext.${BIDDER_CODE}.adapterVersion`, ADAPTER_VERSION);
+    // tells the SSP which of its seats may bid under their own code
+    const alternateCodes = allowedAlternateCodes(bidderRequest.bidderCode);
+    if (alternateCodes) deepSetValue(request, `ext.${BIDDER_CODE}.allowedAlternateBidderCodes`, alternateCodes);
     return request;
   },
   bidResponse(buildBidResponse, bid, context) {
-    const mediaType = responseMediaType(bid, context.imp, context.bidRequest, context.mediaType);
+    const { bidRequest, bidderRequest } = context as typeof context & { bidderRequest: BidderRequest<typeof BIDDER_CODE> };
+    const mediaType = responseMediaType(bid, context.imp, bidRequest, context.mediaType);
     if (mediaType === undefined) return undefined as unknown as BidResponse;
+    const settings = sspConfig();
+    const outstream = mediaType === VIDEO && needsOutstreamRenderer(bidRequest);
+    const renderer = outstream ? rendererFor(bid, bidRequest, settings) : undefined;
+    if (outstream && !renderer) {
+      log.logWarn(`bid ${bid.id}: outstream ad unit ${bidRequest.adUnitCode} has no renderer and the SSP named no player; dropped`);
+      return undefined as unknown as BidResponse;
+    }
     // a processor that fails (e.g. native markup without assets) throws through here: the converter drops the bid
-    const bidResponse = buildBidResponse(bid, { ...context, mediaType });
+    const bidResponse = buildBidResponse(bid, { ...context, mediaType, ...bidTerms(bid, context.ortbResponse, mediaType, settings) });
+    if (renderer) bidResponse.renderer = renderer;
     const meta = (bidResponse.meta ??= {});
-    if (isNonEmptyString(context.seatbid?.seat)) meta.networkName = context.seatbid.seat;
+    const seat = context.seatbid?.seat;
+    if (isNonEmptyString(seat)) meta.networkName = seat;
+    const bidderCode = bidderRequest?.bidderCode ?? bidRequest.bidder;
+    const alternateCode = alternateBidderCode(seat, bidderCode);
+    if (alternateCode) bidResponse.bidderCode = alternateCode;
     if (bid.ext?.dchain) meta.dchain = bid.ext.dchain;
     const trackers: EventTracker[] = [];
     // core fires only eventtrackers for client-side bids: burl becomes a billing (impression) tracker
@@ -240,6 +340,31 @@ function placeEids(request: ORTBRequest, ortbVersion: OpenrtbSspConfig['ortbVers
   }
 }
 
+/** Splits the ad units into groups of at most `limit` (all in one group without a limit). */
+function chunks<T>(items: T[], limit: number | undefined): T[][] {
+  if (!limit) return [items];
+  return Array.from({ length: Math.ceil(items.length / limit) }, (_, i) => items.slice(i * limit, (i + 1) * limit));
+}
+
+function impLimit(settings: OpenrtbSspConfig): number | undefined {
+  const limit = settings.maxImpsPerRequest;
+  if (limit === undefined) return undefined;
+  if (Number.isInteger(limit) && limit > 0) return limit;
+  log.logWarn(`${BIDDER_CODE}.maxImpsPerRequest ${String(limit)} is not a positive integer; no limit`);
+  return undefined;
+}
+
+/**
+ * Whether a request body is gzipped: by default from DEFAULT_GZIP_MIN_BYTES on, never with `gzip: false`, and
+ * never in debug mode, where the request has to stay readable in the browser's tools (core would skip it too).
+ */
+function gzipFrom(settings: OpenrtbSspConfig): (data: ORTBRequest) => boolean {
+  const debug = getParameterByName(DEBUG_MODE).toUpperCase() === 'TRUE' || debugTurnedOn();
+  if (settings.gzip === false || debug) return () => false;
+  const minBytes = typeof settings.gzipMinBytes === 'number' && settings.gzipMinBytes >= 0 ? settings.gzipMinBytes : DEFAULT_GZIP_MIN_BYTES;
+  return (data) => JSON.stringify(data).length >= minBytes;
+}
+
 // ---- response ----
 
 /**
@@ -286,6 +411,14 @@ function bidProblem(bid: unknown, impIds: Set<string>): string | undefined {
   return undefined;
 }
 
+/** The bid without an `exp` that is not a positive number of seconds (core would take it as the ttl). */
+function withUsableExp(bid: ORTBBid): ORTBBid {
+  if (bid.exp === undefined || isTtl(bid.exp)) return bid;
+  log.logWarn(`bid ${bid.id}: exp ${String(bid.exp)} is not a positive number of seconds; ignored`);
+  const { exp: _ignored, ...rest } = bid;
+  return rest as ORTBBid;
+}
+
 /**
  * The response with every bid Prebid could not use removed (each with a warning), or undefined when nothing in
  * it can be a bid. A 204 (empty body) is a plain no-bid.
@@ -317,7 +450,7 @@ function usableResponse(body: unknown, request: ORTBRequest): ORTBResponse | und
       const problem = bidProblem(bid, impIds);
       if (problem) log.logWarn(`bid ${String((bid as ORTBBid)?.id)} dropped: ${problem}`);
       return !problem;
-    });
+    }).map(withUsableExp);
     return bids.length > 0 ? [{ ...seat, bid: bids }] : [];
   });
   let cur = response.cur ?? CURRENCY;
@@ -330,14 +463,18 @@ function usableResponse(body: unknown, request: ORTBRequest): ORTBResponse | und
 
 // ---- user syncs and notifications ----
 
-function syncUrl(settings: OpenrtbSspConfig): URL {
-  return absoluteUrl(settings.syncUrl, `${BIDDER_CODE}.syncUrl`) ?? new URL('/usersync', endpointUrl(settings));
+/** The SSP's own sync URL: the configured one, else `/usersync` on the endpoint's origin; none without either. */
+function ownSyncUrl(settings: OpenrtbSspConfig): URL | undefined {
+  const configured = settingsUrl(settings.syncUrl, `${BIDDER_CODE}.syncUrl`);
+  const endpoint = configured ? undefined : endpointUrl(settings);
+  return configured ?? (endpoint && new URL('/usersync', endpoint));
 }
 
 function notify(type: string, params: Record<string, string | number>): void {
   const settings = sspConfig();
-  if (settings.notifications === false) return;
-  const url = new URL('/event', endpointUrl(settings));
+  const endpoint = endpointUrl(settings);
+  if (settings.notifications === false || !endpoint) return;
+  const url = new URL('/event', endpoint);
   url.search = new URLSearchParams({ type, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) }).toString();
   politeTriggerPixel(url.href, 'omit');
 }
@@ -367,11 +504,19 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
 
   buildRequests(bidRequests, bidderRequest) {
     const settings = sspConfig();
-    const data = converter.toORTB({ bidRequests, bidderRequest });
-    placeEids(data, settings.ortbVersion);
-    const request: AdapterRequest = { method: 'POST', url: endpointUrl(settings).href, data };
-    if (settings.gzip === true) request.options = { endpointCompression: true };
-    return request;
+    const endpoint = endpointUrl(settings);
+    if (!endpoint) {
+      log.logError(`no endpoint configured: set pbjs.setConfig({${BIDDER_CODE}: {endpoint: 'https://…'}}); not bidding`);
+      return [];
+    }
+    const compress = gzipFrom(settings);
+    return chunks(bidRequests, impLimit(settings)).map((chunk) => {
+      const data = converter.toORTB({ bidRequests: chunk, bidderRequest });
+      placeEids(data, settings.ortbVersion);
+      const request: AdapterRequest = { method: 'POST', url: endpoint.href, data };
+      if (compress(data)) request.options = { endpointCompression: true };
+      return request;
+    });
   },
 
   interpretResponse(response, request) {
@@ -380,19 +525,10 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     return converter.fromORTB({ response: body, request: request.data });
   },
 
-  getUserSyncs(syncOptions, _responses, gdprConsent, uspConsent, gppConsent, coppa) {
+  getUserSyncs(syncOptions, responses, gdprConsent, uspConsent, gppConsent, coppa) {
     if ((!syncOptions.iframeEnabled && !syncOptions.pixelEnabled) || coppa) return [];
-    const type = syncOptions.iframeEnabled ? 'iframe' : 'image';
-    const url = syncUrl(sspConfig());
-    url.searchParams.set('type', type);
-    if (typeof gdprConsent?.gdprApplies === 'boolean') url.searchParams.set('gdpr', gdprConsent.gdprApplies ? '1' : '0');
-    if (isNonEmptyString(gdprConsent?.consentString)) url.searchParams.set('gdpr_consent', gdprConsent.consentString);
-    if (isNonEmptyString(uspConsent)) url.searchParams.set('us_privacy', uspConsent);
-    if (isNonEmptyString(gppConsent?.gppString)) {
-      url.searchParams.set('gpp', gppConsent.gppString);
-      url.searchParams.set('gpp_sid', (gppConsent.applicableSections ?? []).join(','));
-    }
-    return [{ type, url: url.href }];
+    const bodies = (Array.isArray(responses) ? responses : []).map((response) => response?.body);
+    return userSyncs(syncOptions, ownSyncUrl(sspConfig()), bodies, { gdprConsent, uspConsent, gppConsent });
   },
 
   onTimeout(timedOut) {

@@ -39,3 +39,7 @@ declare module 'prebid.js/libraries/ortb2.5Translator/translator.js' {
   /** moves the 2.5 ext locations (user.ext.eids, regs.ext.gdpr, source.ext.schain, ...) to 2.6, in place */
   export function toOrtb26<T extends object>(ortb2: T): T;
 }
+declare module 'prebid.js/src/utils.js' {
+  export function debugTurnedOn(): boolean;
+  export function getParameterByName(name: string): string;
+}

@@ -2,14 +2,19 @@
 //   POST /openrtb2/auction   OpenRTB 2.5/2.6 request (text/plain JSON, optionally gzip) → 200 bids, 204 no bid, 400 invalid
 //   GET  /usersync           cookie sync (iframe or image), consent params honoured
 //   GET  /event              billing / win / timeout notifications → 204
+//   GET  /outstream/player.js the outstream player its answers name for outstream imps (outstream.ts)
 //   GET  /status             key status, for the demo
-// Every auction answer carries a validation report in ext.debug: eids seen, UID2 decryption, consent, warnings.
+// Every auction answer carries a validation report in ext.debug: eids seen, UID2 decryption, consent, warnings;
+// and its demand partners' syncs in ext.usersync (partnerSyncs.ts), each partner's bids in its own seat (seats.ts).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { listen, NO_STORE, PIXEL_GIF, readBody, sendText } from '../http.js';
-import { bidFor, SEAT, type OrtbBid } from './bids.js';
+import { bidFor, type OrtbBid } from './bids.js';
+import { PLAYER_PATH, playerScript, withOutstreamPlayer } from './outstream.js';
+import { partnerSyncs } from './partnerSyncs.js';
+import { seatbidsOf } from './seats.js';
 import { EUID_SOURCE, inspectUid2, KeyStore, type KeyEndpoint, type KeyStatus, type Uid2Report } from './uid2.js';
 import { checkBidRequest, isObject, path, schainOf, type Json, type RequestCheck } from './validate.js';
 
@@ -197,10 +202,15 @@ export function createSsp(options: SspOptions = {}): Ssp {
     };
     const dsaRequired = Number(path(ortb, 'regs.ext.dsa.dsarequired') ?? path(ortb, 'regs.dsa.dsarequired') ?? 0) >= 2;
     const demand = { baseUrl: baseUrlOf(req), test: report.test, uid2, dsaRequired };
-    const bids = check.usdAllowed ? (ortb.imp as Json[]).map((imp) => bidFor(imp, demand)).filter((b): b is OrtbBid => b !== undefined) : [];
+    const bids = check.usdAllowed
+      ? (ortb.imp as Json[]).map((imp) => withOutstreamPlayer(bidFor(imp, demand), imp, demand.baseUrl)).filter((b): b is OrtbBid => b !== undefined)
+      : [];
     const summary = `imps=${(ortb.imp as unknown[]).length} bids=${bids.length} eids=${report.eids.sources.join(',') || '-'} uid2=${uid2.present ? uid2.status : '-'} warnings=${report.warnings.length}`;
     if (bids.length === 0) send(res, 204);
-    else send(res, 200, JSON.stringify({ id: ortb.id, bidid: randomUUID(), cur: 'USD', seatbid: [{ seat: SEAT, bid: bids }], ext: { debug: report } }));
+    else {
+      const ext = { debug: report, usersync: partnerSyncs(demand.baseUrl, consent.coppa === 1) };
+      send(res, 200, JSON.stringify({ id: ortb.id, bidid: randomUUID(), cur: 'USD', seatbid: seatbidsOf(bids), ext }));
+    }
     return summary;
   }
 
@@ -224,6 +234,7 @@ export function createSsp(options: SspOptions = {}): Ssp {
     let detail = '';
     if (req.method === 'OPTIONS') send(res, 204);
     else if (key === 'GET /usersync') detail = usersync(res, url);
+    else if (key === `GET ${PLAYER_PATH}`) send(res, 200, await playerScript(), 'text/javascript; charset=utf-8');
     else if (key === 'GET /event') {
       send(res, 204);
       detail = `type=${url.searchParams.get('type') ?? '-'}`;

@@ -6,6 +6,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import webpack, { type Configuration } from 'webpack';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/node/chromium.js';
@@ -126,8 +127,15 @@ export interface OrtbEid {
 }
 
 /** The UID2 eid of an OpenRTB request body, at either location. */
-export function uid2EidOf(body: string | null): OrtbEid | undefined {
-  const ortb = JSON.parse(body ?? '{}');
+/** A request's body as the server reads it: gunzipped when Prebid gzipped it (`?gzip=1`). */
+export function bodyText(request: Request): string {
+  const body = request.postDataBuffer();
+  if (!body) return '';
+  return (new URL(request.url()).searchParams.get('gzip') === '1' ? gunzipSync(body) : body).toString('utf8');
+}
+
+export function uid2EidOf(request: Request): OrtbEid | undefined {
+  const ortb = JSON.parse(bodyText(request) || '{}');
   const eids: OrtbEid[] = [...(ortb.user?.eids ?? []), ...(ortb.user?.ext?.eids ?? [])];
   return eids.find((eid) => eid.source === 'uidapi.com');
 }

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { Browser, Request } from 'playwright-core';
 import {
-  SHORT_LIFETIMES, ensureBundle, launchChromium, openSession, screenshot, sspReport, startDemo, storedToken, uid2EidOf,
+  SHORT_LIFETIMES, bodyText, ensureBundle, launchChromium, openSession, screenshot, sspReport, startDemo, storedToken, uid2EidOf,
   until, waitForState, type Demo, type Session,
 } from './harness.js';
 
@@ -41,7 +41,7 @@ describe('e2e: publisher page', function () {
   /** the first bid request (after `skip` earlier ones) carrying `token` as its UID2 eid */
   function bidRequestWith(from: Demo, token: string, skip = 0): Promise<Request> {
     return until(`a bid request carrying ${token.slice(0, 12)}…`, () =>
-      bidRequests(from).slice(skip).find((r) => uid2EidOf(r.postData())?.uids[0]?.id === token));
+      bidRequests(from).slice(skip).find((r) => uid2EidOf(r)?.uids[0]?.id === token));
   }
   async function openPage(from: Demo): Promise<void> {
     await session.page.goto(from.urls.publisher);
@@ -65,7 +65,7 @@ describe('e2e: publisher page', function () {
     expect(eids).to.deep.include({ source: 'uidapi.com', uids: [{ id: token, atype: 3 }] });
 
     const request = await bidRequestWith(demo, token!);
-    expect(uid2EidOf(request.postData())).to.deep.equal({ source: 'uidapi.com', uids: [{ id: token, atype: 3 }] });
+    expect(uid2EidOf(request)).to.deep.equal({ source: 'uidapi.com', uids: [{ id: token, atype: 3 }] });
     const report = await sspReport(request);
     expect(report.uid2).to.include({ present: true, decrypted: true, status: 'success', siteId: 123 });
 
@@ -81,7 +81,7 @@ describe('e2e: publisher page', function () {
     const cstg = requests.filter((r) => r.url().endsWith('/v2/token/client-generate'));
     expect(cstg).to.have.length(1);
     for (const r of requests) {
-      expect(`${r.url()} ${r.postData() ?? ''}`).not.to.contain(EMAIL).and.not.to.contain(encodeURIComponent(EMAIL));
+      expect(`${r.url()} ${bodyText(r)}`).not.to.contain(EMAIL).and.not.to.contain(encodeURIComponent(EMAIL));
     }
     await screenshot(page, 'publisher.png');
 
@@ -102,7 +102,7 @@ describe('e2e: publisher page', function () {
 
     // the auction after the login: no UID2 eid, and the SSP says so
     const after = await until('a bid request after the opt-out', () => bidRequests(demo)[1]);
-    expect(uid2EidOf(after.postData())).to.equal(undefined);
+    expect(uid2EidOf(after)).to.equal(undefined);
     expect((await sspReport(after)).uid2).to.deep.equal({ present: false });
     await page.waitForSelector('#ssp-decrypted[data-state="none"]');
   });
@@ -137,8 +137,8 @@ describe('e2e: publisher page', function () {
     await openPage(shortDemo);
     await page.click('[data-test-identity="refresh-optout@example.com"]');
     // the token works until the first refresh: the auction after the login carries it
-    const withToken = await until('a bid request with a UID2 token', () => bidRequests(shortDemo).find((r) => uid2EidOf(r.postData())));
-    expect(uid2EidOf(withToken.postData())!.uids[0]!.id).to.match(/^A4/);
+    const withToken = await until('a bid request with a UID2 token', () => bidRequests(shortDemo).find((r) => uid2EidOf(r)));
+    expect(uid2EidOf(withToken)!.uids[0]!.id).to.match(/^A4/);
     await waitForState(page, 'optout');
     expect(requests.some((r) => r.url().endsWith('/v2/token/refresh'))).to.equal(true);
     expect(await storedToken(page)).to.equal(undefined);

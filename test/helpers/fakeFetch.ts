@@ -10,6 +10,8 @@ export interface CapturedRequest {
   method: string;
   headers: Headers;
   body: string;
+  /** the body as sent (a gzipped body is not text) */
+  bytes: Uint8Array;
 }
 
 export type Responder = (request: CapturedRequest) => Response | Promise<Response>;
@@ -34,7 +36,8 @@ export function fakeFetch(): FakeFetch {
   const routes: Array<[string, Responder]> = [];
   const stub = sinon.stub(dep, 'fetch').callsFake(async (resource: RequestInfo, init?: RequestInit) => {
     const request = new Request(resource, init);
-    const captured = { url: request.url, method: request.method, headers: request.headers, body: await request.text() };
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    const captured = { url: request.url, method: request.method, headers: request.headers, body: new TextDecoder().decode(bytes), bytes };
     requests.push(captured);
     const route = [...routes].reverse().find(([urlPart]) => captured.url.includes(urlPart));
     if (!route) throw new TypeError(`Failed to fetch: no fake route for ${captured.url}`);
@@ -45,4 +48,11 @@ export function fakeFetch(): FakeFetch {
     respondWith: (urlPart, responder) => { routes.push([urlPart, responder]); },
     restore: () => stub.restore(),
   };
+}
+
+/** A request's JSON body as the server reads it: gunzipped when Prebid gzipped it (`?gzip=1`). */
+export async function jsonBody(request: CapturedRequest): Promise<any> {
+  if (new URL(request.url).searchParams.get('gzip') !== '1') return JSON.parse(request.body);
+  const inflated = new Blob([request.bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return JSON.parse(await new Response(inflated).text());
 }

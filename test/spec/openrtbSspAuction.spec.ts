@@ -10,8 +10,8 @@ import {
 import 'prebid.js/modules/allowActivities'; // the publisher-facing switch for activity controls, as a page would add it
 import { userSync } from 'prebid.js/src/userSync.js';
 import { politeTriggerPixel } from 'prebid.js/src/utils.js';
-import { GVLID, ALIASES } from '../../modules/openrtbSspBidAdapter.js';
-import { jsonResponse, type FakeFetch } from '../helpers/fakeFetch.js';
+import { GVLID, ALIASES, DEFAULT_GZIP_MIN_BYTES } from '../../modules/openrtbSspBidAdapter.js';
+import { jsonBody, jsonResponse, type FakeFetch } from '../helpers/fakeFetch.js';
 
 const ALIAS = ALIASES[0];
 const allPurposes = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [i + 1, true]));
@@ -53,16 +53,60 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
       const { sent, ortb } = await runAuction(network, [bannerUnit(), videoUnit(), nativeUnit()]);
       expect(sent).to.have.length(1);
       expect(sent[0]!.method).to.equal('POST');
-      expect(sent[0]!.url).to.equal(ENDPOINT);
+      expect(sent[0]!.url.replace('?gzip=1', '')).to.equal(ENDPOINT); // gzipped or not, by its size
       expect(sent[0]!.headers.get('content-type')).to.equal('text/plain');
       expect(ortb.imp.map((imp: any) => imp.tagid)).to.deep.equal(['p-banner', 'p-video', 'p-native']);
     });
 
-    it('is gzipped, with ?gzip=1, when the SSP turns gzip on', async () => {
-      pbjs.setConfig({ openrtbSsp: { endpoint: ENDPOINT, gzip: true } } as any);
-      const { sent, ortb } = await runAuction(network, [bannerUnit()]);
+    it('is not sent at all, with an error, when the SSP configured no endpoint', async () => {
+      const logs = captureAdapterLogs();
+      try {
+        pbjs.setConfig({ openrtbSsp: {} } as any);
+        const before = network.requests.length;
+        const { bids } = await runAuction(network, [bannerUnit()]);
+        expect(network.requests.length).to.equal(before);
+        expect(bids['slot-banner']?.bids ?? []).to.deep.equal([]);
+        expect(logs.errors()).to.deep.equal(["openrtbSsp: no endpoint configured: set pbjs.setConfig({openrtbSsp: {endpoint: 'https://…'}}); not bidding"]);
+      } finally {
+        logs.stop();
+      }
+    });
+
+    const manyUnits = (n: number) => Array.from({ length: n }, (_, i) => bannerUnit(`slot-${i}`, { placementId: `p-${i}` }));
+
+    it('is gzipped by default, with ?gzip=1, once the body reaches DEFAULT_GZIP_MIN_BYTES; the SSP reads the same OpenRTB', async () => {
+      const { sent, ortb } = await runAuction(network, manyUnits(12));
       expect(sent[0]!.url).to.equal(`${ENDPOINT}?gzip=1`);
-      expect(ortb).to.equal(undefined); // not JSON on the wire
+      expect([sent[0]!.bytes[0], sent[0]!.bytes[1]]).to.deep.equal([0x1f, 0x8b]); // gzip magic, not JSON
+      expect(JSON.stringify(ortb).length).to.be.at.least(DEFAULT_GZIP_MIN_BYTES);
+      expect(ortb.imp).to.have.length(12);
+      expect(sent[0]!.bytes.length).to.be.below(JSON.stringify(ortb).length / 2);
+    });
+
+    it('is plain JSON below that size, with gzip: false, and in debug mode', async () => {
+      expect((await runAuction(network, [bannerUnit()])).sent[0]!.url).to.equal(ENDPOINT);
+      pbjs.setConfig({ openrtbSsp: { endpoint: ENDPOINT, gzip: false } } as any);
+      expect((await runAuction(network, manyUnits(12))).sent[0]!.url).to.equal(ENDPOINT);
+      pbjs.setConfig({ openrtbSsp: { endpoint: ENDPOINT, gzipMinBytes: 0 }, debug: true } as any);
+      const { sent } = await runAuction(network, manyUnits(12));
+      expect(sent[0]!.url).to.equal(ENDPOINT);
+      expect(JSON.parse(sent[0]!.body).imp).to.have.length(12);
+    });
+
+    it('is split into requests of at most maxImpsPerRequest imps, and every bid comes back to its own ad unit', async () => {
+      pbjs.setConfig({ openrtbSsp: { endpoint: ENDPOINT, maxImpsPerRequest: 2 } } as any);
+      const { sent, bids } = await runAuction(network, manyUnits(5), {
+        respond: (ortb) => answerEachImp(ortb, (imp) => ({ adm: `<div>ad for ${imp.tagid}</div>`, price: 1 + Number(imp.tagid.slice(2)) })),
+      });
+      const bodies = await Promise.all(sent.map(jsonBody));
+      // in any order: a gzipped request leaves later than a plain one
+      const groups = bodies.map((o) => o.imp.map((imp: any) => imp.tagid)).sort((a, b) => a[0].localeCompare(b[0]));
+      expect(groups).to.deep.equal([['p-0', 'p-1'], ['p-2', 'p-3'], ['p-4']]);
+      for (let i = 0; i < 5; i++) {
+        const [bid] = bids[`slot-${i}`]!.bids;
+        expect(bid.ad, `slot-${i}`).to.equal(`<div>ad for p-${i}</div>`);
+        expect(bid.cpm).to.equal(1 + i);
+      }
     });
 
     it('carries the auction timeout as tmax', async () => {
@@ -200,7 +244,7 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
       pbjs.setConfig({ consentManagement: tcf([ALIAS.gvlid], BASIC_ADS_WITHOUT_VENDOR_CHECK) } as any);
       const unit = { ...bannerUnit(), bids: [{ bidder: 'openrtbSsp', params: { placementId: 'main' } }, { bidder: ALIAS.code, params: { placementId: 'alias' } }] };
       const { sent } = await runAuction(network, [unit], { ortb2: withEids });
-      const byPlacement = Object.fromEntries(sent.map((r) => JSON.parse(r.body)).map((o) => [o.imp[0].tagid, o]));
+      const byPlacement = Object.fromEntries((await Promise.all(sent.map(jsonBody))).map((o) => [o.imp[0].tagid, o]));
       expect(Object.keys(byPlacement).sort()).to.deep.equal(['alias', 'main']);
       expect(byPlacement.alias.user.ext.eids).to.deep.include(UID2_EID);
       expect(byPlacement.main.user?.ext?.eids).to.equal(undefined);
@@ -273,6 +317,77 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
       expect(bids.b!.bids).to.have.length(1);
     });
 
+    it('lives longer as video than as banner, unless the bid or the answer say otherwise', async () => {
+      pbjs.setConfig({ cache: { allowVastXmlOnly: true } } as any);
+      const video = { adm: '<VAST/>', w: 640, h: 480 };
+      let { bids } = await runAuction(network, [bannerUnit(), videoUnit()], { respond: (o) => answerEachImp(o, (imp) => (imp.video ? video : {})) });
+      expect([bids['slot-banner']!.bids[0].ttl, bids['slot-video']!.bids[0].ttl]).to.deep.equal([300, 1800]);
+      ({ bids } = await runAuction(network, [bannerUnit(), videoUnit()], {
+        respond: async (o) => jsonResponse({ ...(await answerEachImp(o, (imp) => (imp.video ? { ...video, exp: 60 } : {})).json()), ext: { ttl: { banner: 30 }, netRevenue: false } }),
+      }));
+      expect(bids['slot-banner']!.bids[0]).to.include({ ttl: 30, netRevenue: false });
+      expect(bids['slot-video']!.bids[0]).to.include({ ttl: 60, netRevenue: false });
+    });
+
+    describe('seats as alternate bidder codes', () => {
+      afterEach(() => {
+        delete (pbjs as any).bidderSettings;
+      });
+
+      it('bid under the adapter\'s code by default', async () => {
+        const { bids } = await runAuction(network, [bannerUnit()], { respond: (o) => answerEachImp(o) });
+        expect(bids['slot-banner']!.bids[0]).to.include({ bidderCode: 'openrtbSsp', adapterCode: 'openrtbSsp' });
+      });
+
+      it('bid under the seat when the publisher allows alternate codes, and core accepts them', async () => {
+        (pbjs as any).bidderSettings = { openrtbSsp: { allowAlternateBidderCodes: true, allowedAlternateBidderCodes: ['dsp-1'] } };
+        const { ortb, bids } = await runAuction(network, [bannerUnit()], { respond: (o) => answerEachImp(o) });
+        expect(ortb.ext.openrtbSsp.allowedAlternateBidderCodes).to.deep.equal(['dsp-1']);
+        expect(bids['slot-banner']!.bids[0]).to.include({ bidderCode: 'dsp-1', adapterCode: 'openrtbSsp' });
+        expect(pbjs.getAdserverTargetingForAdUnitCode('slot-banner')).to.include({ hb_bidder: 'dsp-1' });
+      });
+
+      it('bid under the adapter\'s code, rather than be rejected, when the seat is not in the allowed list', async () => {
+        (pbjs as any).bidderSettings = { openrtbSsp: { allowAlternateBidderCodes: true, allowedAlternateBidderCodes: ['other-dsp'] } };
+        const { bids } = await runAuction(network, [bannerUnit()], { respond: (o) => answerEachImp(o) });
+        expect(bids['slot-banner']!.bids[0]).to.include({ bidderCode: 'openrtbSsp' });
+      });
+    });
+
+    describe('outstream video', () => {
+      const outstreamUnit = (extra: Record<string, unknown> = {}) => ({
+        code: 'slot-outstream',
+        mediaTypes: { video: { context: 'outstream', playerSize: [[640, 360]], mimes: ['video/mp4'] } },
+        bids: [{ bidder: 'openrtbSsp', params: { placementId: 'p-out' } }],
+        ...extra,
+      });
+      const vast = (ext?: Record<string, unknown>) => (o: any) => answerEachImp(o, () => ({ adm: '<VAST/>', w: 640, h: 360, ...(ext ? { ext } : {}) }));
+
+      it('gets the player the SSP named, and core accepts the bid', async () => {
+        const { bids } = await runAuction(network, [outstreamUnit()], { respond: vast({ prebid: { meta: { rendererUrl: 'https://cdn.ssp.test/p.js' } } }) });
+        const [bid] = bids['slot-outstream']!.bids;
+        expect(bid.renderer.url).to.equal('https://cdn.ssp.test/p.js');
+        expect(bid.vastXml).to.equal('<VAST/>');
+      });
+
+      it('gets the SSP\'s default player when the answer names none', async () => {
+        pbjs.setConfig({ openrtbSsp: { endpoint: ENDPOINT, outstreamRendererUrl: 'https://cdn.ssp.test/default.js' } } as any);
+        const { bids } = await runAuction(network, [outstreamUnit()], { respond: vast() });
+        expect(bids['slot-outstream']!.bids[0].renderer.url).to.equal('https://cdn.ssp.test/default.js');
+      });
+
+      it('is shown with the publisher\'s own renderer when the ad unit has one', async () => {
+        const render = sinon.spy();
+        const { bids } = await runAuction(network, [outstreamUnit({ renderer: { url: 'https://pub.test/r.js', render } })], { respond: vast({ prebid: { meta: { rendererUrl: 'https://cdn.ssp.test/p.js' } } }) });
+        expect(bids['slot-outstream']!.bids[0].renderer.url).to.equal('https://pub.test/r.js');
+      });
+
+      it('brings no bid it has no player for', async () => {
+        const { bids } = await runAuction(network, [outstreamUnit()], { respond: vast() });
+        expect(bids['slot-outstream']?.bids ?? []).to.deep.equal([]);
+      });
+    });
+
     it('logs why the SSP rejected the request (HTTP 400) and brings no bid', async () => {
       const logs = captureAdapterLogs();
       try {
@@ -341,6 +456,25 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
       const url = new URL(call!.args[2]);
       expect(`${url.origin}${url.pathname}`).to.equal('https://ssp.test/usersync');
       expect(Object.fromEntries(url.searchParams)).to.deep.equal({ type: 'iframe', gdpr: '1', gdpr_consent: TCF_STRING, us_privacy: '1YNN', gpp: GPP_STRING, gpp_sid: '7' });
+    });
+
+    it('registers the syncs of the SSP\'s partners from its answer, with consent, each once', async () => {
+      const register = sinon.stub(userSync, 'registerSync');
+      pbjs.setConfig({
+        userSync: { syncEnabled: true, syncsPerBidder: 0, filterSettings: { all: { bidders: '*', filter: 'include' } } },
+        consentManagement: { usp: { cmpApi: 'static', consentData: { getUSPData: { uspString: '1YNN' } } } },
+        openrtbSsp: { endpoint: ENDPOINT, maxImpsPerRequest: 1 },
+      } as any);
+      const usersync = { 'dsp-a': { syncs: [{ type: 'iframe', url: 'https://dsp-a.test/sync' }, { type: 'redirect', url: 'https://dsp-a.test/px' }] } };
+      await runAuction(network, [bannerUnit('a'), bannerUnit('b')], {
+        respond: async (o) => jsonResponse({ ...(await answerEachImp(o).json()), ext: { usersync } }),
+      });
+      const ours = register.getCalls().filter((c) => c.args[1] === 'openrtbSsp').map((c) => [c.args[0], c.args[2]]);
+      expect(ours).to.deep.equal([
+        ['iframe', 'https://ssp.test/usersync?type=iframe&us_privacy=1YNN'],
+        ['iframe', 'https://dsp-a.test/sync?us_privacy=1YNN'],
+        ['image', 'https://dsp-a.test/px?us_privacy=1YNN'],
+      ]);
     });
 
     it('registers an image sync when iframes are not allowed, and none when the bidder may sync neither', async () => {

@@ -5,10 +5,11 @@ import adapterManager from 'prebid.js/src/adapterManager.js';
 import { config } from 'prebid.js/src/config.js';
 import { GVL_PURPOSES } from 'prebid.js/src/consentHandler.js';
 import {
-  ALIASES, BIDDER_CODE, DEFAULT_ENDPOINT, DEFAULT_TTL, GVLID, GVL_DECLARATION, log, spec,
+  ALIASES, BIDDER_CODE, DEFAULT_GZIP_MIN_BYTES, DEFAULT_TTL, GVLID, GVL_DECLARATION, log, spec,
 } from '../../modules/openrtbSspBidAdapter.js';
+import { MAX_ANSWER_SYNCS } from '../../libraries/openrtbSspUtils/userSyncs.js';
 import {
-  bidderRequestFor, capturePixels, captureAdapterLogs, ENDPOINT, GPP_STRING, NATIVE_ASSETS, OTHER_EID, SCHAIN, TCF_STRING, UID2_EID,
+  bidderRequestFor, capturePixels, pbjs, captureAdapterLogs, ENDPOINT, GPP_STRING, NATIVE_ASSETS, OTHER_EID, SCHAIN, TCF_STRING, UID2_EID,
 } from './openrtbSspHelpers.js';
 
 const BANNER = { banner: { sizes: [[300, 250], [728, 90]] } };
@@ -16,10 +17,20 @@ const VIDEO = { video: { context: 'instream', playerSize: [[640, 480]], mimes: [
 const NATIVE = { native: { ortb: { assets: NATIVE_ASSETS } } };
 const nativeBid = { mediaTypes: NATIVE, nativeOrtbRequest: { ver: '1.2', assets: NATIVE_ASSETS } };
 
-function build(bids: Record<string, unknown>[] = [{}], ortb2: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+/** the SSP's settings on top of the endpoint every spec needs */
+function settings(extra: Record<string, unknown> = {}) {
+  config.setConfig({ openrtbSsp: { endpoint: ENDPOINT, ...extra } });
+}
+
+function buildAll(bids: Record<string, unknown>[] = [{}], ortb2: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   const { bidRequests, bidderRequest } = bidderRequestFor(bids, ortb2, extra);
-  const request = spec.buildRequests(bidRequests, bidderRequest) as any;
-  return { request, ortb: request.data, bidRequests };
+  return { requests: spec.buildRequests(bidRequests, bidderRequest) as any[], bidRequests };
+}
+
+function build(bids: Record<string, unknown>[] = [{}], ortb2: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const { requests, bidRequests } = buildAll(bids, ortb2, extra);
+  expect(requests, 'one request').to.have.length(1);
+  return { request: requests[0], ortb: requests[0].data, bidRequests };
 }
 
 function interpret(response: unknown, bids: Record<string, unknown>[] = [{}]) {
@@ -38,6 +49,7 @@ describe('openrtbSsp adapter', () => {
   let logs: ReturnType<typeof captureAdapterLogs>;
   beforeEach(() => {
     logs = captureAdapterLogs();
+    settings();
   });
   afterEach(() => {
     logs.stop();
@@ -117,16 +129,17 @@ describe('openrtbSsp adapter', () => {
   });
 
   describe('buildRequests', () => {
-    it('POSTs one request to the build-time default endpoint when none is configured', () => {
+    it('POSTs one request for all ad units to the endpoint the SSP configured with setConfig', () => {
       const { request } = build([{}, {}]);
       expect(request.method).to.equal('POST');
-      expect(request.url).to.equal(DEFAULT_ENDPOINT);
+      expect(request.url).to.equal(ENDPOINT);
       expect(request.data.imp).to.have.length(2);
     });
 
-    it('POSTs to the endpoint the SSP configured with setConfig', () => {
-      config.setConfig({ openrtbSsp: { endpoint: ENDPOINT } });
-      expect(build().request.url).to.equal(ENDPOINT);
+    it('refuses to bid, with an error saying what to set, when no endpoint is configured', () => {
+      config.resetConfig();
+      expect(buildAll([{}]).requests).to.deep.equal([]);
+      expect(logs.errors()).to.deep.equal(["openrtbSsp: no endpoint configured: set pbjs.setConfig({openrtbSsp: {endpoint: 'https://…'}}); not bidding"]);
     });
 
     it('reads bidder-specific config (setBidderConfig) while core runs it for the bidder', () => {
@@ -135,19 +148,70 @@ describe('openrtbSsp adapter', () => {
       expect(request.url).to.equal('https://eu.ssp.test/openrtb2/auction');
     });
 
-    it('falls back to the default endpoint, with an error, when the configured one is not an absolute URL', () => {
-      config.setConfig({ openrtbSsp: { endpoint: '/relative' } });
-      expect(build().request.url).to.equal(DEFAULT_ENDPOINT);
-      expect(logs.errors()[0]).to.match(/openrtbSsp.endpoint "\/relative" is not an absolute URL/);
+    it('refuses to bid, with an error, when the configured endpoint is not an absolute http(s) URL', () => {
+      for (const endpoint of ['/relative', 'javascript:alert(1)', 42]) {
+        config.setConfig({ openrtbSsp: { endpoint } } as any);
+        expect(buildAll([{}]).requests, String(endpoint)).to.deep.equal([]);
+      }
+      expect(logs.errors()[0]).to.equal('openrtbSsp: openrtbSsp.endpoint "/relative" is not an absolute http(s) URL; ignored');
+      expect(logs.errors()).to.have.length(6); // the bad URL and "not bidding", each time
     });
 
-    it('sets no request options: core sends a CORS-simple text/plain POST with credentials', () => {
-      expect(build().request.options).to.equal(undefined);
+    it('sets no request options for a small body: core sends a CORS-simple text/plain POST with credentials', () => {
+      const { request } = build();
+      expect(JSON.stringify(request.data).length).to.be.below(DEFAULT_GZIP_MIN_BYTES);
+      expect(request.options).to.equal(undefined);
     });
 
-    it('asks core to gzip the body when the SSP configured gzip', () => {
-      config.setConfig({ openrtbSsp: { gzip: true } });
-      expect(build().request.options).to.deep.equal({ endpointCompression: true });
+    describe('gzip', () => {
+      const bigBids = Array.from({ length: 12 }, () => ({}));
+
+      it('is asked of core by default for a body of DEFAULT_GZIP_MIN_BYTES or more', () => {
+        const { request } = build(bigBids);
+        expect(JSON.stringify(request.data).length).to.be.at.least(DEFAULT_GZIP_MIN_BYTES);
+        expect(request.options).to.deep.equal({ endpointCompression: true });
+      });
+
+      it('follows gzipMinBytes', () => {
+        settings({ gzipMinBytes: 0 });
+        expect(build().request.options).to.deep.equal({ endpointCompression: true });
+        settings({ gzipMinBytes: 1e6 });
+        expect(build(bigBids).request.options).to.equal(undefined);
+      });
+
+      it('is never asked with gzip: false', () => {
+        settings({ gzip: false, gzipMinBytes: 0 });
+        expect(build(bigBids).request.options).to.equal(undefined);
+      });
+
+      it('is never asked in debug mode, where the request must stay readable', () => {
+        settings({ gzipMinBytes: 0 });
+        config.setConfig({ debug: true });
+        expect(build(bigBids).request.options).to.equal(undefined);
+      });
+    });
+
+    describe('imp limit (maxImpsPerRequest)', () => {
+      it('splits the ad units over several requests of at most that many imps, each with its own id', () => {
+        settings({ maxImpsPerRequest: 2 });
+        const { requests } = buildAll([{}, {}, {}, {}, {}]);
+        expect(requests.map((r) => r.data.imp.map((imp: any) => imp.id))).to.deep.equal([['bid-1', 'bid-2'], ['bid-3', 'bid-4'], ['bid-5']]);
+        expect(new Set(requests.map((r) => r.data.id)).size).to.equal(3);
+        expect(requests.every((r) => r.url === ENDPOINT && r.data.site.page === 'https://publisher.test/page.html')).to.equal(true);
+      });
+
+      it('maps every bid of each answer back to the ad unit of its own request', () => {
+        settings({ maxImpsPerRequest: 2 });
+        const { requests } = buildAll([{}, {}, {}]);
+        const bids = requests.flatMap((request) => (spec.interpretResponse({ body: respond({})(request.data) } as any, request) as any).bids);
+        expect(bids.map((b: any) => b.requestId)).to.deep.equal(['bid-1', 'bid-3']);
+      });
+
+      it('sends one request when the limit is not a positive integer, with a warning', () => {
+        settings({ maxImpsPerRequest: 0 });
+        expect(buildAll([{}, {}]).requests).to.have.length(1);
+        expect(logs.warnings()[0]).to.equal('openrtbSsp: openrtbSsp.maxImpsPerRequest 0 is not a positive integer; no limit');
+      });
     });
 
     it('makes one imp per bid request, with the bid id as imp.id and the placement as tagid', () => {
@@ -243,7 +307,7 @@ describe('openrtbSsp adapter', () => {
       });
 
       it('moves eids to user.eids with regs.gdpr, user.consent and source.schain for ortbVersion 2.6', () => {
-        config.setConfig({ openrtbSsp: { ortbVersion: '2.6' } });
+        settings({ ortbVersion: '2.6' });
         const { ortb } = build([{}], { ...withEids, user: { ext: { eids: [UID2_EID], consent: TCF_STRING } }, regs: { ext: { gdpr: 1, us_privacy: '1YNN' } }, source: { ext: { schain: SCHAIN } } });
         expect(ortb.user.eids).to.deep.equal([UID2_EID]);
         expect(ortb.user.ext?.eids).to.equal(undefined);
@@ -260,7 +324,7 @@ describe('openrtbSsp adapter', () => {
       });
 
       it('keeps eids from both locations in user.eids in 2.6 mode', () => {
-        config.setConfig({ openrtbSsp: { ortbVersion: '2.6' } });
+        settings({ ortbVersion: '2.6' });
         const { ortb } = build([{}], { user: { eids: [OTHER_EID], ext: { eids: [UID2_EID] } } });
         expect(ortb.user.eids).to.deep.equal([OTHER_EID, UID2_EID]);
         expect(ortb.user.ext?.eids).to.equal(undefined);
@@ -350,7 +414,7 @@ describe('openrtbSsp adapter', () => {
 
     it('defaults the ttl and takes the currency from the response', () => {
       const [bid] = interpret((ortb: any) => ({ ...respond({})(ortb), cur: 'EUR' }));
-      expect(bid.ttl).to.equal(DEFAULT_TTL);
+      expect(bid.ttl).to.equal(DEFAULT_TTL.banner);
       expect(bid.currency).to.equal('EUR');
     });
 
@@ -431,6 +495,128 @@ describe('openrtbSsp adapter', () => {
       expect(bids.map((b: any) => [b.requestId, b.meta.networkName])).to.deep.equal([['bid-1', 's1'], ['bid-2', 's2']]);
     });
 
+    describe('ttl and netRevenue', () => {
+      const VIDEO_BID = [{ mediaTypes: VIDEO }];
+      const video = (extra: Record<string, unknown> = {}) => respond({ mtype: 2, adm: '<VAST/>', ...extra });
+      const withExt = (ext: Record<string, unknown>, bid = respond({})) => (ortb: any) => ({ ...bid(ortb), ext });
+
+      it('default per format: video lives longer than banner and native', () => {
+        expect(interpret(respond({}))[0].ttl).to.equal(300);
+        expect(interpret(video(), VIDEO_BID)[0].ttl).to.equal(1800);
+        expect(interpret(respond({ mtype: 4, adm: JSON.stringify({ ver: '1.2', assets: [{ id: 1, title: { text: 'T' } }] }) }), [nativeBid])[0].ttl).to.equal(300);
+        expect(DEFAULT_TTL).to.deep.equal({ banner: 300, native: 300, video: 1800 });
+      });
+
+      it('come from the answer\'s ext, for every format or per format', () => {
+        expect(interpret(withExt({ ttl: 90, netRevenue: false }))[0]).to.include({ ttl: 90, netRevenue: false });
+        const perFormat = { ttl: { video: 3600 }, netRevenue: { video: false } };
+        expect(interpret(withExt(perFormat, video()), VIDEO_BID)[0]).to.include({ ttl: 3600, netRevenue: false });
+        expect(interpret(withExt(perFormat))[0]).to.include({ ttl: 300, netRevenue: true });
+      });
+
+      it('bid.exp and bid.ext.netRevenue win over the answer', () => {
+        const [bid] = interpret(withExt({ ttl: 90, netRevenue: true }, respond({ exp: 45, ext: { netRevenue: false } })));
+        expect(bid).to.include({ ttl: 45, netRevenue: false });
+      });
+
+      it('the SSP\'s settings apply when the answer says nothing', () => {
+        settings({ ttl: { banner: 120 }, netRevenue: false });
+        expect(interpret(respond({}))[0]).to.include({ ttl: 120, netRevenue: false });
+        expect(interpret(video(), VIDEO_BID)[0].ttl).to.equal(1800);
+      });
+
+      it('ignore values that are not positive seconds or booleans', () => {
+        const [bid] = interpret(withExt({ ttl: -5, netRevenue: 'no' }, respond({ exp: 'soon' })));
+        expect(bid).to.include({ ttl: 300, netRevenue: true });
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0: exp soon is not a positive number of seconds; ignored']);
+      });
+    });
+
+    describe('alternate bidder codes (seatbid.seat)', () => {
+      afterEach(() => {
+        delete (pbjs as any).bidderSettings;
+      });
+      const allow = (extra: Record<string, unknown> = {}) => {
+        (pbjs as any).bidderSettings = { openrtbSsp: { allowAlternateBidderCodes: true, ...extra } };
+      };
+
+      it('keeps the bid under the adapter\'s code, the seat as meta.networkName, unless the publisher allows them', () => {
+        const [bid] = interpret(respond({}));
+        expect(bid.bidderCode).to.equal(undefined); // core sets its own code
+        expect(bid.meta.networkName).to.equal('dsp-1');
+        expect(build().ortb.ext.openrtbSsp.allowedAlternateBidderCodes).to.equal(undefined);
+      });
+
+      it('bids under the seat when bidderSettings.allowAlternateBidderCodes allows any code, and tells the SSP', () => {
+        allow();
+        expect(interpret(respond({}))[0]).to.include({ bidderCode: 'dsp-1' });
+        expect(build().ortb.ext.openrtbSsp.allowedAlternateBidderCodes).to.deep.equal(['*']);
+      });
+
+      it('bids under the seat only when it is in allowedAlternateBidderCodes, else under its own code', () => {
+        allow({ allowedAlternateBidderCodes: [' DSP-1 ', 'dsp-2'] });
+        expect(build().ortb.ext.openrtbSsp.allowedAlternateBidderCodes).to.deep.equal(['dsp-1', 'dsp-2']);
+        expect(interpret(respond({}))[0].bidderCode).to.equal('dsp-1');
+        allow({ allowedAlternateBidderCodes: ['dsp-2'] });
+        expect(interpret(respond({}))[0].bidderCode).to.equal(undefined);
+      });
+
+      it('ignores bidderSettings of other bidders and the default scope\'s lists when not allowed', () => {
+        (pbjs as any).bidderSettings = { other: { allowAlternateBidderCodes: true }, standard: { allowedAlternateBidderCodes: ['*'] } };
+        expect(interpret(respond({}))[0].bidderCode).to.equal(undefined);
+      });
+    });
+
+    describe('outstream video renderer', () => {
+      const OUTSTREAM = { video: { context: 'outstream', playerSize: [[640, 360]], mimes: ['video/mp4'] } };
+      const outstream = (extra: Record<string, unknown> = {}) => [{ mediaTypes: OUTSTREAM, ...extra }];
+      const vast = (ext?: Record<string, unknown>) => respond({ mtype: 2, adm: '<VAST/>', ...(ext ? { ext } : {}) });
+      const PLAYER = 'https://cdn.ssp.test/outstream/player.js';
+
+      it('attaches the player the answer names (ext.prebid.meta.rendererUrl), with its rendererData as options', () => {
+        const [bid] = interpret(vast({ prebid: { meta: { rendererUrl: PLAYER, rendererData: { autoplay: true } } } }), outstream());
+        expect(bid.renderer.url).to.equal(PLAYER);
+        expect(bid.renderer.getConfig()).to.deep.equal({ autoplay: true });
+        expect(bid.renderer.adUnitCode).to.equal('slot-1');
+      });
+
+      it('attaches the SSP\'s default player when the answer names none', () => {
+        settings({ outstreamRendererUrl: 'https://cdn.ssp.test/default.js', outstreamRendererOptions: { logo: { imageUrl: 'https://cdn.ssp.test/l.png' } } });
+        const [bid] = interpret(vast(), outstream());
+        expect(bid.renderer.url).to.equal('https://cdn.ssp.test/default.js');
+        expect(bid.renderer.getConfig()).to.deep.equal({ logo: { imageUrl: 'https://cdn.ssp.test/l.png' } });
+      });
+
+      it('loads no player over http for an https SSP: falls back to the default, with a warning', () => {
+        settings({ outstreamRendererUrl: 'https://cdn.ssp.test/default.js' });
+        const [bid] = interpret(vast({ prebid: { meta: { rendererUrl: 'http://cdn.ssp.test/p.js' } } }), outstream());
+        expect(bid.renderer.url).to.equal('https://cdn.ssp.test/default.js');
+        expect(logs.warnings()[0]).to.match(/renderer URL http:\/\/cdn.ssp.test\/p.js is not allowed/);
+      });
+
+      it('drops an outstream bid it has no player for, saying why (core could not show it)', () => {
+        expect(interpret(vast({ prebid: { meta: { rendererUrl: 'javascript:alert(1)' } } }), outstream())).to.deep.equal([]);
+        expect(logs.warnings()[1]).to.equal('openrtbSsp: bid b0: outstream ad unit slot-1 has no renderer and the SSP named no player; dropped');
+      });
+
+      it('leaves the publisher\'s renderer alone (ad unit or mediaTypes.video level)', () => {
+        const render = () => {};
+        expect(interpret(vast({ prebid: { meta: { rendererUrl: PLAYER } } }), outstream({ renderer: { url: 'https://pub.test/r.js', render } }))[0].renderer).to.equal(undefined);
+        const videoLevel = [{ mediaTypes: { video: { ...OUTSTREAM.video, renderer: { url: 'https://pub.test/r.js', render } } } }];
+        expect(interpret(vast(), videoLevel)[0].renderer).to.equal(undefined);
+      });
+
+      it('attaches its own when the publisher\'s renderer is backupOnly', () => {
+        const [bid] = interpret(vast({ prebid: { meta: { rendererUrl: PLAYER } } }), outstream({ renderer: { url: 'https://pub.test/r.js', render: () => {}, backupOnly: true } }));
+        expect(bid.renderer.url).to.equal(PLAYER);
+      });
+
+      it('attaches none to instream video or banner', () => {
+        expect(interpret(vast({ prebid: { meta: { rendererUrl: PLAYER } } }), [{ mediaTypes: VIDEO }])[0].renderer).to.equal(undefined);
+        expect(interpret(respond({ ext: { prebid: { meta: { rendererUrl: PLAYER } } } }))[0].renderer).to.equal(undefined);
+      });
+    });
+
     describe('malformed responses: bad bids are dropped with a warning, good ones kept, nothing thrown', () => {
       it('treats an empty body (HTTP 204) as no bid, silently', () => {
         expect(interpret(undefined)).to.deep.equal([]);
@@ -504,7 +690,11 @@ describe('openrtbSsp adapter', () => {
     const both = { iframeEnabled: true, pixelEnabled: true };
 
     it('prefers an iframe sync when both kinds are allowed', () => {
-      expect(syncs(both)).to.deep.equal([{ type: 'iframe', url: 'http://localhost:8878/usersync?type=iframe' }]);
+      expect(syncs(both)).to.deep.equal([{ type: 'iframe', url: 'https://ssp.test/usersync?type=iframe' }]);
+    });
+    it('has no sync of its own without an endpoint or a sync URL', () => {
+      config.resetConfig();
+      expect(syncs(both)).to.deep.equal([]);
     });
     it('falls back to an image sync when only pixels are allowed', () => {
       expect(syncs({ iframeEnabled: false, pixelEnabled: true })[0]).to.include({ type: 'image' });
@@ -542,6 +732,57 @@ describe('openrtbSsp adapter', () => {
     });
     it('does not sync on a child-directed (COPPA) page', () => {
       expect(syncs(both, gdpr, '1YNN', gpp, true)).to.deep.equal([]);
+    });
+
+    describe('the SSP\'s partners\' syncs from its answers (ext.usersync)', () => {
+      const answer = (partners: Record<string, unknown>) => ({ body: { id: 'r', seatbid: [], ext: { usersync: partners } } });
+      const dspA = { status: 'none', syncs: [{ type: 'iframe', url: 'https://dsp-a.test/sync?id=1' }, { type: 'image', url: 'https://dsp-a.test/px' }] };
+      const dspB = { syncs: [{ type: 'redirect', url: 'https://dsp-b.test/px?gdpr=0' }] };
+      const fromAnswers = (opts: any, responses: unknown[], ...consent: any[]) =>
+        spec.getUserSyncs!(opts, responses as any, consent[0] ?? null, consent[1] ?? null, consent[2] ?? null, consent[3] ?? false);
+
+      it('registers them after the SSP\'s own, iframe and image (or redirect) alike', () => {
+        expect(fromAnswers(both, [answer({ 'dsp-a': dspA, 'dsp-b': dspB })])).to.deep.equal([
+          { type: 'iframe', url: 'https://ssp.test/usersync?type=iframe' },
+          { type: 'iframe', url: 'https://dsp-a.test/sync?id=1' },
+          { type: 'image', url: 'https://dsp-a.test/px' },
+          { type: 'image', url: 'https://dsp-b.test/px?gdpr=0' },
+        ]);
+      });
+
+      it('keeps only the types Prebid lets this bidder use', () => {
+        const imageOnly = fromAnswers({ iframeEnabled: false, pixelEnabled: true }, [answer({ 'dsp-a': dspA })]);
+        expect(imageOnly.map((s: any) => s.type)).to.deep.equal(['image', 'image']);
+        const iframeOnly = fromAnswers({ iframeEnabled: true, pixelEnabled: false }, [answer({ 'dsp-a': dspA })]);
+        expect(iframeOnly.map((s: any) => s.url)).to.deep.equal(['https://ssp.test/usersync?type=iframe', 'https://dsp-a.test/sync?id=1']);
+      });
+
+      it('puts the page\'s consent on each, over what the URL carried', () => {
+        const [, , , b] = fromAnswers(both, [answer({ 'dsp-a': dspA, 'dsp-b': dspB })], gdpr, '1YNN', gpp);
+        expect(Object.fromEntries(new URL(b.url).searchParams)).to.deep.equal({ gdpr: '1', gdpr_consent: TCF_STRING, us_privacy: '1YNN', gpp: GPP_STRING, gpp_sid: '7,8' });
+      });
+
+      it('registers each URL once, however many answers repeat it', () => {
+        const result = fromAnswers(both, [answer({ 'dsp-a': dspA }), answer({ 'dsp-a': dspA, again: dspA })]);
+        expect(result).to.have.length(3);
+      });
+
+      it('reads at most MAX_ANSWER_SYNCS entries, however many the answers carry', () => {
+        const many = { syncs: Array.from({ length: 500 }, (_, i) => ({ type: 'image', url: `https://dsp.test/px?n=${i}` })) };
+        const result = fromAnswers(both, [answer({ many })]);
+        expect(result).to.have.length(1 + MAX_ANSWER_SYNCS);
+        expect(result[MAX_ANSWER_SYNCS].url).to.equal(`https://dsp.test/px?n=${MAX_ANSWER_SYNCS - 1}`);
+      });
+
+      it('registers none of them on a COPPA page', () => {
+        expect(fromAnswers(both, [answer({ 'dsp-a': dspA })], null, null, null, true)).to.deep.equal([]);
+      });
+
+      it('skips entries that are not http(s) URLs of a known type, and answers of any other shape', () => {
+        const bad = { syncs: [{ type: 'iframe', url: 'javascript:alert(1)' }, { type: 'image', url: 'data:image/gif;base64,R0' }, { type: 'script', url: 'https://x.test/s.js' }, { type: 'image', url: '/relative' }, null, 'x'] };
+        const garbage = [undefined, { body: '' }, { body: { ext: { usersync: [] } } }, { body: { ext: { usersync: { a: null, b: { syncs: {} } } } } }];
+        expect(fromAnswers(both, [answer({ bad }), ...garbage])).to.deep.equal([{ type: 'iframe', url: 'https://ssp.test/usersync?type=iframe' }]);
+      });
     });
   });
 

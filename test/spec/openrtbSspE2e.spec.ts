@@ -92,7 +92,7 @@ describe('openrtbSsp end to end against the mock SSP', function () {
   });
 
   it('is understood gzipped', async () => {
-    pbjs.setConfig({ openrtbSsp: { endpoint: `${sspUrl}/openrtb2/auction`, gzip: true } } as any);
+    pbjs.setConfig({ openrtbSsp: { endpoint: `${sspUrl}/openrtb2/auction`, gzipMinBytes: 0 } } as any);
     const bids = await requestBids([bannerUnit('b', TEST)]);
     expect(answers[0]!.url).to.match(/\?gzip=1$/);
     expect(bids.b!.bids).to.have.length(1);
@@ -131,6 +131,73 @@ describe('openrtbSsp end to end against the mock SSP', function () {
     const response = await fetch(sync!.url);
     expect(response.status).to.equal(200);
     expect(response.headers.get('content-type')).to.match(/^text\/html/);
+  });
+
+  describe('outstream video', () => {
+    let slot: HTMLDivElement;
+    beforeEach(() => {
+      slot = document.createElement('div');
+      slot.id = 'outstream-slot';
+      document.body.appendChild(slot);
+    });
+    afterEach(() => slot.remove());
+
+    const outstreamUnit = {
+      code: 'outstream-slot',
+      mediaTypes: { video: { context: 'outstream', playerSize: [[640, 360]], mimes: ['video/mp4'] } },
+      bids: [{ bidder: 'openrtbSsp', params: TEST }],
+    };
+
+    it('renders in Chromium: the SSP\'s player, loaded by Prebid on render, plays its VAST in the ad unit', async () => {
+      const bids = await requestBids([outstreamUnit]);
+      const [bid] = bids['outstream-slot']!.bids;
+      const player = `${sspUrl}/outstream/player.js`;
+      expect(bid).to.include({ mediaType: 'video', width: 640, height: 360 });
+      expect(bid.renderer.url).to.equal(player);
+      expect(document.querySelector(`script[src="${player}"]`), 'not loaded before the render').to.equal(null);
+      const succeeded = new Promise((resolve) => pbjs.onEvent('adRenderSucceeded' as any, resolve));
+      pbjs.renderAd(document, bid.adId);
+      await succeeded;
+      const deadline = performance.now() + 5000;
+      while (!slot.querySelector('video') && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const video = slot.querySelector('video')!;
+      expect(video, 'the player\'s <video> in the ad unit').to.be.an.instanceOf(HTMLVideoElement);
+      expect(video.src).to.equal(`${sspUrl}/creative/mock.mp4`); // the MediaFile of the SSP's VAST
+      expect([video.width, video.height, video.muted, video.dataset.adId]).to.deep.equal([640, 360, true, bid.adId]);
+      expect(document.querySelector(`script[src="${player}"]`), 'loaded through loadExternalScript').not.to.equal(null);
+    });
+
+    it('is not shown when the publisher\'s activity rules forbid loading the player', async () => {
+      pbjs.setConfig({ allowActivities: { loadExternalScript: { rules: [{ allow: false }] } } } as any);
+      const bids = await requestBids([outstreamUnit]);
+      pbjs.renderAd(document, bids['outstream-slot']!.bids[0].adId);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(slot.querySelector('video')).to.equal(null);
+    });
+  });
+
+  it('brings each demand partner under its seat when the publisher allows alternate bidder codes', async () => {
+    (pbjs as any).bidderSettings = { openrtbSsp: { allowAlternateBidderCodes: true } };
+    try {
+      const bids = await requestBids([bannerUnit('b', TEST), videoUnit('v', TEST)]);
+      expect(bids.b!.bids[0]).to.include({ bidderCode: 'mock-dsp', adapterCode: 'openrtbSsp' });
+      expect(bids.v!.bids[0]).to.include({ bidderCode: 'mock-video-dsp', adapterCode: 'openrtbSsp' });
+    } finally {
+      delete (pbjs as any).bidderSettings;
+    }
+  });
+
+  it('syncs the SSP\'s partners from its answer, with consent, at URLs the SSP answers', async () => {
+    await requestBids([bannerUnit('b', TEST)]);
+    const responses = answers.map((a) => ({ body: a.body }));
+    const syncs: Array<{ type: string; url: string }> = config.runWithBidder('openrtbSsp', () => spec.getUserSyncs!({ iframeEnabled: true, pixelEnabled: true }, responses as any, { gdprApplies: true, consentString: 'CP' } as any, '1YNN', null, false));
+    expect(syncs.map((s) => [s.type, new URL(s.url).searchParams.get('partner')])).to.deep.equal([
+      ['iframe', null], ['iframe', 'mock-dsp'], ['image', 'mock-dsp'], ['image', 'mock-video-dsp'],
+    ]);
+    for (const sync of syncs) {
+      expect(new URL(sync.url).searchParams.get('gdpr_consent')).to.equal('CP');
+      expect((await fetch(sync.url)).status, sync.url).to.equal(200);
+    }
   });
 
   it('bills at the SSP\'s burl with the price when the bid wins', async () => {

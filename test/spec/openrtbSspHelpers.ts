@@ -5,7 +5,7 @@ import pbjs from '../../prebid.bundle.js';
 import { config } from 'prebid.js/src/config.js';
 import { gdprDataHandler, gppDataHandler } from 'prebid.js/src/consentHandler.js';
 import { BIDDER_CODE } from '../../modules/openrtbSspBidAdapter.js';
-import { fakeFetch, jsonResponse, type CapturedRequest, type FakeFetch } from '../helpers/fakeFetch.js';
+import { fakeFetch, jsonBody, jsonResponse, type CapturedRequest, type FakeFetch } from '../helpers/fakeFetch.js';
 
 export { pbjs };
 
@@ -101,22 +101,13 @@ export async function runAuction(
   opts: { respond?: (ortb: any, request: CapturedRequest) => Response | Promise<Response>; ortb2?: Params; timeout?: number; endpoint?: string } = {},
 ): Promise<AuctionResult> {
   const endpoint = opts.endpoint ?? ENDPOINT;
-  network.respondWith(endpoint, (request) => (opts.respond ? opts.respond(parseBody(request), request) : new Response(null, { status: 204 })));
+  network.respondWith(endpoint, async (request) => (opts.respond ? opts.respond(await jsonBody(request), request) : new Response(null, { status: 204 })));
   const before = network.requests.length;
   const bids = await new Promise<Record<string, { bids: any[] }>>((resolve) =>
     pbjs.requestBids({ adUnits: adUnits as any, ortb2: opts.ortb2 as any, timeout: opts.timeout, bidsBackHandler: resolve as any }),
   );
   const sent = network.requests.slice(before).filter((r) => r.url.startsWith(endpoint));
-  return { sent, ortb: sent[0] ? parseBody(sent[0]) : undefined, bids };
-}
-
-/** the OpenRTB JSON of a request; undefined for a gzipped body */
-function parseBody(request: CapturedRequest): any {
-  try {
-    return JSON.parse(request.body);
-  } catch {
-    return undefined;
-  }
+  return { sent, ortb: sent[0] ? await jsonBody(sent[0]) : undefined, bids };
 }
 
 /** Image/keepalive pixels Prebid fires with politeTriggerPixel (window.fetch, not ajax). */

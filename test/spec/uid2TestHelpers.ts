@@ -13,7 +13,7 @@ import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import type { HashedDii } from '../../libraries/uid2/normalize.js';
 import { sealRefreshResponse } from '../../libraries/uid2/refreshResponse.js';
 import { importServerPrivateKey, openCstgRequest, sealCstgResponse } from '../../libraries/uid2/cstgServer.js';
-import { fakeFetch, jsonResponse, textResponse, type CapturedRequest, type FakeFetch } from '../helpers/fakeFetch.js';
+import { fakeFetch, jsonBody, jsonResponse, textResponse, type CapturedRequest, type FakeFetch } from '../helpers/fakeFetch.js';
 
 export { pbjs };
 
@@ -121,12 +121,13 @@ export function runAuction(): Promise<unknown> {
 
 /** Runs an openrtbSsp auction and returns the eids its OpenRTB request carried. */
 export async function auctionEids(network: FakeFetch): Promise<any[]> {
-  network.respondWith(SSP, (request) => jsonResponse({ id: JSON.parse(request.body).id, seatbid: [] }));
+  network.respondWith(SSP, async (request) => jsonResponse({ id: (await jsonBody(request)).id, seatbid: [] }));
   const before = network.requests.length;
   await runAuction();
-  const sent = network.requests.slice(before).filter((r) => r.url === SSP);
+  // gzipped (?gzip=1) or not, by the request's size
+  const sent = network.requests.slice(before).filter((r) => r.url.replace('?gzip=1', '') === SSP);
   if (sent.length !== 1) throw new Error(`expected one SSP request, saw ${sent.length}`);
-  return JSON.parse(sent[0]!.body).user?.ext?.eids ?? [];
+  return (await jsonBody(sent[0]!)).user?.ext?.eids ?? [];
 }
 
 export const eidFor = (eids: any[], source = 'uidapi.com') => eids.find((e) => e.source === source);
