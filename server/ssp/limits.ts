@@ -9,6 +9,8 @@ export const MAX_IMPS = 100;
 export const MAX_DEPTH = 32;
 /** errors, and warnings, listed per answer; the rest are counted */
 export const MAX_LISTED_MESSAGES = 20;
+/** how many steps of a too-deep path a message names (enough for user.ext.eids[0].uids[0].atype) */
+const NAMED_STEPS = 10;
 /** request values quoted in a message are cut to this many characters */
 const MAX_QUOTED_LENGTH = 40;
 
@@ -44,7 +46,7 @@ export function shortened(value: string): string {
 export function tooDeepAt(value: unknown, at: string, depth = 0): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth >= MAX_DEPTH) return at;
-  const below = (step: string) => (depth < 4 ? `${at}${step}` : at.endsWith('…') ? at : `${at}…`);
+  const below = (step: string) => (depth < NAMED_STEPS ? `${at}${step}` : at.endsWith('…') ? at : `${at}…`);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = tooDeepAt(value[i], below(`[${i}]`), depth + 1);
