@@ -1,8 +1,9 @@
 // The publisher page: log in → UID2 token from the operator → stored → sent to the SSP → decrypted → ad.
 // Everything shown comes from Prebid's public API and events, the module's storage, and the SSP's answer.
 import {
-  STATE_LABELS, UID2_SOURCE, countdown, demoConfig, diiParam, escapeHtml, eventLogger, identityState, logIn, logOut,
-  makeRefreshDue, readStoredIdentity, setBadge, shortToken, showEnvironment, uid2UserSync, whenPrebidReady, wireTestIdentities,
+  STATE_LABELS, UID2_SOURCE, countdown, demoConfig, diiParam, eventLogger, identityState, logIn, logOut, makeRefreshDue,
+  readStoredIdentity, renderInSandboxedFrame, setBadge, shortToken, showEnvironment, uid2UserSync, whenPrebidReady,
+  wireTestIdentities,
 } from './demo-common.js';
 
 const config = demoConfig();
@@ -42,7 +43,7 @@ pbjs.onEvent('beforeBidderHttp', (bidderRequest, request) => {
   const ortb = typeof request.data === 'string' ? JSON.parse(request.data) : request.data;
   const eid = uid2Eid(ortb);
   const pre = $('ortb-request');
-  pre.innerHTML = highlightEid(ortb);
+  pre.replaceChildren(...highlightEid(ortb));
   const mark = $('uid2-eid');
   pre.scrollTop = mark ? mark.offsetTop - pre.offsetTop - 40 : 0;
   pre.dataset.uid2Token = eid ? eid.uids[0].id : '';
@@ -65,16 +66,18 @@ function uid2Eid(ortb) {
   return eids.find((eid) => eid.source === UID2_SOURCE);
 }
 
-/** The request as JSON, with the UID2 eid wrapped in <mark>. */
+/** The request as JSON text nodes, with the UID2 eid in a <mark>. */
 function highlightEid(ortb) {
   const PLACEHOLDER = '"@@uid2-eid@@"';
   const eid = uid2Eid(ortb);
   const text = JSON.stringify(ortb, (key, value) => (value === eid && eid ? PLACEHOLDER.slice(1, -1) : value), 2);
   const at = text.indexOf(PLACEHOLDER);
-  if (!eid || at < 0) return escapeHtml(text);
+  if (!eid || at < 0) return [text];
   const indent = text.slice(text.lastIndexOf('\n', at) + 1, at);
-  const eidText = JSON.stringify(eid, null, 2).split('\n').join(`\n${indent}`);
-  return `${escapeHtml(text.slice(0, at))}<mark id="uid2-eid">${escapeHtml(eidText)}</mark>${escapeHtml(text.slice(at + PLACEHOLDER.length))}`;
+  const mark = document.createElement('mark');
+  mark.id = 'uid2-eid';
+  mark.textContent = JSON.stringify(eid, null, 2).split('\n').join(`\n${indent}`);
+  return [text.slice(0, at), mark, text.slice(at + PLACEHOLDER.length)];
 }
 
 function showSspReport(status, report) {
@@ -142,13 +145,7 @@ function renderAd() {
     $('ad-info').textContent = '';
     return;
   }
-  const frame = document.createElement('iframe');
-  frame.title = 'ad';
-  frame.setAttribute('scrolling', 'no');
-  slot.append(frame);
-  const doc = frame.contentWindow.document;
-  doc.body.style.margin = '0';
-  pbjs.renderAd(doc, winner.adId);
+  renderInSandboxedFrame(slot, winner);
   $('ad-info').textContent = `${winner.bidderCode} won at ${winner.cpm.toFixed(2)} ${winner.currency} (creative ${winner.creativeId})`;
   logEvent('Ad rendered');
 }

@@ -29,6 +29,8 @@ const DSP_CLIENT = 'local-dsp';
 const ADVERTISER_CLIENT = 'local-advertiser';
 const RECEIVER_MOUNT = '/receiver/';
 const ADVERTISER_MOUNT = '/advertiser/';
+/** Prebid's published ES modules, for the creative frame's `creative/crossDomain.js` */
+const PREBID_SOURCES_MOUNT = '/prebid/';
 /** the one admin route the pages use, forwarded to the operator as is: GET reads, POST changes */
 const SHARING_ADMIN_PATH = '/admin/sharing';
 
@@ -176,7 +178,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       overrideOrigins: (options.overrideOrigins ?? []).map(overrideOrigin),
     };
     const configScript = `window.UID2_DEMO_CONFIG = ${JSON.stringify(pageConfig, null, 2)};\n`;
-    const serve = staticFiles({ '/build/': options.bundleDir ?? `${ROOT}build/dist`, '/': `${ROOT}integrationExamples` });
+    // Prebid's own cross-origin creative (what an ad server's SafeFrame loads) for the pages' sandboxed ad frames
+    const serve = staticFiles({
+      '/build/': options.bundleDir ?? `${ROOT}build/dist`,
+      [PREBID_SOURCES_MOUNT]: `${ROOT}node_modules/prebid.js/dist/src`,
+      '/': `${ROOT}integrationExamples`,
+    });
     const demoServer = http.createServer(async (req, res) => {
       try {
         if (!requestUrl(req)) {
