@@ -2,9 +2,20 @@
 // (a chosen Host header, a path that is not normalized such as `/admin/../v2/…`, any method such as TRACE, a
 // request target that is no URL at all), and values nested deeper than any recursion survives.
 import net from 'node:net';
+import { gcmEncrypt, importAesKey } from '../../../libraries/uid2/aesGcm.js';
+import { toBase64 } from '../../../libraries/uid2/base64.js';
+import { ByteWriter } from '../../../libraries/uid2/byteLayout.js';
+import { concatBytes, randomBytes, utf8 } from '../../../libraries/uid2/bytes.js';
 
 /** ~40 KB of arrays nested 20,000 deep: what String(), Number() or JSON.stringify cannot walk */
 export const DEEP = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+
+/** A v2 request envelope around JSON text as given (sealRequestEnvelope stringifies a value, which DEEP is not). */
+export async function sealJsonText(secret: string, jsonText: string, now: number): Promise<string> {
+  const header = new ByteWriter(16).i64(now).raw(randomBytes(8)).done();
+  const blob = await gcmEncrypt(await importAesKey(secret), concatBytes(header, utf8(jsonText)));
+  return toBase64(concatBytes(Uint8Array.of(1), blob));
+}
 
 export interface RawAnswer {
   status: number;

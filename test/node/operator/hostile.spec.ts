@@ -3,23 +3,13 @@
 // Every one gets a 4xx naming what is wrong, never a 500, and the operator goes on serving.
 import { expect } from 'chai';
 import { gzipSync } from 'node:zlib';
-import { gcmEncrypt, importAesKey } from '../../../libraries/uid2/aesGcm.js';
-import { toBase64 } from '../../../libraries/uid2/base64.js';
-import { ByteWriter } from '../../../libraries/uid2/byteLayout.js';
-import { concatBytes, randomBytes, utf8 } from '../../../libraries/uid2/bytes.js';
+import { randomBytes } from '../../../libraries/uid2/bytes.js';
 import { createCstgRequest } from '../../../libraries/uid2/cstg.js';
 import { closeServer } from '../../../server/http.js';
 import { createOperator } from '../../../server/operator/operator.js';
-import { DEEP, rawRequest } from '../../helpers/node/probes.js';
+import { DEEP, rawRequest, sealJsonText } from '../../helpers/node/probes.js';
 import { LOCAL_CSTG } from '../../shared/uid2/vectors.js';
 import { clientNamed, localConfig, post, startOperator, T0, type RunningOperator } from './harness.js';
-
-/** A v2 request envelope around JSON text as given (sealRequestEnvelope would have to stringify a value first). */
-async function sealJsonText(secret: string, jsonText: string, now: number): Promise<string> {
-  const header = new ByteWriter(16).i64(now).raw(randomBytes(8)).done();
-  const blob = await gcmEncrypt(await importAesKey(secret), concatBytes(header, utf8(jsonText)));
-  return toBase64(concatBytes(Uint8Array.of(1), blob));
-}
 
 describe('local operator: hostile input', () => {
   let op: RunningOperator;
