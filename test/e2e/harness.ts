@@ -129,3 +129,32 @@ export async function sspReport(request: Request): Promise<{ uid2: { present: bo
   if (!response || response.status() !== 200) throw new Error(`SSP answered ${response?.status()}`);
   return (await response.json()).ext.debug;
 }
+
+/**
+ * For a describe block: one Chromium and one demo (local lifetimes) for all its tests, a fresh session per test,
+ * and a test fails on any uncaught page error. Call the returned functions inside tests and hooks.
+ */
+export function sharedDemoSessions(): { demo: () => Demo; session: () => Session } {
+  let browser: Browser;
+  let demo: Demo;
+  let session: Session;
+  before(async function () {
+    this.timeout(120_000);
+    await ensureBundle();
+    [browser, demo] = await Promise.all([launchChromium(), startDemo({ port: 0, lifetimes: 'local' })]);
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+  beforeEach(async () => {
+    session = await openSession(browser);
+  });
+  afterEach(async () => {
+    if (!session) return;
+    const errors = session.errors.map(String);
+    await session.context.close();
+    if (errors.length > 0) throw new Error(`uncaught page errors: ${errors.join('; ')}`);
+  });
+  return { demo: () => demo, session: () => session };
+}

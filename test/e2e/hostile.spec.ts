@@ -4,9 +4,8 @@
 // text, and creatives run in a sandboxed frame of another origin.
 import { expect } from 'chai';
 import http, { type Server } from 'node:http';
-import type { Browser } from 'playwright-core';
 import { closeServer, listen } from '../../server/http.js';
-import { ensureBundle, launchChromium, openSession, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
+import { sharedDemoSessions, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
 
 const ATTACKER = 'http://attacker.example';
 const EMAIL = 'victim@example.com';
@@ -14,21 +13,12 @@ const MARKUP = '<img src=x onerror="window.__pwned=1">';
 
 describe('e2e: crafted demo URLs', function () {
   this.timeout(30_000);
-  let browser: Browser;
+  const shared = sharedDemoSessions();
   let demo: Demo;
   let session: Session;
-
-  before(async function () {
-    this.timeout(120_000);
-    await ensureBundle();
-    [browser, demo] = await Promise.all([launchChromium(), startDemo({ port: 0, lifetimes: 'local' })]);
-  });
-  after(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
   beforeEach(async () => {
-    session = await openSession(browser);
+    demo = shared.demo();
+    session = shared.session();
     // the attacker's site, answered without DNS; every request to it is recorded in session.requests
     await session.context.route((url) => url.hostname === 'attacker.example', (route) => route.fulfill({ status: 200, body: '{}', headers: { 'Access-Control-Allow-Origin': '*' } }));
     session.page.on('dialog', (dialog) => {
@@ -36,10 +26,9 @@ describe('e2e: crafted demo URLs', function () {
       void dialog.dismiss();
     });
   });
-  afterEach(async () => {
-    expect(session.errors.map(String), 'uncaught page errors').to.deep.equal([]);
-    expect(session.requests.map((r) => r.url()).filter((url) => new URL(url).hostname === 'attacker.example'), 'requests to the attacker').to.deep.equal([]);
-    await session.context.close();
+  afterEach(() => {
+    const toAttacker = session.requests.map((r) => r.url()).filter((url) => new URL(url).hostname === 'attacker.example');
+    expect(toAttacker, 'requests to the attacker').to.deep.equal([]);
   });
 
   const withQuery = (pageUrl: string, query: Record<string, string>) => `${pageUrl}?${new URLSearchParams(query)}`;
