@@ -223,7 +223,7 @@ export function createSsp(options: SspOptions = {}): Ssp {
     };
     const demand = { baseUrl: baseUrlOf(req, options.publicUrl), test: report.test, uid2, dsaRequired: check.dsaRequired >= 2 };
     const bids = check.usdAllowed ? (ortb.imp as Json[]).map((imp) => bidFor(imp, demand)).filter((b): b is OrtbBid => b !== undefined) : [];
-    const summary = `imps=${(ortb.imp as unknown[]).length} bids=${bids.length} eids=${report.eids.sources.join(',') || '-'} uid2=${uid2.present ? uid2.status : '-'} warnings=${report.warnings.length}`;
+    const summary = `imps=${(ortb.imp as unknown[]).length} bids=${bids.length} eids=${report.eids.sources.length > 0 ? logValue(report.eids.sources.join(',')) : '-'} uid2=${uid2.present ? uid2.status : '-'} warnings=${report.warnings.length}`;
     if (bids.length === 0) send(res, 204);
     else send(res, 200, JSON.stringify({ id: ortb.id, bidid: randomUUID(), cur: 'USD', seatbid: [{ seat: SEAT, bid: bids }], ext: { debug: report } }));
     return summary;

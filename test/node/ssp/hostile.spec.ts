@@ -121,12 +121,13 @@ describe('mock SSP: hostile input', () => {
     expect(bid.adm).to.include(`${ssp().url}/event?type=vast-impression`);
   });
 
-  it('logs /event and /usersync values escaped: a request cannot forge a log line', async () => {
+  it('logs /event and /usersync values and eid sources escaped: a request cannot forge a log line', async () => {
     const forged = encodeURIComponent('win 0.1ms\nGET /openrtb2/auction 200 forged');
     await get(ssp(), `/event?type=${forged}`);
     await get(ssp(), `/usersync?us_privacy=${forged}&gdpr=${forged}&gpp_sid=${forged}`);
+    await auction(ssp(), bidRequest({ user: { ext: { eids: [{ source: 'win\nGET /openrtb2/auction 200 forged', uids: [{ id: 'x' }] }] } } }));
     const lines = ssp().logs.filter((line) => line.includes('forged'));
-    expect(lines).to.have.length(2);
+    expect(lines).to.have.length(3);
     for (const line of lines) {
       expect(line).not.to.include('\n');
       expect(line).to.include('\\n');
