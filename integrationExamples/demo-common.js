@@ -41,7 +41,7 @@ function isLoopbackHost(hostname) {
  * /demo-config.js, from `npm start -- --operator URL` or `--ssp URL`). Anything else (another site,
  * `javascript:`, `data:`) is ignored.
  */
-export function allowedOverride(value, allowedOrigins, pageUrl = location.href) {
+function allowedOverride(value, allowedOrigins, pageUrl = location.href) {
   let url;
   try {
     url = new URL(value, pageUrl);
