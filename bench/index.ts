@@ -16,7 +16,7 @@ import { benchSpeed, type SpeedOptions } from './speed.js';
 const RUNS = Number(process.env.BENCH_RUNS) || 15;
 const SPEED: SpeedOptions = { runs: RUNS, warmup: 2, tabRuns: 5, tabCounts: [1, 4, 8], adUnitCounts: [1, 10, 50] };
 const DECRYPT = { tokens: 2000, rounds: 9, warmupRounds: 2 };
-const LOAD: LoadOptions = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20 };
+const LOAD: LoadOptions = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20, rounds: 5 };
 
 function machine(chromium: string, loadAtStart: number): Machine {
   return {

@@ -1,7 +1,8 @@
 // Load on the servers, as ratios against a trivial Node HTTP handler measured in the same run: token refresh
 // and CSTG at the local operator, and an auction with a UID2 token at the mock SSP (decrypting it). Each target
 // gets a fixed number of requests from a fixed number of keep-alive connections on loopback, bounded in time
-// too; the servers run in a child process (bench/loadServers.ts), whose resident memory is read before and after
+// too, in rounds that alternate with the trivial handler's so that both see the same load on a shared machine;
+// the servers run in a child process (bench/loadServers.ts), whose resident memory is read before and after
 // each target. Run directly: node build/node/bench/load.js (LOAD_REQUESTS=n for another count per target)
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -13,6 +14,7 @@ import type { Uid2Identity } from '../libraries/uid2/identity.js';
 import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig } from '../server/operator/config.js';
 import { callOperator } from '../server/operatorClient.js';
 import type { LoadServerMessage, LoadServerPorts } from './loadServers.js';
+import { median } from './median.js';
 
 export interface LoadOptions {
   /** requests per target after warm-up */
@@ -22,6 +24,8 @@ export interface LoadOptions {
   concurrency?: number;
   /** a target stops after this long whatever the count */
   maxSeconds?: number;
+  /** the requests are sent in this many rounds, alternating with as many to the trivial handler */
+  rounds?: number;
 }
 
 export interface LoadFigures {
@@ -35,7 +39,7 @@ export interface LoadFigures {
 }
 
 export interface LoadTarget extends LoadFigures {
-  /** the trivial handler loaded the same way just before this target (the machine is shared: a paired reference) */
+  /** the trivial handler loaded the same way in rounds alternating with this target's (the machine is shared) */
   trivial: LoadFigures;
   /** requests per second over the trivial handler's, and p99 over its p99 */
   throughputRatio: number;
@@ -59,7 +63,7 @@ interface RequestPlan {
   bodies: string[];
 }
 
-const DEFAULTS: Required<LoadOptions> = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20 };
+const DEFAULTS: Required<LoadOptions> = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20, rounds: 5 };
 /** identities and CSTG bodies prepared up front, cycled through by the load */
 const PREPARED = 40;
 
@@ -162,35 +166,52 @@ async function expectDecrypted(url: string, body: string): Promise<void> {
 
 const MIB = 2 ** 20;
 
+type Round = Awaited<ReturnType<typeof drive>>;
+
+function throughput(round: Round): number {
+  return round.latencies.length / round.seconds;
+}
+
+/** Figures over all rounds: median throughput of the rounds, percentiles of all their latencies. */
+function figuresOf(rounds: Round[], rssBefore: number, rssAfter: number): LoadFigures {
+  const sorted = rounds.flatMap((round) => round.latencies).sort((a, b) => a - b);
+  const errors = rounds.reduce((sum, round) => sum + round.errors, 0);
+  return {
+    requests: sorted.length + errors,
+    errors,
+    requestsPerSecond: median(rounds.map(throughput)),
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    rssBeforeMiB: rssBefore / MIB,
+    rssAfterMiB: rssAfter / MIB,
+  };
+}
+
 export async function benchLoad(opts: LoadOptions = {}): Promise<LoadResult> {
   const options = { ...DEFAULTS, ...opts };
   const loadAtStart = os.loadavg()[0]!;
   const servers = await startServers();
   try {
     const all = await plans(servers.ports);
-    const measure = async (plan: RequestPlan): Promise<LoadFigures> => {
-      await drive(plan, options.warmup, options.concurrency, options.maxSeconds);
-      const rssBefore = await servers.rss();
-      const { latencies, errors, seconds } = await drive(plan, options.requests, options.concurrency, options.maxSeconds);
-      const rssAfter = await servers.rss();
-      const sorted = latencies.sort((a, b) => a - b);
-      return {
-        requests: latencies.length + errors,
-        errors,
-        requestsPerSecond: latencies.length / seconds,
-        p50Ms: percentile(sorted, 50),
-        p99Ms: percentile(sorted, 99),
-        rssBeforeMiB: rssBefore / MIB,
-        rssAfterMiB: rssAfter / MIB,
-      };
-    };
+    /** The target and the trivial handler in alternating rounds, so that both see the same machine load. */
     const against = async (plan: RequestPlan): Promise<LoadTarget> => {
-      const trivial = await measure(all.trivial);
-      const figures = await measure(plan);
+      await drive(all.trivial, options.warmup, options.concurrency, options.maxSeconds);
+      await drive(plan, options.warmup, options.concurrency, options.maxSeconds);
+      const perRound = Math.ceil(options.requests / options.rounds);
+      const trivialRounds: Round[] = [];
+      const targetRounds: Round[] = [];
+      const rssBefore = await servers.rss();
+      for (let round = 0; round < options.rounds; round++) {
+        trivialRounds.push(await drive(all.trivial, perRound, options.concurrency, options.maxSeconds / options.rounds));
+        targetRounds.push(await drive(plan, perRound, options.concurrency, options.maxSeconds / options.rounds));
+      }
+      const rssAfter = await servers.rss();
+      const trivial = figuresOf(trivialRounds, NaN, NaN);
+      const figures = figuresOf(targetRounds, rssBefore, rssAfter);
       return {
         ...figures,
         trivial,
-        throughputRatio: figures.requestsPerSecond / trivial.requestsPerSecond,
+        throughputRatio: median(targetRounds.map((round, i) => throughput(round) / throughput(trivialRounds[i]!))),
         p99Ratio: figures.p99Ms / trivial.p99Ms,
       };
     };
@@ -226,8 +247,9 @@ export function loadTable(result: LoadResult): string {
     '|---|---|---|---|---|---|',
     ...loadRows(result).map((row) => `| ${row.join(' | ')} |`),
     '',
-    `${requests} requests per target after warm-up, ${concurrency} keep-alive connections, loopback; the servers in one child ` +
-      'process, a trivial Node http handler in the same process loaded the same way just before each target as its reference; ' +
+    `${requests} requests per target after warm-up in ${result.options.rounds} rounds, each followed by as many to a trivial Node ` +
+      `http handler in the same child process (the reference: req/s ratio is the median of the rounds' ratios, p99 over all ` +
+      `requests), ${concurrency} keep-alive connections, loopback; ` +
       `machine load average ${result.loadAverage.start.toFixed(2)} at start, ${result.loadAverage.end.toFixed(2)} at end.`,
   ].join('\n');
 }
