@@ -56,6 +56,10 @@ function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
 function isNonNegativeInteger(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
@@ -135,8 +139,8 @@ function checkImps(imps: unknown, errors: MessageList, warnings: MessageList): v
     if (imp.audio !== undefined) checkMimes(imp.audio, 'audio', at, errors);
     if (imp.native !== undefined) checkNative(imp.native, at, errors);
     if (imp.bidfloor !== undefined && (typeof imp.bidfloor !== 'number' || imp.bidfloor < 0)) errors.push(`${at}.bidfloor must be a non-negative number`);
-    expectType(imp.tagid, (v) => typeof v === 'string', `${at}.tagid`, 'a string', errors);
-    if (imp.bidfloorcur !== undefined && typeof imp.bidfloorcur !== 'string') errors.push(`${at}.bidfloorcur must be a string`);
+    expectType(imp.tagid, isString, `${at}.tagid`, 'a string', errors);
+    if (imp.bidfloorcur !== undefined && !isString(imp.bidfloorcur)) errors.push(`${at}.bidfloorcur must be a string`);
     else if (imp.bidfloorcur !== undefined && imp.bidfloorcur !== 'USD') warnings.push(`${at}.bidfloorcur is ${shortened(imp.bidfloorcur)}; this SSP reads floors in USD only`);
   });
 }
@@ -161,9 +165,9 @@ function checkRegs(request: Json, errors: MessageList): void {
     expectType(path(request, at), isNonNegativeInteger, `request.${at}`, 'a non-negative integer', errors);
   }
   for (const at of ['regs.us_privacy', 'regs.ext.us_privacy', 'regs.gpp', 'regs.ext.gpp', 'user.consent', 'user.ext.consent']) {
-    expectType(path(request, at), (v) => typeof v === 'string', `request.${at}`, 'a string', errors);
+    expectType(path(request, at), isString, `request.${at}`, 'a string', errors);
   }
-  expectType(path(request, 'regs.ext.gpc'), (v) => typeof v === 'string' || typeof v === 'number', 'request.regs.ext.gpc', 'a string or a number', errors);
+  expectType(path(request, 'regs.ext.gpc'), (v) => isString(v) || typeof v === 'number', 'request.regs.ext.gpc', 'a string or a number', errors);
 }
 
 function dsaRequiredOf(request: Json): number {
@@ -238,7 +242,7 @@ export function checkBidRequest(body: unknown): RequestCheck {
   if (deep !== undefined) return refused(`${deep} nests too deep`);
   if (!nonEmptyString(body.id)) errors.push('request missing required field: "id"');
   if (body.tmax !== undefined && (typeof body.tmax !== 'number' || !Number.isInteger(body.tmax) || body.tmax < 0)) errors.push('request.tmax must be a non-negative integer');
-  const curIsList = body.cur === undefined || (Array.isArray(body.cur) && body.cur.every((c) => typeof c === 'string'));
+  const curIsList = body.cur === undefined || (Array.isArray(body.cur) && body.cur.every(isString));
   if (!curIsList) errors.push('request.cur must be an array of strings');
   checkImps(body.imp, errors, warnings);
   checkClient(body, errors);
