@@ -1,6 +1,7 @@
 // The demo server probed as an attacker would: malformed paths, the admin forwarding reached by other methods
 // or by paths that normalize elsewhere, DNS-rebinding-shaped requests, and request targets that are no URL.
 import { expect } from 'chai';
+import { gzipSync } from 'node:zlib';
 import { startDemo, type Demo } from '../../../server/start.js';
 import { rawRequest } from '../../helpers/node/probes.js';
 
@@ -67,6 +68,20 @@ describe('demo server: hostile input', function () {
     const own = await rawRequest(base, { method: 'POST', target: '/admin/sharing', headers: { 'Content-Type': 'application/json', Host: host, Origin: base }, body: change });
     expect(own.status).to.equal(200);
     expect(JSON.parse(own.body)).to.have.property('status', 'success');
+  });
+
+  it('answers oversize and compressed bodies with a 4xx: the admin forwarding and the advertiser\'s server', async () => {
+    const json = { 'Content-Type': 'application/json', Origin: base };
+    const oversize = await fetch(`${base}/admin/sharing`, { method: 'POST', headers: json, body: `{"sender_site_id":124,"pad":"${'x'.repeat(8192)}"}` });
+    expect(oversize.status).to.equal(413);
+    const gzipped = new Uint8Array(gzipSync(JSON.stringify({ email: 'user@example.com' })));
+    for (const path of ['/admin/sharing', '/advertiser/uid2-token']) {
+      const answer = await fetch(`${base}${path}`, { method: 'POST', headers: { ...json, 'Content-Encoding': 'gzip' }, body: gzipped });
+      expect(answer.status, path).to.equal(400);
+    }
+    const deep = await fetch(`${base}/advertiser/uid2-token`, { method: 'POST', headers: json, body: `{"email":${'['.repeat(2000)}${']'.repeat(2000)}}` });
+    expect(deep.status).to.equal(400);
+    expect(logs.join('\n')).not.to.match(/failed/);
   });
 
   it('serves the override allow-list in /demo-config.js: empty unless configured', async () => {
