@@ -6,6 +6,7 @@ import os from 'node:os';
 import { startBrowserBench } from './browser.js';
 import { buildVariants } from './bundles.js';
 import { benchDecrypt } from './decrypt.js';
+import { benchLoad, type LoadOptions } from './load.js';
 import { startBenchOperator } from './operator.js';
 import { table, type Machine, type Results } from './report.js';
 import { benchSize } from './size.js';
@@ -15,6 +16,7 @@ import { benchSpeed, type SpeedOptions } from './speed.js';
 const RUNS = Number(process.env.BENCH_RUNS) || 15;
 const SPEED: SpeedOptions = { runs: RUNS, warmup: 2, tabRuns: 5, tabCounts: [1, 4, 8], adUnitCounts: [1, 10, 50] };
 const DECRYPT = { tokens: 2000, rounds: 9, warmupRounds: 2 };
+const LOAD: LoadOptions = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20, rounds: 5 };
 
 function machine(chromium: string, loadAtStart: number): Machine {
   return {
@@ -41,6 +43,8 @@ const loadAtStart = os.loadavg()[0]!;
 const size = await phase('build and size', async () => benchSize(await buildVariants()));
 // in the main thread, before the browser starts: one core, nothing else of ours running
 const decrypt = await phase('decrypt', () => benchDecrypt(DECRYPT));
+// the servers under load, before the browser starts too: against a trivial handler loaded the same way
+const load = await phase('load', () => benchLoad(LOAD));
 const op = await startBenchOperator();
 const browser = await startBrowserBench();
 let results: Results;
@@ -53,6 +57,7 @@ try {
     size,
     speed,
     decrypt,
+    load,
   };
 } finally {
   await browser.close();

@@ -2,6 +2,7 @@
 import { AUCTION_DELAY_MS } from './browser.js';
 import type { BundleSize } from './bundles.js';
 import type { DecryptBenchResult } from './decrypt.js';
+import { loadTable, type LoadResult } from './load.js';
 import type { SizeReport } from './size.js';
 import type { Comparison, SpeedReport, Summary, TabsResult } from './speed.js';
 
@@ -23,6 +24,8 @@ export interface Results {
   size: SizeReport;
   speed: SpeedReport;
   decrypt: DecryptBenchResult;
+  /** the servers under load, as ratios against a trivial Node HTTP handler */
+  load: LoadResult;
 }
 
 type Row = [measure: string, official: string, ours: string, ratio: string, goal: string];
@@ -87,5 +90,7 @@ export function table(r: Results): string {
     'Other processes (tests, builds) may share the machine: the load average below says how much; time figures are noisy under load.',
     `Machine: ${m.cpus}× ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Chromium ${m.chromium}; ` +
       `load average ${m.loadAverage.start.toFixed(2)} at start, ${m.loadAverage.end.toFixed(2)} at end.`,
+    '',
+    loadTable(r.load),
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 // The advertiser page: a conversion pixel carrying the customer's UID2 token to a receiver that decrypts it, and
 // the advertiser's own token, which only the receivers the advertiser allowed can decrypt (the toggle).
 import {
-  STATE_LABELS, currentToken, demoConfig, diiParam, escapeHtml, identityState, logIn, readStoredIdentity, setBadge,
+  STATE_LABELS, currentToken, demoConfig, diiParam, identityState, logIn, readStoredIdentity, setBadge,
   shortToken, showEnvironment, uid2UserSync, whenPrebidReady,
 } from './demo-common.js';
 
@@ -68,15 +68,37 @@ async function showHits() {
   if (!response || !response.ok) return;
   const { hits } = await response.json();
   if (!hits.length) return;
-  $('hits').innerHTML = hits.map((hit) => `<tr>
-    <td>${new Date(hit.time).toLocaleTimeString([], { hour12: false })}</td>
-    <td>${escapeHtml(hit.event)}</td>
-    <td class="mono">${escapeHtml(hit.tokenPrefix)}…</td>
-    <td><span class="badge ${hit.decrypted ? 'yes' : 'no'}" data-state="${hit.decrypted ? 'yes' : 'no'}">${hit.decrypted ? 'yes' : 'no'}</span></td>
-    <td data-status="${escapeHtml(hit.status ?? 'none')}">${escapeHtml(STATUS_TEXT[hit.status] ?? hit.status ?? 'no token')}</td>
-    <td>${hit.siteId ?? '—'}</td>
-    <td class="mono">${escapeHtml(hit.fingerprint ?? '—')}</td>
-  </tr>`).join('');
+  $('hits').replaceChildren(...hits.map(hitRow));
+}
+
+/** One receiver log entry as a table row: every value set as text (the receiver's answer is not trusted). */
+function hitRow(hit) {
+  const cell = (text, className) => {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  };
+  const decrypted = hit.decrypted === true ? 'yes' : 'no';
+  const badge = document.createElement('span');
+  badge.className = `badge ${decrypted}`;
+  badge.dataset.state = decrypted;
+  badge.textContent = decrypted;
+  const badgeCell = cell('');
+  badgeCell.append(badge);
+  const statusCell = cell(String(STATUS_TEXT[hit.status] ?? hit.status ?? 'no token'));
+  statusCell.dataset.status = String(hit.status ?? 'none');
+  const row = document.createElement('tr');
+  row.append(
+    cell(new Date(hit.time).toLocaleTimeString([], { hour12: false })),
+    cell(String(hit.event)),
+    cell(`${hit.tokenPrefix ?? ''}…`, 'mono'),
+    badgeCell,
+    statusCell,
+    cell(String(hit.siteId ?? '—')),
+    cell(String(hit.fingerprint ?? '—'), 'mono'),
+  );
+  return row;
 }
 
 // ---- the advertiser's own token, and who may decrypt it ----

@@ -7,8 +7,10 @@ export const UID2_SOURCE = 'uidapi.com';
 
 /**
  * The local demo environment. The demo server (npm start) serves /demo-config.js with the ports it really
- * uses; query parameters override both, e.g.
+ * uses. Query parameters override them within limits, since anyone can send a link: an endpoint only to an
+ * allowed origin (see allowedOverride), a key or id only in its format, e.g.
  * ?uid2ApiBase=https://operator-integ.uidapi.com&serverPublicKey=UID2-X-I-…&subscriptionId=…
+ * once the server runs with `npm start -- --operator https://operator-integ.uidapi.com`.
  */
 const LOCAL_DEFAULTS = {
   uid2ApiBase: 'http://localhost:8877',
@@ -21,11 +23,47 @@ const LOCAL_DEFAULTS = {
   sharingAdminUrl: '/admin/sharing',
 };
 
+/** The settings that are endpoints: each receives tokens, an email address or the page's requests. */
+const ENDPOINT_SETTINGS = ['uid2ApiBase', 'sspEndpoint', 'receiverUrl', 'advertiserTokenUrl', 'sharingAdminUrl'];
+/** The format a query parameter must have to replace each other setting. */
+const SETTING_FORMATS = {
+  serverPublicKey: /^(UID2|EUID)-X-[A-Z]-[A-Za-z0-9+/]+={0,2}$/,
+  subscriptionId: /^[A-Za-z0-9_-]{1,64}$/,
+};
+
+function isLoopbackHost(hostname) {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * Whether a query parameter may point an endpoint at `value`: an http(s) URL on this machine (loopback), on
+ * the page's own origin, or on an origin the demo server was started with (`overrideOrigins` of
+ * /demo-config.js, from `npm start -- --operator URL` or `--ssp URL`). Anything else (another site,
+ * `javascript:`, `data:`) is ignored.
+ */
+function allowedOverride(value, allowedOrigins, pageUrl = location.href) {
+  let url;
+  try {
+    url = new URL(value, pageUrl);
+  } catch (e) {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  return isLoopbackHost(url.hostname) || url.origin === new URL(pageUrl).origin || allowedOrigins.includes(url.origin);
+}
+
+/** The settings, and `ignoredOverrides`: the query parameters refused (shown on the page). */
 export function demoConfig() {
   const served = window.UID2_DEMO_CONFIG || {};
+  const allowedOrigins = Array.isArray(served.overrideOrigins) ? served.overrideOrigins : [];
   const query = new URLSearchParams(location.search);
-  const config = {};
-  for (const key of Object.keys(LOCAL_DEFAULTS)) config[key] = query.get(key) || served[key] || LOCAL_DEFAULTS[key];
+  const config = { ignoredOverrides: [] };
+  for (const key of Object.keys(LOCAL_DEFAULTS)) {
+    const override = query.get(key);
+    const accepted = Boolean(override) && (ENDPOINT_SETTINGS.includes(key) ? allowedOverride(override, allowedOrigins) : SETTING_FORMATS[key].test(override));
+    if (override && !accepted) config.ignoredOverrides.push(key);
+    config[key] = accepted ? override : served[key] || LOCAL_DEFAULTS[key];
+  }
   return config;
 }
 
@@ -140,10 +178,6 @@ function formatDuration(seconds) {
   return `${Math.round(seconds / 86400)} days`;
 }
 
-export function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-}
-
 export function setBadge(element, state, label) {
   element.className = `badge ${state}`;
   element.dataset.state = state;
@@ -172,5 +206,32 @@ export function wireTestIdentities(form, input) {
 }
 
 export function showEnvironment(element, config) {
-  element.textContent = `UID2 operator ${config.uid2ApiBase} · subscription ${config.subscriptionId} · SSP ${config.sspEndpoint}`;
+  const ignored = config.ignoredOverrides.map((key) => `?${key}=`).join(', ');
+  element.textContent = `UID2 operator ${config.uid2ApiBase} · subscription ${config.subscriptionId} · SSP ${config.sspEndpoint}` +
+    (ignored ? ` · ignored ${ignored} (not an allowed origin or format: see integrationExamples/README.md)` : '');
+}
+
+/** This demo server under its other loopback name (localhost ↔ 127.0.0.1): another origin than the page's. */
+function otherLoopbackOrigin() {
+  const other = location.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+  return `${location.protocol}//${other}${location.port ? `:${location.port}` : ''}`;
+}
+
+/**
+ * Shows a winning bid the way an ad server's SafeFrame does: in a sandboxed frame of another origin
+ * (creative-frame.html under the server's other loopback name), where Prebid's own cross-origin creative asks
+ * this page's Prebid for the ad over postMessage. The creative reaches neither the page, nor its storage (the
+ * UID2 identity), nor its cookies; the sandbox also keeps it from navigating the page.
+ */
+export function renderInSandboxedFrame(slot, bid) {
+  const frame = document.createElement('iframe');
+  frame.title = 'ad';
+  frame.setAttribute('scrolling', 'no');
+  // allow-same-origin keeps the frame's own (foreign) origin, which Prebid's renderer frames inside it share
+  frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox');
+  frame.width = String(bid.width || 300);
+  frame.height = String(bid.height || 250);
+  frame.src = `${otherLoopbackOrigin()}/creative-frame.html#${new URLSearchParams({ adId: bid.adId, pubUrl: location.href })}`;
+  slot.replaceChildren(frame);
+  return frame;
 }

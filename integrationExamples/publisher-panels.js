@@ -3,8 +3,8 @@
 // the ad and the event log (insertSharedPanels), with the auction and the background refresh checks that feed
 // them (startPublisherPanels).
 import {
-  STATE_LABELS, UID2_SOURCE, countdown, escapeHtml, eventLogger, identityState, makeRefreshDue, readStoredIdentity,
-  setBadge, shortToken,
+  STATE_LABELS, UID2_SOURCE, countdown, eventLogger, identityState, makeRefreshDue, readStoredIdentity,
+  renderInSandboxedFrame, setBadge, shortToken,
 } from './demo-common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -24,16 +24,18 @@ function uid2Eid(ortb) {
   return eids.find((eid) => eid.source === UID2_SOURCE);
 }
 
-/** The request as JSON, with the UID2 eid wrapped in <mark>. */
+/** The request as JSON text nodes, with the UID2 eid in a <mark>. */
 function highlightEid(ortb) {
   const PLACEHOLDER = '"@@uid2-eid@@"';
   const eid = uid2Eid(ortb);
   const text = JSON.stringify(ortb, (key, value) => (value === eid && eid ? PLACEHOLDER.slice(1, -1) : value), 2);
   const at = text.indexOf(PLACEHOLDER);
-  if (!eid || at < 0) return escapeHtml(text);
+  if (!eid || at < 0) return [text];
   const indent = text.slice(text.lastIndexOf('\n', at) + 1, at);
-  const eidText = JSON.stringify(eid, null, 2).split('\n').join(`\n${indent}`);
-  return `${escapeHtml(text.slice(0, at))}<mark id="uid2-eid">${escapeHtml(eidText)}</mark>${escapeHtml(text.slice(at + PLACEHOLDER.length))}`;
+  const mark = document.createElement('mark');
+  mark.id = 'uid2-eid';
+  mark.textContent = JSON.stringify(eid, null, 2).split('\n').join(`\n${indent}`);
+  return [text.slice(0, at), mark, text.slice(at + PLACEHOLDER.length)];
 }
 
 /**
@@ -41,9 +43,8 @@ function highlightEid(ortb) {
  * `loginAction`: where the form posts (the server-side route), or none (client-side: the email stays in the page).
  */
 export function insertLoginControls(panel, { loginAction } = {}) {
-  const action = loginAction ? ` method="post" action="${escapeHtml(loginAction)}"` : '';
   panel.insertAdjacentHTML('beforeend', `
-      <form class="login" id="login-form"${action}>
+      <form class="login" id="login-form">
         <input id="login-input" name="dii" autocomplete="off" placeholder="reader@example.com" required>
         <button type="submit" id="login-button">Log in</button>
       </form>
@@ -58,6 +59,12 @@ export function insertLoginControls(panel, { loginAction } = {}) {
         <button type="button" class="secondary" id="refresh-button">Refresh token now</button>
         <button type="button" class="secondary" id="logout-button">Log out</button>
       </div>`);
+  if (loginAction) {
+    // set as properties, not spliced into the HTML above: the value never becomes markup
+    const form = panel.querySelector('#login-form');
+    form.method = 'post';
+    form.action = loginAction;
+  }
 }
 
 /**
@@ -144,7 +151,7 @@ export function startPublisherPanels(pbjs, config) {
     const ortb = typeof request.data === 'string' ? JSON.parse(request.data) : request.data;
     const eid = uid2Eid(ortb);
     const pre = $('ortb-request');
-    pre.innerHTML = highlightEid(ortb);
+    pre.replaceChildren(...highlightEid(ortb));
     const mark = $('uid2-eid');
     pre.scrollTop = mark ? mark.offsetTop - pre.offsetTop - 40 : 0;
     pre.dataset.uid2Token = eid ? eid.uids[0].id : '';
@@ -227,13 +234,7 @@ export function startPublisherPanels(pbjs, config) {
       $('ad-info').textContent = '';
       return;
     }
-    const frame = document.createElement('iframe');
-    frame.title = 'ad';
-    frame.setAttribute('scrolling', 'no');
-    slot.append(frame);
-    const doc = frame.contentWindow.document;
-    doc.body.style.margin = '0';
-    pbjs.renderAd(doc, winner.adId);
+    renderInSandboxedFrame(slot, winner);
     $('ad-info').textContent = `${winner.bidderCode} won at ${winner.cpm.toFixed(2)} ${winner.currency} (creative ${winner.creativeId})`;
     logEvent('Ad rendered');
   }

@@ -24,6 +24,15 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
 /** For answers that change from one request to the next (reports, logs, pixels): never from a cache. */
 export const NO_STORE = { 'Cache-Control': 'no-store' };
 
+/** The request target as a URL; undefined when it is none (`GET http://[ HTTP/1.1` parses as HTTP, not as a URL). */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The smallest transparent GIF: the body of pixels and image syncs. */
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
@@ -81,4 +90,54 @@ function isLoopbackAddress(address: string | undefined): boolean {
 /** Whether the request came from this machine: the only callers the local admin routes accept. */
 export function isFromLoopback(req: IncomingMessage): boolean {
   return isLoopbackAddress(req.socket.remoteAddress);
+}
+
+/** The names a browser reaches a loopback server by, and no DNS answer can stand for. */
+function isLoopbackName(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** `Host` names this server by a loopback name and the port it accepted the connection on. */
+function hostIsThisLoopbackServer(req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  if (!host) return false;
+  let url: URL;
+  try {
+    url = new URL(`http://${host}`);
+  } catch {
+    return false;
+  }
+  const port = url.port === '' ? 80 : Number(url.port);
+  return url.host === host.toLowerCase() && isLoopbackName(url.hostname) && port === req.socket.localPort;
+}
+
+/**
+ * Who may call the local admin routes: a peer on this machine that names this server by a loopback name (a
+ * DNS-rebinding page sends its own host name in `Host`), and, when a browser sends an `Origin`, a page of this
+ * very origin. Answers the reason for a refusal, or undefined.
+ */
+export function localAdminRefusal(req: IncomingMessage): string | undefined {
+  if (!isFromLoopback(req)) return 'admin routes answer callers on this machine only';
+  if (!hostIsThisLoopbackServer(req)) return 'admin routes answer requests addressed to localhost, 127.0.0.1 or [::1] and this port only';
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin.toLowerCase() !== `http://${req.headers.host!.toLowerCase()}`) {
+    return 'admin routes answer pages of their own origin only';
+  }
+  return undefined;
+}
+
+/**
+ * A request value as a log line can carry it: as is when it is plain (letters, digits, `.,:/+_-`), else
+ * JSON-quoted with control and line-breaking characters escaped, so that it cannot forge a line; bounded.
+ */
+export function logValue(value: string | null | undefined, maxLength = 120): string {
+  if (value === null || value === undefined) return '-';
+  const shown = value.length > maxLength ? `${value.slice(0, maxLength)}…` : value;
+  if (/^[\w.,:/+-]+$/.test(shown)) return shown;
+  return JSON.stringify(shown).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** What a catch-all logs of an unexpected error: its class, never its message (it may quote the request). */
+export function errorClass(error: unknown): string {
+  return error instanceof Error ? error.constructor.name : typeof error;
 }

@@ -5,6 +5,7 @@
  *
  *   node build/node/server/start.js [--port 8080] [--operator-port 8877] [--ssp-port 8878]
  *                                   [--lifetimes demo|local] [--host 127.0.0.1]
+ *                                   [--operator URL]… [--ssp URL]…   (origins the pages may be pointed at)
  *
  * (env: PORT, OPERATOR_PORT, SSP_PORT, UID2_LIFETIMES). Specs call startDemo({port: 0, …}) for ephemeral ports.
  */
@@ -14,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO_PROFILE, LOCAL_OPERATOR_CONFIG, parseOperatorConfig, type Lifetimes, type OperatorConfig } from './operator/config.js';
 import { createAdvertiserBackend } from './advertiser/advertiser.js';
-import { closeServer, isFromLoopback, listenServer as listen, NO_STORE, readBody, sendJson, sendText } from './http.js';
+import { closeServer, errorClass, listenServer as listen, localAdminRefusal, NO_STORE, readBody, requestUrl, sendJson, sendText } from './http.js';
 import { createOperator } from './operator/operator.js';
 import { createPublisherBackend } from './publisher/publisher.js';
 import { createReceiver } from './receiver/receiver.js';
@@ -33,7 +34,10 @@ const PUBLISHER_MOUNT = '/publisher/';
 const PUBLISHER_SERVER_PAGE = '/publisher-server.html';
 const RECEIVER_MOUNT = '/receiver/';
 const ADVERTISER_MOUNT = '/advertiser/';
-const ADMIN_PREFIX = '/admin/';
+/** Prebid's published ES modules, for the creative frame's `creative/crossDomain.js` */
+const PREBID_SOURCES_MOUNT = '/prebid/';
+/** the one admin route the pages use, forwarded to the operator as is: GET reads, POST changes */
+const SHARING_ADMIN_PATH = '/admin/sharing';
 
 export interface DemoOptions {
   /** demo pages, bundle and receiver; 0 = an ephemeral port */
@@ -48,6 +52,11 @@ export interface DemoOptions {
   bundleDir?: string;
   /** one line per operator/SSP request; default: silent */
   log?: (line: string) => void;
+  /**
+   * Origins (besides loopback and the page's own) that the pages' query parameters may point the UID2 operator,
+   * the SSP and the other endpoints at, e.g. ['https://operator-integ.uidapi.com']: a link cannot add any.
+   */
+  overrideOrigins?: string[];
 }
 
 export interface DemoUrls {
@@ -81,19 +90,25 @@ async function operatorConfig(lifetimes: DemoOptions['lifetimes'] = 'demo'): Pro
 }
 
 /**
- * Forwards the operator's local admin routes (sharing permissions) for the pages, from this machine only.
- * After a change it makes the receivers fetch their keys at once: a real receiver would see the change at its
- * next periodic key refresh, which the demo does not make anyone wait for.
+ * Forwards `GET`/`POST /admin/sharing` (and nothing else) to the operator, for pages of this server on this
+ * machine only. After a change it makes the receivers fetch their keys at once: a real receiver would see the
+ * change at its next periodic key refresh, which the demo does not make anyone wait for.
  */
-async function forwardAdmin(req: IncomingMessage, res: ServerResponse, operatorUrl: string, afterChange: () => Promise<unknown>): Promise<void> {
-  if (!isFromLoopback(req)) {
+async function forwardSharingAdmin(req: IncomingMessage, res: ServerResponse, operatorUrl: string, afterChange: () => Promise<unknown>): Promise<void> {
+  const refusal = localAdminRefusal(req);
+  if (refusal) {
     req.resume();
-    return sendJson(res, 403, { status: 'unauthorized', message: 'admin routes answer callers on this machine only' });
+    return sendJson(res, 403, { status: 'unauthorized', message: refusal });
+  }
+  if (req.method !== 'GET' && req.method !== 'POST') {
+    req.resume();
+    return sendJson(res, 405, { status: 'client_error', message: 'GET or POST only' }, { Allow: 'GET, POST' });
   }
   const body = req.method === 'POST' ? await readBody(req, 4096) : (req.resume(), undefined);
   if (req.method === 'POST' && body === undefined) return sendJson(res, 413, { status: 'client_error', message: 'body too large' });
   const contentType = req.headers['content-type'];
-  const answer = await fetch(`${operatorUrl}${new URL(req.url ?? '/', 'http://demo').pathname}`, {
+  // the operator checks Host too: it is reached by its own loopback address, as fetch names it
+  const answer = await fetch(`${operatorUrl}${SHARING_ADMIN_PATH}`, {
     method: req.method,
     headers: contentType ? { 'Content-Type': contentType } : {},
     body: body?.toString('utf8'),
@@ -101,6 +116,20 @@ async function forwardAdmin(req: IncomingMessage, res: ServerResponse, operatorU
   const text = await answer.text();
   if (req.method === 'POST' && answer.status === 200) await afterChange();
   sendText(res, answer.status, text, answer.headers.get('content-type') ?? 'application/json');
+}
+
+/** The path exactly as sent, before any URL normalization: `/admin/../v2/…` must not become an operator route. */
+function rawPath(req: IncomingMessage): string {
+  const target = req.url ?? '/';
+  const query = target.indexOf('?');
+  return query < 0 ? target : target.slice(0, query);
+}
+
+/** `https://host:port/any/path` → its origin; throws for anything but an http(s) URL. */
+export function overrideOrigin(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`not an http(s) URL: ${url}`);
+  return parsed.origin;
 }
 
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
@@ -131,11 +160,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     };
     const credentials = credentialsOf(DSP_CLIENT);
 
-    const ssp = createSsp({ ...credentials, log: (line) => log(`[ssp] ${line}`) });
-    stops.push(() => ssp.close());
-    const sspServer = http.createServer(ssp.handler);
+    // the SSP's tracker and creative URLs are its browser URL, known once it listens
+    const sspServer = http.createServer();
     servers.push(sspServer);
     const sspPort = await listen(sspServer, options.sspPort ?? 0, host);
+    const ssp = createSsp({ ...credentials, publicUrl: browserUrl(sspPort), log: (line) => log(`[ssp] ${line}`) });
+    stops.push(() => ssp.close());
+    sspServer.on('request', ssp.handler);
 
     const receiver = createReceiver(credentials);
     stops.push(() => receiver.close());
@@ -150,7 +181,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       sspEndpoint: `${browserUrl(sspPort)}/openrtb2/auction`,
       receiverUrl: RECEIVER_MOUNT.slice(0, -1),
       advertiserTokenUrl: `${ADVERTISER_MOUNT}uid2-token`,
-      sharingAdminUrl: `${ADMIN_PREFIX}sharing`,
+      sharingAdminUrl: SHARING_ADMIN_PATH,
+      overrideOrigins: (options.overrideOrigins ?? []).map(overrideOrigin),
     };
     const configScript = `window.UID2_DEMO_CONFIG = ${JSON.stringify(pageConfig, null, 2)};\n`;
     const publisher = createPublisherBackend({
@@ -161,13 +193,21 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       mount: PUBLISHER_MOUNT,
       log: (line) => log(`[publisher] ${line}`),
     });
-    const serve = staticFiles({ '/build/': options.bundleDir ?? `${ROOT}build/dist`, '/': `${ROOT}integrationExamples` });
+    // Prebid's own cross-origin creative (what an ad server's SafeFrame loads) for the pages' sandboxed ad frames
+    const serve = staticFiles({
+      '/build/': options.bundleDir ?? `${ROOT}build/dist`,
+      [PREBID_SOURCES_MOUNT]: `${ROOT}node_modules/prebid.js/dist/src`,
+      '/': `${ROOT}integrationExamples`,
+    });
     const demoServer = http.createServer(async (req, res) => {
       try {
-        if (req.url === '/demo-config.js') {
+        if (!requestUrl(req)) {
+          req.resume();
+          sendText(res, 400, 'Bad Request: the request target is not a valid URL');
+        } else if (req.url === '/demo-config.js') {
           sendText(res, 200, configScript, 'text/javascript; charset=utf-8', NO_STORE);
-        } else if (req.url?.startsWith(ADMIN_PREFIX)) {
-          await forwardAdmin(req, res, operatorUrl, refreshReceiverKeys);
+        } else if (rawPath(req) === SHARING_ADMIN_PATH) {
+          await forwardSharingAdmin(req, res, operatorUrl, refreshReceiverKeys);
         } else if (
           !(await receiver.handle(req, res, RECEIVER_MOUNT)) &&
           !(await advertiser.handle(req, res, ADVERTISER_MOUNT)) &&
@@ -177,8 +217,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
           sendText(res, 404, 'Not found');
         }
       } catch (error) {
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end(String(error));
+        // a bug, not a refusal: its class and route are logged, never its message or the body
+        const route = requestUrl(req)?.pathname ?? '(not a URL)';
+        (options.log ?? console.error)(`[demo] ${req.method} ${route} failed: ${errorClass(error)}`);
+        if (res.headersSent) res.destroy();
+        else sendText(res, 500, 'Internal Server Error');
       }
     });
     servers.push(demoServer);
@@ -212,6 +255,8 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       lifetimes: { type: 'string', default: process.env.UID2_LIFETIMES ?? 'demo' },
       verbose: { type: 'boolean', default: false },
+      operator: { type: 'string', multiple: true, default: [] },
+      ssp: { type: 'string', multiple: true, default: [] },
     },
   });
   if (values.lifetimes !== 'demo' && values.lifetimes !== 'local') {
@@ -225,6 +270,7 @@ async function main(): Promise<void> {
     host: values.host,
     lifetimes: values.lifetimes,
     log: values.verbose ? (line) => console.log(line) : undefined,
+    overrideOrigins: [...values.operator, ...values.ssp],
   });
   console.log(`Demo: ${demo.urls.demo}`);
 }

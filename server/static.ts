@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NO_STORE } from './http.js';
+import { NO_STORE, requestUrl, sendText } from './http.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,6 +15,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/** The request's path with %-escapes decoded; undefined for a malformed URL or escape (`/%ff` is no UTF-8). */
+function decodedPath(req: IncomingMessage): string | undefined {
+  const url = requestUrl(req);
+  try {
+    return url && decodeURIComponent(url.pathname);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Maps URL prefixes to directories, e.g. {'/build/': 'build/dist', '/': 'integrationExamples'}. */
 export function staticFiles(mounts: Record<string, string>) {
   const ordered = Object.entries(mounts)
@@ -22,7 +32,11 @@ export function staticFiles(mounts: Record<string, string>) {
     .sort(([a], [b]) => b.length - a.length);
   return async function serve(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    const pathname = decodedPath(req);
+    if (pathname === undefined) {
+      sendText(res, 400, 'Bad Request: the path is not a valid percent-encoded URL path');
+      return true;
+    }
     const mount = ordered.find(([prefix]) => pathname.startsWith(prefix));
     if (!mount) return false;
     const [prefix, root] = mount;

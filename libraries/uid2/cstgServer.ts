@@ -7,13 +7,18 @@ import { gcmDecrypt } from './aesGcm.js';
 import { ECDH_P256, cstgAad, deriveCstgKey } from './cstg.js';
 import { sealGcmJson } from './gcmJson.js';
 import { normalizeDiiHash, type HashedDii } from './normalize.js';
-import { clientError } from './operatorError.js';
+import { clientError, type Uid2OperatorError } from './operatorError.js';
 
 /** `UID2-Y-<env>-<base64 PKCS#8>` (or `EUID-Y-…`) → ECDH private key. */
 export function importServerPrivateKey(privateKey: string): Promise<CryptoKey> {
   const match = /^(UID2|EUID)-Y-[A-Z]-(.+)$/.exec(privateKey);
   if (!match) throw new Error('invalid CSTG server private key');
   return crypto.subtle.importKey('pkcs8', fromBase64(match[2]!), ECDH_P256, false, ['deriveKey']);
+}
+
+/** The operator's answer to a body whose field has the wrong JSON type (its mapping to CstgRequest fails). */
+export function invalidCstgField(field: string, expected: string): Uid2OperatorError {
+  return clientError(`json payload is not valid: ${field} must be ${expected}`);
 }
 
 /**
@@ -26,6 +31,9 @@ export async function openCstgRequest(
 ): Promise<{ dii: HashedDii; sharedKey: CryptoKey; timestamp: unknown }> {
   const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const { payload, iv, public_key: publicKey, timestamp, app_name: appName } = request;
+  // types first: both go into the AAD as JSON, and nothing but a number and a string belongs there
+  if (timestamp !== undefined && typeof timestamp !== 'number') throw invalidCstgField('timestamp', 'a number');
+  if (appName !== undefined && appName !== null && typeof appName !== 'string') throw invalidCstgField('app_name', 'a string');
   if (typeof payload !== 'string' || typeof iv !== 'string' || typeof publicKey !== 'string') {
     throw clientError('required parameters: payload, iv, public_key');
   }

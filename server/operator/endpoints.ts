@@ -3,7 +3,7 @@
 // seal; the others answer with a Reply themselves. Refusals are thrown as Uid2OperatorError.
 import { fromBase64, toBase64 } from '../../libraries/uid2/base64.js';
 import { decryptAdvertisingToken } from '../../libraries/uid2/advertisingToken.js';
-import { openCstgRequest, sealCstgResponse } from '../../libraries/uid2/cstgServer.js';
+import { invalidCstgField, openCstgRequest, sealCstgResponse } from '../../libraries/uid2/cstgServer.js';
 import type { KeyContainer } from '../../libraries/uid2/keys.js';
 import { Uid2OperatorError, clientError } from '../../libraries/uid2/operatorError.js';
 import { WRAPPED_REFRESH_TOKEN_LENGTH, unwrapRefreshToken } from '../../libraries/uid2/refreshToken.js';
@@ -132,7 +132,8 @@ export async function clientSideGenerate(state: OperatorState, text: string, ori
   if (keypair.disabled) throw new Uid2OperatorError(401, 'unauthorized', 'Unauthorized');
   const site = state.sites.get(keypair.site_id);
   if (request.app_name !== undefined && request.app_name !== null) {
-    const appName = String(request.app_name).toLowerCase();
+    if (typeof request.app_name !== 'string') throw invalidCstgField('app_name', 'a string');
+    const appName = request.app_name.toLowerCase();
     if (!site?.app_names.includes(appName)) {
       throw new Uid2OperatorError(403, 'invalid_app_name', 'unexpected app name');
     }
@@ -157,9 +158,12 @@ export async function mapIdentities(state: OperatorState, { json }: EnvelopedReq
   const kind = nonEmpty[0] ?? present[0]!;
   const mapped: unknown[] = [];
   const unmapped: unknown[] = [];
-  for (const value of json[kind] as unknown[]) {
-    const identifier = String(value);
-    const user = await parseDii(kind, value);
+  const values = json[kind] as unknown[];
+  // each value is echoed as its identifier: a string, checked before anything reads it
+  const notString = values.findIndex((value) => typeof value !== 'string');
+  if (notString >= 0) throw clientError(`Invalid request body: ${kind}[${notString}] must be a string`);
+  for (const identifier of values as string[]) {
+    const user = await parseDii(kind, identifier);
     if (!user) {
       unmapped.push({ identifier, reason: 'invalid identifier' });
       continue;

@@ -22,7 +22,7 @@ import {
   type OperatorState,
   type Reply,
 } from './endpoints.js';
-import { isFromLoopback, listen, readBody, sendJson, sendText } from '../http.js';
+import { errorClass, listen, localAdminRefusal, readBody, requestUrl, sendJson, sendText } from '../http.js';
 import { applyCors } from './cors.js';
 import { IdentityService } from './identities.js';
 import { KeyRing } from './keyRing.js';
@@ -57,7 +57,6 @@ type Route = (state: OperatorState, request: IncomingRequest) => Promise<Reply>;
 const UNAUTHORIZED = new Uid2OperatorError(401, 'unauthorized', '');
 /** The local admin routes: the sharing permissions a sender sets in the UID2 Portal, changed while running. */
 const ADMIN_PREFIX = '/admin/';
-const NOT_LOOPBACK = new Uid2OperatorError(403, 'unauthorized', 'admin routes answer callers on this machine only');
 
 function findClient(state: OperatorState, req: IncomingMessage): ClientConfig | undefined {
   const match = /^bearer (.+)$/i.exec(req.headers.authorization ?? '');
@@ -139,17 +138,19 @@ export function createOperator(config: OperatorConfig, options: OperatorOptions 
   const now = options.now ?? Date.now;
   const random = options.random ?? randomBytes;
   const log = options.log ?? (() => {});
+  const logFailure = options.log ?? ((line: string) => console.error(line));
   const state = initState(config, random, now());
   const ready = state.then(() => undefined);
   ready.catch(() => {}); // reported through `ready` and as 500s, never as an unhandled rejection
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const admin = path.startsWith(ADMIN_PREFIX);
-    // admin routes answer no CORS: no web page may change sharing permissions, loopback or not
+    // admin routes answer no CORS, and only requests addressed to this loopback server (no DNS rebinding)
     if (!admin) applyCors(req, res, path === '/v2/token/validate');
-    if (admin && !isFromLoopback(req)) {
+    const refusal = admin ? localAdminRefusal(req) : undefined;
+    if (refusal) {
       req.resume();
-      throw NOT_LOOPBACK;
+      throw new Uid2OperatorError(403, 'unauthorized', refusal);
     }
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     const entry = ROUTES.get(path);
@@ -171,9 +172,17 @@ export function createOperator(config: OperatorConfig, options: OperatorOptions 
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    const path = new URL(req.url ?? '/', 'http://operator').pathname;
+    const url = requestUrl(req);
+    if (!url) {
+      req.resume();
+      return sendText(res, 400, 'Bad Request');
+    }
+    const path = url.pathname;
     res.on('finish', () => log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`));
     serve(req, res, path).catch((error: unknown) => {
+      const refused = error instanceof Uid2OperatorError && error.httpStatus < 500;
+      // a bug, not a refusal: its class and route are logged, never its message or the body
+      if (!refused) logFailure(`${req.method} ${path} failed: ${errorClass(error)}`);
       if (res.headersSent) return void res.destroy();
       if (error instanceof Uid2OperatorError) sendJson(res, error.httpStatus, error);
       else sendJson(res, 500, { status: 'unknown' });

@@ -92,7 +92,7 @@ export class SharingPermissions {
     const o = body as Record<string, unknown>;
     const sender = o.sender_site_id;
     if (!Number.isSafeInteger(sender)) throw clientError('sender_site_id: expected an integer');
-    if (!this.participantKeysets().some((k) => k.site_id === sender)) throw clientError(`sender_site_id: site ${String(sender)} has no keyset of its own`);
+    if (!this.participantKeysets().some((k) => k.site_id === sender)) throw clientError(`sender_site_id: site ${sender as number} has no keyset of its own`);
     if (typeof o.allow !== 'boolean') throw clientError('allow: expected true or false');
     const hasSite = o.receiver_site_id !== undefined;
     if (hasSite === (o.receiver_type !== undefined)) throw clientError('expected exactly one of receiver_site_id, receiver_type');
@@ -100,7 +100,8 @@ export class SharingPermissions {
   }
 
   private receiverSite(value: unknown, sender: number): { siteId: number } {
-    if (!Number.isSafeInteger(value) || !this.sites.has(value as number)) throw clientError(`receiver_site_id: unknown site ${String(value)}`);
+    if (!Number.isSafeInteger(value)) throw clientError('receiver_site_id: expected an integer');
+    if (!this.sites.has(value as number)) throw clientError(`receiver_site_id: unknown site ${value as number}`);
     if (value === sender) throw clientError('receiver_site_id: a sender always reads its own keyset');
     return { siteId: value as number };
   }

@@ -36,9 +36,14 @@ function round(price: number): number {
   return Math.round(price * 100) / 100;
 }
 
+/** A size the request gave as a positive number, else the default (a format may give a ratio instead). */
+function sizeOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && value > 0 ? value : fallback;
+}
+
 function bannerSize(banner: Json): [number, number] {
   const format = Array.isArray(banner.format) && isObject(banner.format[0]) ? banner.format[0] : banner;
-  return [Number(format.w) || 300, Number(format.h) || 250];
+  return [sizeOr(format.w, 300), sizeOr(format.h, 250)];
 }
 
 
@@ -70,8 +75,8 @@ function nativeAdm(native: Json, baseUrl: string, uid2: Uid2Report): string {
   const assets = (request.assets as Json[]).flatMap((asset): Json[] => {
     if (isObject(asset.title)) return [{ id: asset.id, title: { text: 'openrtbSsp mock native ad' } }];
     if (isObject(asset.img)) {
-      const w = Number(asset.img.w ?? asset.img.wmin) || 300;
-      const h = Number(asset.img.h ?? asset.img.hmin) || 250;
+      const w = sizeOr(asset.img.w ?? asset.img.wmin, 300);
+      const h = sizeOr(asset.img.h ?? asset.img.hmin, 250);
       return [{ id: asset.id, img: { url: `${baseUrl}/creative/mock-${w}x${h}.png`, w, h } }];
     }
     if (isObject(asset.data)) return [{ id: asset.id, data: { value: asset.data.type === 1 ? 'openrtbSsp' : uid2Line(uid2) } }];
@@ -133,7 +138,7 @@ export function bidFor(imp: Json, ctx: DemandContext): OrtbBid | undefined {
     bid.adm = bannerAdm(bid.w, bid.h, ctx.uid2);
   } else if (format === 'video') {
     const video = imp.video as Json;
-    [bid.w, bid.h] = [Number(video.w) || 640, Number(video.h) || 360];
+    [bid.w, bid.h] = [sizeOr(video.w, 640), sizeOr(video.h, 360)];
     bid.adm = videoAdm(id, ctx.baseUrl, ctx.uid2);
     bid.nurl = `${events}&type=win`;
   } else {

@@ -1,5 +1,6 @@
 // CLI: node build/node/server/ssp/main.js [--port 8878] [--host 127.0.0.1] [--operator http://127.0.0.1:8877]
 //        [--operator-config server/operator/local-config.json | --api-key KEY --secret SECRET] [--key-endpoint bidstream|sharing]
+//        [--public-url http://localhost:8878]   (the base of its tracker and creative URLs; default: the address it listens on)
 // Without --operator the SSP still validates and bids, and reports UID2 tokens as not decrypted (no_operator).
 import { parseArgs } from 'node:util';
 import { createSsp } from './ssp.js';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     'api-key': { type: 'string' },
     secret: { type: 'string' },
     'key-endpoint': { type: 'string', default: 'bidstream' },
+    'public-url': { type: 'string' },
   },
 });
 
@@ -38,6 +40,7 @@ const ssp = createSsp({
   operatorUrl: values.operator,
   ...credentials,
   keyEndpoint,
+  publicUrl: values['public-url'],
   log: (line) => console.log(`${new Date().toISOString()} ${line}`),
 });
 await ssp.ready;

@@ -10,16 +10,16 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { listen, NO_STORE, PIXEL_GIF, readBody, sendText } from '../http.js';
+import { errorClass, listen, logValue, NO_STORE, PIXEL_GIF, readBody, requestUrl, sendText } from '../http.js';
 import { bidFor, type OrtbBid } from './bids.js';
 import { PLAYER_PATH, playerScript, withOutstreamPlayer } from './outstream.js';
 import { partnerSyncs } from './partnerSyncs.js';
 import { seatbidsOf } from './seats.js';
 import { EUID_SOURCE, inspectUid2, KeyStore, type KeyEndpoint, type KeyStatus, type Uid2Report } from './uid2.js';
+import { MAX_INFLATED_BYTES } from './limits.js';
 import { checkBidRequest, isObject, path, schainOf, type Json, type RequestCheck } from './validate.js';
 
 const gunzipAsync = promisify(gunzip);
-const MAX_INFLATED_BYTES = 8 << 20;
 
 export interface SspOptions {
   /** base URL of the UID2 operator to fetch decryption keys from; without it tokens are reported, not decrypted */
@@ -35,6 +35,11 @@ export interface SspOptions {
   now?: () => number;
   /** one line per request; never tokens, raw UIDs, consent strings or DII */
   log?: (line: string) => void;
+  /**
+   * The SSP's base URL as browsers reach it, for tracker and creative URLs (never taken from the request's
+   * Host header); default: the address and port the connection came in on.
+   */
+  publicUrl?: string;
 }
 
 export interface SspReport {
@@ -87,10 +92,20 @@ function cors(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-/** The body as text: gunzipped for `?gzip=1` (Prebid's signal), Content-Encoding gzip, or the gzip magic bytes. */
+/** A gzip body that inflates beyond MAX_INFLATED_BYTES. */
+class InflatedTooLarge extends Error {}
+
+/**
+ * The body as text: gunzipped for `?gzip=1` (Prebid's signal), Content-Encoding gzip, or the gzip magic bytes.
+ * Throws InflatedTooLarge past MAX_INFLATED_BYTES: inflation stops there.
+ */
 async function bodyText(req: IncomingMessage, url: URL, raw: Buffer): Promise<string> {
   const gzipped = url.searchParams.get('gzip') === '1' || req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b);
-  return (gzipped ? await gunzipAsync(raw, { maxOutputLength: MAX_INFLATED_BYTES }) : raw).toString('utf8');
+  if (!gzipped) return raw.toString('utf8');
+  const inflated = await gunzipAsync(raw, { maxOutputLength: MAX_INFLATED_BYTES }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ERR_BUFFER_TOO_LARGE' ? new InflatedTooLarge() : error;
+  });
+  return inflated.toString('utf8');
 }
 
 function numberOrNull(value: unknown): number | null {
@@ -109,7 +124,7 @@ function consentOf(request: Json): SspReport['consent'] {
     gpp: typeof gpp === 'string' && gpp.length > 0,
     gppSid: Array.isArray(gppSid) ? gppSid.filter((s): s is number => typeof s === 'number') : [],
     coppa: path(request, 'regs.coppa') === 1 ? 1 : 0,
-    gpc: path(request, 'regs.ext.gpc') ?? null,
+    gpc: path(request, 'regs.ext.gpc') ?? null, // a string or a number: validated
   };
 }
 
@@ -128,7 +143,9 @@ function uid2Warnings(report: Pick<SspReport, 'uid2' | 'consent'>): string[] {
 function schainReport(request: Json): SspReport['schain'] {
   const schain = schainOf(request);
   if (!isObject(schain)) return { present: false };
-  return { present: true, complete: schain.complete, nodes: Array.isArray(schain.nodes) ? schain.nodes.length : 0 };
+  // complete is echoed only when valid (the warnings say when it is not)
+  const complete = schain.complete === 0 || schain.complete === 1 ? schain.complete : undefined;
+  return { present: true, complete, nodes: Array.isArray(schain.nodes) ? schain.nodes.length : 0 };
 }
 
 /**
@@ -148,13 +165,18 @@ function domainOf(request: Json): string | undefined {
   return typeof bundle === 'string' ? bundle : undefined;
 }
 
-function baseUrlOf(req: IncomingMessage): string {
-  return `http://${req.headers.host ?? '127.0.0.1'}`;
+/** The configured base URL, else the socket's own address: a client cannot put its Host header in our URLs. */
+function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl.replace(/\/$/, '');
+  const { localAddress = '127.0.0.1', localPort } = req.socket;
+  const address = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
+  return `http://${address.includes(':') ? `[${address}]` : address}:${localPort}`;
 }
 
 export function createSsp(options: SspOptions = {}): Ssp {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
+  const logFailure = options.log ?? ((line: string) => console.error(line));
   const keys =
     options.operatorUrl && options.apiKey && options.secret
       ? new KeyStore({
@@ -178,7 +200,11 @@ export function createSsp(options: SspOptions = {}): Ssp {
     let request: unknown;
     try {
       request = JSON.parse(await bodyText(req, url, raw));
-    } catch {
+    } catch (error) {
+      if (error instanceof InflatedTooLarge) {
+        send(res, 413, JSON.stringify({ errors: [`request body inflates to more than ${MAX_INFLATED_BYTES} bytes`] }));
+        return 'inflates too large';
+      }
       send(res, 400, JSON.stringify({ errors: ['request body is not JSON (or not valid gzip)'] }));
       return 'not JSON';
     }
@@ -200,12 +226,11 @@ export function createSsp(options: SspOptions = {}): Ssp {
       test: ortb.test === 1,
       warnings: [...check.warnings, ...uid2Warnings({ uid2, consent })],
     };
-    const dsaRequired = Number(path(ortb, 'regs.ext.dsa.dsarequired') ?? path(ortb, 'regs.dsa.dsarequired') ?? 0) >= 2;
-    const demand = { baseUrl: baseUrlOf(req), test: report.test, uid2, dsaRequired };
+    const demand = { baseUrl: baseUrlOf(req, options.publicUrl), test: report.test, uid2, dsaRequired: check.dsaRequired >= 2 };
     const bids = check.usdAllowed
       ? (ortb.imp as Json[]).map((imp) => withOutstreamPlayer(bidFor(imp, demand), imp, demand.baseUrl)).filter((b): b is OrtbBid => b !== undefined)
       : [];
-    const summary = `imps=${(ortb.imp as unknown[]).length} bids=${bids.length} eids=${report.eids.sources.join(',') || '-'} uid2=${uid2.present ? uid2.status : '-'} warnings=${report.warnings.length}`;
+    const summary = `imps=${(ortb.imp as unknown[]).length} bids=${bids.length} eids=${report.eids.sources.length > 0 ? logValue(report.eids.sources.join(',')) : '-'} uid2=${uid2.present ? uid2.status : '-'} warnings=${report.warnings.length}`;
     if (bids.length === 0) send(res, 204);
     else {
       const ext = { debug: report, usersync: partnerSyncs(demand.baseUrl, consent.coppa === 1) };
@@ -223,7 +248,7 @@ export function createSsp(options: SspOptions = {}): Ssp {
     const type = q.get('type') === 'image' ? 'image' : 'iframe';
     if (type === 'image') send(res, 200, PIXEL_GIF, 'image/gif');
     else send(res, 200, '<!doctype html><title>openrtbSsp sync</title>', 'text/html; charset=utf-8');
-    return `type=${type} gdpr=${q.get('gdpr') ?? '-'} gdpr_consent=${q.get('gdpr_consent') ? 'yes' : 'no'} us_privacy=${q.get('us_privacy') ?? '-'} gpp=${q.get('gpp') ? 'yes' : 'no'} gpp_sid=${q.get('gpp_sid') ?? '-'} cookie=${cookie ? 'set' : 'no'}`;
+    return `type=${type} gdpr=${logValue(q.get('gdpr'))} gdpr_consent=${q.get('gdpr_consent') ? 'yes' : 'no'} us_privacy=${logValue(q.get('us_privacy'))} gpp=${q.get('gpp') ? 'yes' : 'no'} gpp_sid=${logValue(q.get('gpp_sid'))} cookie=${cookie ? 'set' : 'no'}`;
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> {
@@ -237,7 +262,7 @@ export function createSsp(options: SspOptions = {}): Ssp {
     else if (key === `GET ${PLAYER_PATH}`) send(res, 200, await playerScript(), 'text/javascript; charset=utf-8');
     else if (key === 'GET /event') {
       send(res, 204);
-      detail = `type=${url.searchParams.get('type') ?? '-'}`;
+      detail = `type=${logValue(url.searchParams.get('type'))}`;
     } else if (key === 'GET /status') {
       const status: { keys: KeyStatus | null } = { keys: keys?.status() ?? null };
       send(res, 200, JSON.stringify(status));
@@ -247,10 +272,17 @@ export function createSsp(options: SspOptions = {}): Ssp {
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://ssp');
+    const url = requestUrl(req);
+    if (!url) {
+      req.resume();
+      return send(res, 400, JSON.stringify({ errors: ['the request target is not a valid URL'] }));
+    }
     route(req, res, url)
-      .catch(() => {
+      .catch((error: unknown) => {
+        // a bug, not a refusal: its class and route are logged, never its message or the body
+        logFailure(`${req.method} ${url.pathname} failed: ${errorClass(error)}`);
         if (!res.headersSent) send(res, 500, JSON.stringify({ errors: ['internal error'] }));
+        else res.destroy();
         return 'internal error';
       })
       .then((detail) => log(`${req.method} ${url.pathname} ${res.statusCode} ${detail ? `${detail} ` : ''}${(performance.now() - started).toFixed(1)}ms`));

@@ -1,30 +1,18 @@
 // The advertiser demo page in Chromium: a conversion pixel carries the UID2 token to the receiver, which
 // decrypts it with its sharing keys; the advertiser's sharing toggle; plus the landing page.
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { ensureBundle, launchChromium, openSession, screenshot, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
+import { screenshot, sharedDemoSessions, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
 
 interface Hit { event: string; decrypted: boolean; status?: string; siteId?: number; fingerprint?: string; tokenPrefix: string }
 
 describe('e2e: advertiser page and receiver', function () {
   this.timeout(30_000);
-  let browser: Browser;
+  const shared = sharedDemoSessions();
   let demo: Demo;
   let session: Session;
-
-  before(async function () {
-    this.timeout(120_000);
-    await ensureBundle();
-    [browser, demo] = await Promise.all([launchChromium(), startDemo({ port: 0, lifetimes: 'local' })]);
-  });
-  after(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
-  beforeEach(async () => { session = await openSession(browser); });
-  afterEach(async () => {
-    expect(session.errors.map(String), 'uncaught page errors').to.deep.equal([]);
-    await session.context.close();
+  beforeEach(() => {
+    demo = shared.demo();
+    session = shared.session();
   });
 
   async function receiverHits(): Promise<Hit[]> {

@@ -126,7 +126,6 @@ export interface OrtbEid {
   uids: Array<{ id: string; atype?: number }>;
 }
 
-/** The UID2 eid of an OpenRTB request body, at either location. */
 /** A request's body as the server reads it: gunzipped when Prebid gzipped it (`?gzip=1`). */
 export function bodyText(request: Request): string {
   const body = request.postDataBuffer();
@@ -134,6 +133,7 @@ export function bodyText(request: Request): string {
   return (new URL(request.url()).searchParams.get('gzip') === '1' ? gunzipSync(body) : body).toString('utf8');
 }
 
+/** The UID2 eid of an OpenRTB request body, at either location. */
 export function uid2EidOf(request: Request): OrtbEid | undefined {
   const ortb = JSON.parse(bodyText(request) || '{}');
   const eids: OrtbEid[] = [...(ortb.user?.eids ?? []), ...(ortb.user?.ext?.eids ?? [])];
@@ -148,7 +148,7 @@ export function bidRequestsTo(session: Session, sspEndpoint: string): Request[] 
 /** The first bid request (after `skip` earlier ones) carrying `token` as its UID2 eid. */
 export function bidRequestCarrying(session: Session, sspEndpoint: string, token: string, skip = 0, timeout?: number): Promise<Request> {
   return until(`a bid request carrying ${token.slice(0, 12)}…`, () =>
-    bidRequestsTo(session, sspEndpoint).slice(skip).find((r) => uid2EidOf(r.postData())?.uids[0]?.id === token), timeout);
+    bidRequestsTo(session, sspEndpoint).slice(skip).find((r) => uid2EidOf(r)?.uids[0]?.id === token), timeout);
 }
 
 /** The advertising token the module stored, if any. */
@@ -189,4 +189,33 @@ export async function sspReport(request: Request): Promise<{ uid2: SspUid2Report
   const response = await request.response();
   if (!response || response.status() !== 200) throw new Error(`SSP answered ${response?.status()}`);
   return (await response.json()).ext.debug;
+}
+
+/**
+ * For a describe block: one Chromium and one demo (local lifetimes) for all its tests, a fresh session per test,
+ * and a test fails on any uncaught page error. Call the returned functions inside tests and hooks.
+ */
+export function sharedDemoSessions(): { demo: () => Demo; session: () => Session } {
+  let browser: Browser;
+  let demo: Demo;
+  let session: Session;
+  before(async function () {
+    this.timeout(120_000);
+    await ensureBundle();
+    [browser, demo] = await Promise.all([launchChromium(), startDemo({ port: 0, lifetimes: 'local' })]);
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+  beforeEach(async () => {
+    session = await openSession(browser);
+  });
+  afterEach(async () => {
+    if (!session) return;
+    const errors = session.errors.map(String);
+    await session.context.close();
+    if (errors.length > 0) throw new Error(`uncaught page errors: ${errors.join('; ')}`);
+  });
+  return { demo: () => demo, session: () => session };
 }

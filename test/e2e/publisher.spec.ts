@@ -74,8 +74,8 @@ describe('e2e: publisher page', function () {
     expect(await page.textContent('#ssp-site')).to.equal('123');
     expect(await page.getAttribute('#ortb-request', 'data-uid2-token')).to.equal(token);
     expect(await page.textContent('#uid2-eid')).to.contain(token);
-    // Prebid renders the creative into its own frame inside the page's
-    await page.frameLocator('#ad-slot iframe').frameLocator('iframe').getByText('openrtbSsp mock ad').waitFor({ timeout: 5000 });
+    // Prebid's cross-origin creative, in the page's sandboxed ad frame, renders the ad in a frame of its own
+    await page.frameLocator('#ad-slot iframe').frameLocator('iframe:not([style*="display"])').getByText('openrtbSsp mock ad').waitFor({ timeout: 5000 });
 
     // the email went out only inside the encrypted CSTG request
     const cstg = requests.filter((r) => r.url().endsWith('/v2/token/client-generate'));

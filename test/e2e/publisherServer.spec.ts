@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import {
-  bidRequestCarrying, bidRequestsTo, e2eSuite, screenshot, sspReport, storedToken, uid2EidOf, until, waitForState, type Demo,
+  bidRequestCarrying, bidRequestsTo, bodyText, e2eSuite, screenshot, sspReport, storedToken, uid2EidOf, until, waitForState, type Demo,
   type Session,
 } from './harness.js';
 
@@ -86,7 +86,7 @@ describe('e2e: publisher page, server-side route', function () {
   async function expectDiiOnlyInLogin(dii: string): Promise<void> {
     const forms = [dii, encodeURIComponent(dii), dii.toLowerCase()];
     for (const request of session.requests) {
-      const text = `${request.url()} ${request.postData() ?? ''}`;
+      const text = `${request.url()} ${bodyText(request)}`;
       if (request.url().endsWith('/publisher/login')) continue;
       for (const form of forms) expect(text, request.url()).not.to.contain(form);
     }
@@ -140,7 +140,7 @@ describe('e2e: publisher page, server-side route', function () {
     // the next page view: the cookie's stale token stays out of bid requests
     await openPage('cookie');
     const afterReload = bidRequests().at(-1)!;
-    const sent = uid2EidOf(afterReload.postData())?.uids[0]?.id;
+    const sent = uid2EidOf(afterReload)?.uids[0]?.id;
     expect(sent).to.match(/^A4/).and.not.equal(supplied.advertising_token);
     expect((await sspReport(afterReload)).uid2).to.include({ decrypted: true, fingerprint: report.uid2.fingerprint });
 
@@ -175,7 +175,7 @@ describe('e2e: publisher page, server-side route', function () {
     // the server renders the token it generated into every page; the module keeps its refreshed record
     await openPage('config');
     expect((await pageUid2Params(page)).uid2Token.advertising_token).to.equal(supplied.advertising_token);
-    const sent = uid2EidOf(bidRequests().at(-1)!.postData())?.uids[0]?.id;
+    const sent = uid2EidOf(bidRequests().at(-1)!)?.uids[0]?.id;
     expect(sent).to.match(/^B4/).and.not.equal(supplied.advertising_token);
     expect((await storedRecord(page))!.originalToken?.advertising_token).to.equal(supplied.advertising_token);
 
@@ -214,7 +214,7 @@ describe('e2e: publisher page, server-side route', function () {
       await waitForState(page, 'none');
       expect(await page.evaluate(() => (window as any).pbjs.getUserIdsAsEids())).to.deep.equal([]);
       const after = await until('a bid request after the opt-out', () => bidRequests()[before]);
-      expect(uid2EidOf(after.postData())).to.equal(undefined);
+      expect(uid2EidOf(after)).to.equal(undefined);
       expect((await sspReport(after)).uid2).to.deep.equal({ present: false });
     });
 
@@ -254,7 +254,7 @@ describe('e2e: publisher page, server-side route', function () {
       expect(await page.evaluate(() => (window as any).pbjs.getUserIdsAsEids())).to.deep.equal([]);
       await page.click('#auction-button');
       const loggedOut = await until('an auction after the logout', () => bidRequests().slice(before).at(-1));
-      expect(uid2EidOf(loggedOut.postData())).to.equal(undefined);
+      expect(uid2EidOf(loggedOut)).to.equal(undefined);
 
       // the first reader again: a new token, the same person at the SSP
       await logIn(delivery, READER);
