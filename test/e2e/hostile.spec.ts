@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import http, { type Server } from 'node:http';
 import { closeServer, listen } from '../../server/http.js';
-import { sharedDemoSessions, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
+import { bodyText, sharedDemoSessions, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
 
 const ATTACKER = 'http://attacker.example';
 const EMAIL = 'victim@example.com';
@@ -45,7 +45,7 @@ describe('e2e: crafted demo URLs', function () {
     await waitForState(page, 'valid');
     const token = await storedToken(page);
     await until('a bid request with the token at the demo SSP', () =>
-      session.requests.find((r) => r.url().startsWith(demo.urls.sspEndpoint) && (r.postData() ?? '').includes(token!)));
+      session.requests.find((r) => r.url().startsWith(demo.urls.sspEndpoint) && bodyText(r).includes(token!)));
     expect(await page.textContent('#environment')).to.include('ignored ?sspEndpoint=');
   });
 
@@ -72,7 +72,7 @@ describe('e2e: crafted demo URLs', function () {
     await page.goto(withQuery(demo.urls.advertiser, { advertiserTokenUrl: `${ATTACKER}/steal` }));
     await logIn();
     await page.waitForSelector('#advertiser-token-state:has-text("own token")');
-    const carriers = session.requests.filter((r) => (r.postData() ?? '').includes(EMAIL) || r.url().includes(encodeURIComponent(EMAIL)));
+    const carriers = session.requests.filter((r) => bodyText(r).includes(EMAIL) || r.url().includes(encodeURIComponent(EMAIL)));
     expect(carriers.map((r) => new URL(r.url()).pathname)).to.deep.equal(['/advertiser/uid2-token']);
   });
 
