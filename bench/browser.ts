@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { closeServer } from '../server/http.js';
 import { staticFiles } from '../server/static.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/chromium.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/browsers.js';
 import { BUILD_DIR } from './bundles.js';
 
 /** generous, so that neither module's network call is cut short: the auction waits at most this long */

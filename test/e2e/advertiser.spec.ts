@@ -1,16 +1,17 @@
 // The advertiser demo page in Chromium: a conversion pixel carries the UID2 token to the receiver, which
 // decrypts it with its sharing keys; the advertiser's sharing toggle; plus the landing page.
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { ensureBundle, launchChromium, openSession, screenshot, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
+import type { Page, Request } from 'playwright-core';
+import { launchChromium } from './drivers/chromium.js';
+import { ensureBundle, screenshot, startDemo, storedToken, until, waitForState, type Demo, type E2eBrowser, type Session } from './harness.js';
 
 interface Hit { event: string; decrypted: boolean; status?: string; siteId?: number; fingerprint?: string; tokenPrefix: string }
 
 describe('e2e: advertiser page and receiver', function () {
   this.timeout(30_000);
-  let browser: Browser;
+  let browser: E2eBrowser<Page, Request>;
   let demo: Demo;
-  let session: Session;
+  let session: Session<Page, Request>;
 
   before(async function () {
     this.timeout(120_000);
@@ -21,10 +22,10 @@ describe('e2e: advertiser page and receiver', function () {
     await browser?.close();
     await demo?.close();
   });
-  beforeEach(async () => { session = await openSession(browser); });
+  beforeEach(async () => { session = await browser.openSession(); });
   afterEach(async () => {
     expect(session.errors.map(String), 'uncaught page errors').to.deep.equal([]);
-    await session.context.close();
+    await session.close();
   });
 
   async function receiverHits(): Promise<Hit[]> {

@@ -1,14 +1,13 @@
 /**
- * End-to-end harness: the demo (operator, SSP, pages, receiver) in-process on ephemeral ports, Debian's
- * Chromium driven by playwright-core, the bundle built when it is missing or older than its sources, and a
- * record of every request the browser sends.
+ * End-to-end harness: the demo (operator, SSP, pages, receiver) in-process on ephemeral ports, the bundle built
+ * when it is missing or older than its sources, and what a journey needs of a browser whatever drives it
+ * (drivers.ts: Chromium through playwright-core, Firefox through WebDriver BiDi): a page, and a record of every
+ * request it sends.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import webpack, { type Configuration } from 'webpack';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/node/chromium.js';
 import { startDemo, type Demo, type DemoOptions } from '../../server/start.js';
 
 /** the repository root: this file runs as build/node/test/e2e/harness.js */
@@ -50,31 +49,50 @@ async function buildIfStale(): Promise<void> {
   });
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true });
+/**
+ * The page calls a journey makes, with Playwright's signatures: a Playwright Page is one as it is, and drivers.ts
+ * adapts the others.
+ */
+export interface JourneyPage {
+  goto(url: string): Promise<unknown>;
+  fill(selector: string, value: string): Promise<void>;
+  click(selector: string): Promise<void>;
+  evaluate<Result>(pageFunction: () => Result | Promise<Result>): Promise<Result>;
+  waitForSelector(selector: string, options?: { timeout?: number }): Promise<unknown>;
+  waitForFunction(pageFunction: () => boolean, arg?: undefined, options?: { timeout?: number }): Promise<unknown>;
+  textContent(selector: string): Promise<string | null>;
+  getAttribute(selector: string, name: string): Promise<string | null>;
+  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
 }
 
-export interface Session {
-  context: BrowserContext;
+/** A request the page sent, with Playwright's signatures. */
+export interface JourneyRequest {
+  url(): string;
+  method(): string;
+  postData(): string | null;
+  response(): Promise<{ status(): number; json(): Promise<any> } | null>;
+}
+
+export interface Session<Page extends JourneyPage = JourneyPage, Request extends JourneyRequest = JourneyRequest> {
   page: Page;
-  /** every request the browser sent, in order */
+  /** every request the page sent, in order */
   requests: Request[];
   /** uncaught page errors */
   errors: Error[];
+  /** resolves once a frame inside the iframe `iframeSelector` of the page shows `text` */
+  waitForTextInFrame(iframeSelector: string, text: string, timeout?: number): Promise<void>;
+  close(): Promise<void>;
 }
 
-/** A fresh browser profile (empty localStorage) with one page. */
-export async function openSession(browser: Browser): Promise<Session> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  const requests: Request[] = [];
-  const errors: Error[] = [];
-  context.on('request', (request) => requests.push(request));
-  const page = await context.newPage();
-  page.on('pageerror', (error) => errors.push(error));
-  return { context, page, requests, errors };
+export interface E2eBrowser<Page extends JourneyPage = JourneyPage, Request extends JourneyRequest = JourneyRequest> {
+  /** "Chromium", "Firefox" */
+  name: string;
+  /** A fresh browser profile (empty localStorage) with one page. */
+  openSession(): Promise<Session<Page, Request>>;
+  close(): Promise<void>;
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: JourneyPage, name: string): Promise<void> {
   await mkdir(OUTPUT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(OUTPUT_DIR, name), fullPage: true });
 }
@@ -101,14 +119,14 @@ export function uid2EidOf(body: string | null): OrtbEid | undefined {
 }
 
 /** The advertising token the module stored, if any. */
-export function storedToken(page: Page): Promise<string | undefined> {
+export function storedToken(page: JourneyPage): Promise<string | undefined> {
   return page.evaluate(() => {
     const stored = JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null');
     return stored?.latestToken?.advertising_token as string | undefined;
   });
 }
 
-export function waitForState(page: Page, state: string, timeout = 10_000): Promise<unknown> {
+export function waitForState(page: JourneyPage, state: string, timeout = 10_000): Promise<unknown> {
   return page.waitForSelector(`#identity-state[data-state="${state}"]`, { timeout });
 }
 
@@ -124,7 +142,7 @@ export async function until<T>(what: string, find: () => T | undefined | Promise
 }
 
 /** The SSP's answer to a bid request the browser sent: its ext.debug report. */
-export async function sspReport(request: Request): Promise<{ uid2: { present: boolean; decrypted?: boolean; status?: string; siteId?: number } }> {
+export async function sspReport(request: JourneyRequest): Promise<{ uid2: { present: boolean; decrypted?: boolean; status?: string; siteId?: number } }> {
   const response = await request.response();
   if (!response || response.status() !== 200) throw new Error(`SSP answered ${response?.status()}`);
   return (await response.json()).ext.debug;
