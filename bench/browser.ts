@@ -126,49 +126,51 @@ export type BenchEngine = 'chromium' | 'firefox';
 const pageTimings = () => (window as any).__bench as AuctionTiming | undefined;
 const storeItem = ([key, value]: string[]) => localStorage.setItem(key!, value!);
 
+/** What differs between the two drivers; their pages both answer goto and close alike. */
+interface DriverCalls<Page extends { goto(url: string): Promise<unknown>; close(): Promise<unknown> }> {
+  version: string;
+  newContext(): Promise<{ newPage(): Promise<Page>; close(): Promise<unknown> }>;
+  store(page: Page, key: string, value: string): Promise<void>;
+  timings(page: Page, timeout: number): Promise<AuctionTiming>;
+  close(): Promise<unknown>;
+}
+
+function benchDriver<Page extends { goto(url: string): Promise<unknown>; close(): Promise<unknown> }>(calls: DriverCalls<Page>): BenchDriver {
+  const tab = (page: Page): BenchTab => ({
+    goto: (url) => page.goto(url),
+    store: (key, value) => calls.store(page, key, value),
+    timings: (timeout) => calls.timings(page, timeout),
+    close: () => page.close(),
+  });
+  return {
+    version: calls.version,
+    async newProfile() {
+      const context = await calls.newContext();
+      return { newTab: async () => tab(await context.newPage()), close: () => context.close() };
+    },
+    close: () => calls.close(),
+  };
+}
+
 async function launchDriver(engine: BenchEngine): Promise<BenchDriver> {
   if (engine === 'firefox') {
     const browser = await launchFirefox();
-    return {
+    return benchDriver({
       version: await browser.version(),
-      async newProfile() {
-        const context = await browser.createBrowserContext();
-        return {
-          async newTab() {
-            const page = await context.newPage();
-            return {
-              goto: (url) => page.goto(url),
-              store: (key, value) => page.evaluate(storeItem, [key, value]),
-              timings: async (timeout) => (await (await page.waitForFunction(pageTimings, { timeout })).jsonValue())!,
-              close: () => page.close(),
-            };
-          },
-          close: () => context.close(),
-        };
-      },
+      newContext: () => browser.createBrowserContext(),
+      store: (page, key, value) => page.evaluate(storeItem, [key, value]),
+      timings: async (page, timeout) => (await (await page.waitForFunction(pageTimings, { timeout })).jsonValue())!,
       close: () => browser.close(),
-    };
+    });
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
-  return {
+  return benchDriver({
     version: browser.version(),
-    async newProfile() {
-      const context = await browser.newContext();
-      return {
-        async newTab() {
-          const page = await context.newPage();
-          return {
-            goto: (url) => page.goto(url),
-            store: (key, value) => page.evaluate(storeItem, [key, value]),
-            timings: async (timeout) => (await (await page.waitForFunction(pageTimings, undefined, { timeout })).jsonValue())!,
-            close: () => page.close(),
-          };
-        },
-        close: () => context.close(),
-      };
-    },
+    newContext: () => browser.newContext(),
+    store: (page, key, value) => page.evaluate(storeItem, [key, value]),
+    timings: async (page, timeout) => (await (await page.waitForFunction(pageTimings, undefined, { timeout })).jsonValue())!,
     close: () => browser.close(),
-  };
+  });
 }
 
 export async function startBrowserBench(engine: BenchEngine = 'chromium'): Promise<BrowserBench> {
