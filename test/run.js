@@ -67,7 +67,9 @@ if (engines.length === 0) {
 tsc('tsconfig.json');
 const started = Date.now();
 const suites = [await runNodeSpecs()];
-const nodeLine = `Node specs (mocha, e2e in ${engines.map((engine) => ENGINE_NAMES[engine]).join(', ')}): ${counts(suites[0])} (${seconds(started)})`;
+const { e2eBrowsers } = await import('../build/node/test/e2e/drivers.js');
+const e2eEngines = e2eBrowsers().map(({ engine }) => ENGINE_NAMES[engine]).join(', ') || 'no engine';
+const nodeLine = `Node specs (mocha; the publisher journey e2e in ${e2eEngines}): ${counts(suites[0])} (${seconds(started)})`;
 const engineLines = [];
 for (const engine of engines) {
   const engineStarted = Date.now();
