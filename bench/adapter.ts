@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 import { closeServer, readBody } from '../server/http.js';
 import { staticFiles } from '../server/static.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/chromium.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/browsers.js';
 import { BUILD_DIR, buildVariants, measureSize, type BundleSize } from './bundles.js';
 
 const AD_UNIT_COUNTS = [1, 10, 50];

@@ -1,20 +1,26 @@
 /**
- * Time to eids and cross-tab behaviour in headless Chromium, for bundles that differ only in their UID2
- * module. Pages are served from http://localhost (an origin the local operator's CSTG subscription allows,
+ * Time to eids and cross-tab behaviour in headless Chromium (playwright-core), and cross-tab behaviour in Firefox
+ * (WebDriver BiDi, puppeteer-core), for bundles that differ only in their UID2 module. Pages are served from http://localhost (an origin the local operator's CSTG subscription allows,
  * and a secure context for WebCrypto and Web Locks), cross-origin isolated so performance.now() resolves
  * 5 µs instead of 100 µs. The SSP endpoint is the page server itself: no Playwright routing, which would
  * send every request of the page through Node and slow the operator calls being measured.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { closeServer } from '../server/http.js';
 import { staticFiles } from '../server/static.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/chromium.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/browsers.js';
+import { launchFirefox } from '../test/helpers/node/firefox.js';
 import { BUILD_DIR } from './bundles.js';
 
 /** generous, so that neither module's network call is cut short: the auction waits at most this long */
 export const AUCTION_DELAY_MS = 2000;
+/**
+ * how long a tab may take to its bid request before the run fails: a safety net, not a measure. Firefox tabs
+ * opening at once on a 2-core machine at load average 10 once took longer than 10 s
+ */
+const TAB_TIMEOUT_MS = 30_000;
 const SSP_PATH = '/openrtb2/auction';
 const SEED_PATH = '/seed';
 const STORAGE_KEY = '__uid2_advertising_token';
@@ -86,7 +92,8 @@ pbjs.que.push(function () {
 }
 
 export interface BrowserBench {
-  chromiumVersion: string;
+  /** the browser's version, as its driver reports it */
+  version: string;
   /**
    * Opens `tabs` pages of `page` at once in one fresh profile whose localStorage holds `stored` (under the
    * UID2 modules' key, when given); resolves with each tab's auction once every tab has made its bid request.
@@ -97,7 +104,81 @@ export interface BrowserBench {
   close(): Promise<void>;
 }
 
-export async function startBrowserBench(): Promise<BrowserBench> {
+/** What the bench asks of a tab, in either driver. */
+interface BenchTab {
+  goto(url: string): Promise<unknown>;
+  /** localStorage.setItem on the tab's page */
+  store(key: string, value: string): Promise<void>;
+  /** window.__bench once the page has set it */
+  timings(timeout: number): Promise<AuctionTiming>;
+  close(): Promise<unknown>;
+}
+
+/** a fresh profile: storage of its own */
+interface BenchProfile {
+  newTab(): Promise<BenchTab>;
+  close(): Promise<unknown>;
+}
+
+interface BenchDriver {
+  version: string;
+  newProfile(): Promise<BenchProfile>;
+  close(): Promise<unknown>;
+}
+
+export type BenchEngine = 'chromium' | 'firefox';
+
+const pageTimings = () => (window as any).__bench as AuctionTiming | undefined;
+const storeItem = ([key, value]: string[]) => localStorage.setItem(key!, value!);
+
+/** What differs between the two drivers; their pages both answer goto and close alike. */
+interface DriverCalls<Page extends { goto(url: string): Promise<unknown>; close(): Promise<unknown> }> {
+  version: string;
+  newContext(): Promise<{ newPage(): Promise<Page>; close(): Promise<unknown> }>;
+  store(page: Page, key: string, value: string): Promise<void>;
+  timings(page: Page, timeout: number): Promise<AuctionTiming>;
+  close(): Promise<unknown>;
+}
+
+function benchDriver<Page extends { goto(url: string): Promise<unknown>; close(): Promise<unknown> }>(calls: DriverCalls<Page>): BenchDriver {
+  const tab = (page: Page): BenchTab => ({
+    goto: (url) => page.goto(url),
+    store: (key, value) => calls.store(page, key, value),
+    timings: (timeout) => calls.timings(page, timeout),
+    close: () => page.close(),
+  });
+  return {
+    version: calls.version,
+    async newProfile() {
+      const context = await calls.newContext();
+      return { newTab: async () => tab(await context.newPage()), close: () => context.close() };
+    },
+    close: () => calls.close(),
+  };
+}
+
+async function launchDriver(engine: BenchEngine): Promise<BenchDriver> {
+  if (engine === 'firefox') {
+    const browser = await launchFirefox();
+    return benchDriver({
+      version: await browser.version(),
+      newContext: () => browser.createBrowserContext(),
+      store: (page, key, value) => page.evaluate(storeItem, [key, value]),
+      timings: async (page, timeout) => (await (await page.waitForFunction(pageTimings, { timeout })).jsonValue())!,
+      close: () => browser.close(),
+    });
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+  return benchDriver({
+    version: browser.version(),
+    newContext: () => browser.newContext(),
+    store: (page, key, value) => page.evaluate(storeItem, [key, value]),
+    timings: async (page, timeout) => (await (await page.waitForFunction(pageTimings, undefined, { timeout })).jsonValue())!,
+    close: () => browser.close(),
+  });
+}
+
+export async function startBrowserBench(engine: BenchEngine = 'chromium'): Promise<BrowserBench> {
   const serveBundles = staticFiles({ '/': BUILD_DIR });
   const pages = new Map<string, string>();
   const sendHtml = (res: ServerResponse, html: string) => void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...ISOLATED }).end(html);
@@ -111,7 +192,7 @@ export async function startBrowserBench(): Promise<BrowserBench> {
   }
   const server = http.createServer((req, res) => void serve(req, res));
   const origin = (await listenOnLoopback(server)).replace('127.0.0.1', 'localhost');
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+  const browser = await launchDriver(engine);
   let pageCounter = 0;
 
   function publish(page: PageSpec): string {
@@ -121,38 +202,37 @@ export async function startBrowserBench(): Promise<BrowserBench> {
   }
 
   /** A fresh profile; `stored` goes in through a page of the same origin, so every later tab sees it. */
-  async function newContext(stored: unknown): Promise<BrowserContext> {
-    const context = await browser.newContext();
+  async function newProfile(stored: unknown): Promise<BenchProfile> {
+    const profile = await browser.newProfile();
     if (stored !== undefined) {
-      const seeder = await context.newPage();
+      const seeder = await profile.newTab();
       await seeder.goto(origin + SEED_PATH);
-      await seeder.evaluate(([key, value]) => localStorage.setItem(key, value), [STORAGE_KEY, JSON.stringify(stored)]);
+      await seeder.store(STORAGE_KEY, JSON.stringify(stored));
       await seeder.close();
     }
-    return context;
+    return profile;
   }
 
   async function openTabs(page: PageSpec, stored: unknown, tabs: number): Promise<AuctionTiming[]> {
     const url = publish(page);
-    const context = await newContext(stored);
+    const profile = await newProfile(stored);
     try {
-      const opened = await Promise.all(Array.from({ length: tabs }, () => context.newPage()));
+      const opened = await Promise.all(Array.from({ length: tabs }, () => profile.newTab()));
       return await Promise.all(opened.map(async (tab) => {
         await tab.goto(url);
-        await tab.waitForFunction(() => (window as any).__bench, undefined, { timeout: AUCTION_DELAY_MS * 5 });
-        const timing = await tab.evaluate(() => (window as any).__bench as AuctionTiming);
+        const timing = await tab.timings(TAB_TIMEOUT_MS);
         // the timings' resolution rests on it (100 µs instead of 5 µs otherwise)
         if (!timing.crossOriginIsolated) throw new Error('bench page is not cross-origin isolated');
         return timing;
       }));
     } finally {
       pages.delete(url);
-      await context.close();
+      await profile.close();
     }
   }
 
   return {
-    chromiumVersion: browser.version(),
+    version: browser.version,
     openTabs,
     auction: async (page, stored) => (await openTabs(page, stored, 1))[0]!,
     async close() {

@@ -3,14 +3,15 @@
 // BENCH_RUNS=n overrides the repetitions per page (default 15) for a quicker look.
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { findBrowser } from '../test/helpers/node/browsers.js';
 import { startBrowserBench } from './browser.js';
 import { buildVariants } from './bundles.js';
 import { benchDecrypt } from './decrypt.js';
 import { benchLoad, type LoadOptions } from './load.js';
-import { startBenchOperator } from './operator.js';
+import { startBenchOperator, type BenchOperator } from './operator.js';
 import { table, type Machine, type Results } from './report.js';
 import { benchSize } from './size.js';
-import { benchSpeed, type SpeedOptions } from './speed.js';
+import { benchAcrossTabs, benchSpeed, type SpeedOptions, type TabsResult } from './speed.js';
 
 // sized for `npm run bench` in under ~5 minutes on 2 cores
 const RUNS = Number(process.env.BENCH_RUNS) || 15;
@@ -18,12 +19,13 @@ const SPEED: SpeedOptions = { runs: RUNS, warmup: 2, tabRuns: 5, tabCounts: [1, 
 const DECRYPT = { tokens: 2000, rounds: 9, warmupRounds: 2 };
 const LOAD: LoadOptions = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20, rounds: 5 };
 
-function machine(chromium: string, loadAtStart: number): Machine {
+function machine(chromium: string, firefox: string | undefined, loadAtStart: number): Machine {
   return {
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     cpus: os.cpus().length,
     node: process.version,
     chromium,
+    ...(firefox && { firefox }),
     os: `${os.type()} ${os.release()}`,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     loadAverage: { start: loadAtStart, end: os.loadavg()[0]! },
@@ -38,6 +40,15 @@ async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
+async function firefoxAcrossTabs(op: BenchOperator): Promise<{ version: string; refreshCallsAcrossTabs: TabsResult[] }> {
+  const firefox = await startBrowserBench('firefox');
+  try {
+    return { version: firefox.version, refreshCallsAcrossTabs: await benchAcrossTabs(firefox, op, SPEED) };
+  } finally {
+    await firefox.close();
+  }
+}
+
 const started = Date.now();
 const loadAtStart = os.loadavg()[0]!;
 const size = await phase('build and size', async () => benchSize(await buildVariants()));
@@ -50,12 +61,15 @@ const browser = await startBrowserBench();
 let results: Results;
 try {
   const speed = await phase('browser', () => benchSpeed(browser, op, SPEED));
+  // the cross-tab guarantee in Firefox too (its Web Locks and storage events are its own), when it is installed
+  const firefox = findBrowser('firefox') ? await phase('Firefox cross-tab', () => firefoxAcrossTabs(op)) : undefined;
   results = {
     date: new Date(started).toISOString(),
-    machine: machine(browser.chromiumVersion, loadAtStart),
+    machine: machine(browser.version, firefox?.version, loadAtStart),
     runs: { timeToEids: SPEED.runs, tabs: SPEED.tabRuns, decryptRounds: DECRYPT.rounds },
     size,
     speed,
+    ...(firefox && { firefoxRefreshCallsAcrossTabs: firefox.refreshCallsAcrossTabs }),
     decrypt,
     load,
   };

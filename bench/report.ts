@@ -11,6 +11,8 @@ export interface Machine {
   cpus: number;
   node: string;
   chromium: string;
+  /** when Firefox is installed: the cross-tab rows are measured in it too */
+  firefox?: string;
   os: string;
   memoryGiB: number;
   /** 1-minute load average at start and end: anything else running (tests) shows here as noise */
@@ -23,6 +25,8 @@ export interface Results {
   runs: { timeToEids: number; tabs: number; decryptRounds: number };
   size: SizeReport;
   speed: SpeedReport;
+  /** the cross-tab rows again, in Firefox */
+  firefoxRefreshCallsAcrossTabs?: TabsResult[];
   decrypt: DecryptBenchResult;
   /** the servers under load, as ratios against a trivial Node HTTP handler */
   load: LoadResult;
@@ -54,9 +58,9 @@ function timeRows(scenario: string, c: Comparison, goal: string): Row[] {
   ];
 }
 
-function tabsRow({ tabs, official, ours }: TabsResult): Row {
+function tabsRow({ tabs, official, ours }: TabsResult, engine = ''): Row {
   const calls = (runs: number[]) => `${runs.join(', ')}`;
-  return [`refresh calls at the operator, ${tabs} tab(s) opened at once, refresh due (each run)`, calls(official), calls(ours), '', '1'];
+  return [`refresh calls at the operator, ${tabs} tab(s) opened at once, refresh due (each run)${engine}`, calls(official), calls(ours), '', '1'];
 }
 
 export function table(r: Results): string {
@@ -66,7 +70,8 @@ export function table(r: Results): string {
     ...timeRows('fresh stored token', speed.freshToken, '≤ 1 ms added, no network'),
     ...timeRows('token due for refresh', speed.refreshDue, 'no added delay'),
     ...timeRows('first-time CSTG', speed.cstg, ''),
-    ...speed.refreshCallsAcrossTabs.map(tabsRow),
+    ...speed.refreshCallsAcrossTabs.map((result) => tabsRow(result)),
+    ...(r.firefoxRefreshCallsAcrossTabs ?? []).map((result) => tabsRow(result, ', Firefox')),
     ['receiver decrypt, v4 tokens/s on one core (Node)', '—', `${Math.round(r.decrypt.tokensPerSecond)}`, '—', ''],
     ...speed.buildRequestsPerBid.map(({ adUnits, coldUs, warmUs }): Row =>
       [`adapter buildRequests, µs per bid, ${adUnits} ad unit(s): page's first auction / later ones`, '—',
@@ -84,11 +89,13 @@ export function table(r: Results): string {
       'the ID modules) to beforeBidderHttp of the openrtbSsp request, each run a fresh profile and a cold page; "added" is over the ' +
       'baseline page and includes the userId core engaging for one submodule. Module init (userId.mods.uid2.init) and auction held ' +
       'for IDs (requestBids.userId) are Prebid\'s own performanceMetrics. Operator calls are POSTs counted at the local operator; the ' +
-      'tab rows open that many tabs of one profile at once with a stored token past refresh_from.',
+      'tab rows open that many tabs of one profile at once with a stored token past refresh_from (in Chromium, and in Firefox ' +
+      'over WebDriver BiDi where marked).',
     'buildRequests is Prebid\'s performanceMetrics figure (adapter.client.buildRequests) in our bundle with a fresh UID2 token, ' +
       `divided by the ad units: the page's first auction (cold code) and the next ones on the same page (warm).`,
     'Other processes (tests, builds) may share the machine: the load average below says how much; time figures are noisy under load.',
-    `Machine: ${m.cpus}× ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Chromium ${m.chromium}; ` +
+    `Machine: ${m.cpus}× ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Chromium ${m.chromium}` +
+      `${m.firefox ? `, ${m.firefox}` : ''}; ` +
       `load average ${m.loadAverage.start.toFixed(2)} at start, ${m.loadAverage.end.toFixed(2)} at end.`,
     '',
     loadTable(r.load),

@@ -158,6 +158,11 @@ async function acrossTabs(browser: BrowserBench, op: BenchOperator, due: Cases['
   return results;
 }
 
+/** Refresh calls across tabs alone, for the engines in which the bench measures only that guarantee (Firefox). */
+export async function benchAcrossTabs(browser: BrowserBench, op: BenchOperator, opts: SpeedOptions): Promise<TabsResult[]> {
+  return acrossTabs(browser, op, cases(op, await op.generate('bench-tabs@example.com')).refreshDue, opts);
+}
+
 /**
  * spec.buildRequests time per bid, from Prebid's own performanceMetrics (adapter.client.buildRequests) in
  * our bundle with a fresh stored token, so every request carries the UID2 eid as in production: the first

@@ -1,5 +1,7 @@
-// `npm test`: type-checks, then runs the Node specs (mocha), the browser specs (karma, headless Chromium) and
-// Prebid's own uid2IdSystem spec against our module (test/prebid-parity/), and closes with one
+// `npm test`: finds the browser engines installed (Chromium, Firefox, WebKit) and says in one line which are missing
+// before anything runs, stopping at once when there is none; type-checks; runs the Node specs (mocha, with the e2e
+// journeys in each engine found), then for each engine in turn the browser specs (karma) and Prebid's own
+// uid2IdSystem spec against our module (test/prebid-parity/); closes with each engine's counts and one
 // "N passed, N failed" line for the whole suite.
 import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
@@ -25,7 +27,8 @@ async function runNodeSpecs() {
   });
 }
 
-async function runBrowserSpecs(configFile) {
+async function runBrowserSpecs(configFile, engine) {
+  process.env.KARMA_ENGINE = engine; // read by the karma config files
   const config = await karma.config.parseConfig(path.resolve(configFile), {}, { promiseConfig: true, throwErrors: true });
   return new Promise((resolve) => {
     let totals = { passed: 0, failed: 0 };
@@ -33,19 +36,52 @@ async function runBrowserSpecs(configFile) {
       // a browser that failed to start or a bundle that failed to build reports no test: count it as a failure
       resolve(exitCode !== 0 && totals.failed === 0 ? { ...totals, failed: totals.failed + 1 } : totals);
     });
-    server.on('run_complete', (_browsers, results) => { totals = { passed: results.success, failed: results.failed }; });
+    // a browser that registers twice ran the suite twice (a second copy of it, or a restart): its counts mean nothing
+    let registrations = 0;
+    server.on('browser_register', () => { registrations += 1; });
+    server.on('run_complete', (_browsers, results) => {
+      totals = { passed: results.success, failed: results.failed };
+      if (registrations !== 1) {
+        console.error(`${configFile} in ${engine}: the browser registered ${registrations} times, expected once`);
+        totals.failed += 1;
+      }
+    });
     server.start();
   });
 }
 
-tsc('tsconfig.json');
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
+const counts = ({ passed, failed }) => `${passed} passed, ${failed} failed`;
+
+// the Node side first (a second or two): the engine lookup lives there, shared with the karma configs and e2e
 tsc('tsconfig.node.json');
-const suites = [await runNodeSpecs(), await runBrowserSpecs('karma.conf.cjs')];
-// its own karma run: Prebid's spec re-initialises the userId core that our browser specs' bundle relies on
-const parity = await runBrowserSpecs('test/prebid-parity/karma.conf.cjs');
-console.log(`\nPrebid's uid2IdSystem_spec.js against our module: ${parity.passed} passed, ${parity.failed} failed (see test/prebid-parity/)`);
-suites.push(parity);
+const { ENGINE_NAMES, installedEngines, missingEnginesLine } = await import('../build/node/test/helpers/node/browsers.js');
+const { found, missing } = installedEngines();
+const engines = Object.keys(found);
+if (missing.length > 0) console.log(missingEnginesLine(missing));
+if (engines.length === 0) {
+  console.log('npm test: no browser engine found, nothing run');
+  process.exit(1);
+}
+
+tsc('tsconfig.json');
+const started = Date.now();
+const suites = [await runNodeSpecs()];
+const { e2eBrowsers } = await import('../build/node/test/e2e/drivers.js');
+const e2eEngines = e2eBrowsers().map(({ engine }) => ENGINE_NAMES[engine]).join(', ') || 'no engine';
+const nodeLine = `Node specs (mocha; the publisher journey e2e in ${e2eEngines}): ${counts(suites[0])} (${seconds(started)})`;
+const engineLines = [];
+for (const engine of engines) {
+  const engineStarted = Date.now();
+  const specs = await runBrowserSpecs('karma.conf.cjs', engine);
+  // its own karma run: Prebid's spec re-initialises the userId core that our browser specs' bundle relies on
+  const parity = await runBrowserSpecs('test/prebid-parity/karma.conf.cjs', engine);
+  suites.push(specs, parity);
+  engineLines.push(`${ENGINE_NAMES[engine]}: browser specs ${counts(specs)}; Prebid's uid2IdSystem_spec.js against our module ` +
+    `${counts(parity)} (${seconds(engineStarted)})`);
+}
 const passed = suites.reduce((sum, s) => sum + s.passed, 0);
 const failed = suites.reduce((sum, s) => sum + s.failed, 0);
+console.log(['', nodeLine, ...engineLines, ...(missing.length > 0 ? [missingEnginesLine(missing)] : [])].join('\n'));
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

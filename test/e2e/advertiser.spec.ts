@@ -1,18 +1,19 @@
 // The advertiser demo page in Chromium: a conversion pixel carries the UID2 token to the receiver, which
 // decrypts it with its sharing keys; the advertiser's sharing toggle; plus the landing page.
 import { expect } from 'chai';
-import { screenshot, sharedDemoSessions, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
+import type { Page, Request } from 'playwright-core';
+import { e2eSuite, screenshot, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
 
 interface Hit { event: string; decrypted: boolean; status?: string; siteId?: number; fingerprint?: string; tokenPrefix: string }
 
 describe('e2e: advertiser page and receiver', function () {
   this.timeout(30_000);
-  const shared = sharedDemoSessions();
+  const suite = e2eSuite({ port: 0, lifetimes: 'local' });
   let demo: Demo;
-  let session: Session;
+  let session: Session<Page, Request>;
   beforeEach(() => {
-    demo = shared.demo();
-    session = shared.session();
+    [demo] = suite.demos;
+    session = suite.session;
   });
 
   async function receiverHits(): Promise<Hit[]> {

@@ -1,16 +1,18 @@
 /**
- * End-to-end harness: the demo (operator, SSP, pages, receiver) in-process on ephemeral ports, Debian's
- * Chromium driven by playwright-core, the bundle built when it is missing or older than its sources, and a
- * record of every request the browser sends.
+ * End-to-end harness: the demo (operator, SSP, pages, receiver) in-process on ephemeral ports, the bundle built
+ * when it is missing or older than its sources, and what a journey needs of a browser whatever drives it
+ * (drivers.ts: Chromium through playwright-core, Firefox through WebDriver BiDi): a page, and a record of every
+ * request it sends.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import webpack, { type Configuration } from 'webpack';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/node/chromium.js';
 import { startDemo, type Demo, type DemoOptions } from '../../server/start.js';
+import { findBrowser } from '../helpers/node/browsers.js';
+import { launchChromium } from './drivers/chromium.js';
 
 /** the repository root: this file runs as build/node/test/e2e/harness.js */
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -51,44 +53,66 @@ async function buildIfStale(): Promise<void> {
   });
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true });
+/**
+ * The page calls a journey makes, with Playwright's signatures: a Playwright Page is one as it is, and drivers.ts
+ * adapts the others.
+ */
+export interface JourneyPage {
+  goto(url: string): Promise<unknown>;
+  fill(selector: string, value: string): Promise<void>;
+  click(selector: string): Promise<void>;
+  evaluate<Result>(pageFunction: () => Result | Promise<Result>): Promise<Result>;
+  waitForSelector(selector: string, options?: { timeout?: number }): Promise<unknown>;
+  waitForFunction(pageFunction: () => boolean, arg?: undefined, options?: { timeout?: number }): Promise<unknown>;
+  textContent(selector: string): Promise<string | null>;
+  getAttribute(selector: string, name: string): Promise<string | null>;
+  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
 }
 
-export interface Session {
-  context: BrowserContext;
+/** A request the page sent, with Playwright's signatures. */
+export interface JourneyRequest {
+  url(): string;
+  method(): string;
+  /** the body's bytes as sent (gzipped when Prebid gzipped it): read it through bodyText() */
+  postDataBuffer(): Buffer | null;
+  response(): Promise<{ status(): number; json(): Promise<any> } | null>;
+}
+
+export interface Session<Page extends JourneyPage = JourneyPage, Request extends JourneyRequest = JourneyRequest> {
   page: Page;
-  /** every request the browser sent, in order */
+  /** every request the page sent, in order */
   requests: Request[];
   /** uncaught page errors */
   errors: Error[];
+  /** resolves once a frame inside the iframe `iframeSelector` of the page shows `text` */
+  waitForTextInFrame(iframeSelector: string, text: string, timeout?: number): Promise<void>;
+  close(): Promise<void>;
 }
 
-/** A fresh browser profile (empty localStorage) with one page. */
-export async function openSession(browser: Browser): Promise<Session> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  const requests: Request[] = [];
-  const errors: Error[] = [];
-  context.on('request', (request) => requests.push(request));
-  const page = await context.newPage();
-  page.on('pageerror', (error) => errors.push(error));
-  return { context, page, requests, errors };
+export interface E2eBrowser<Page extends JourneyPage = JourneyPage, Request extends JourneyRequest = JourneyRequest> {
+  /** "Chromium", "Firefox" */
+  name: string;
+  /** A fresh browser profile (empty localStorage) with one page. */
+  openSession(): Promise<Session<Page, Request>>;
+  close(): Promise<void>;
 }
 
 /** What a suite's tests share: one Chromium and the demos for the whole suite, a fresh session for each test. */
 export interface E2eSuite {
-  browser: Browser;
+  browser: E2eBrowser<Page, Request>;
   demos: Demo[];
-  session: Session;
+  session: Session<Page, Request>;
 }
 
 /**
  * Registers a suite's mocha hooks: the bundle built, Chromium and one demo per `demoOptions` started before
  * the suite and closed after it, a fresh session for each test, which must end without uncaught page errors.
+ * Its tests use Playwright's page calls, so they are pending where Chromium is missing (npm test says so up front).
  */
 export function e2eSuite(...demoOptions: DemoOptions[]): E2eSuite {
   const suite = {} as E2eSuite;
   before(async function () {
+    if (!findBrowser('chromium')) this.skip();
     this.timeout(180_000);
     await ensureBundle();
     [suite.browser, suite.demos] = await Promise.all([launchChromium(), Promise.all(demoOptions.map((options) => startDemo(options)))]);
@@ -97,17 +121,17 @@ export function e2eSuite(...demoOptions: DemoOptions[]): E2eSuite {
     await suite.browser?.close();
     await Promise.all((suite.demos ?? []).map((demo) => demo.close()));
   });
-  beforeEach(async () => { suite.session = await openSession(suite.browser); });
+  beforeEach(async () => { suite.session = await suite.browser.openSession(); });
   afterEach(async () => {
     if (!suite.session) return;
     const errors = suite.session.errors.map(String);
-    await suite.session.context.close();
+    await suite.session.close();
     if (errors.length) throw new Error(`uncaught page errors: ${errors.join('; ')}`);
   });
   return suite;
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: JourneyPage, name: string): Promise<void> {
   await mkdir(OUTPUT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(OUTPUT_DIR, name), fullPage: true });
 }
@@ -127,39 +151,41 @@ export interface OrtbEid {
 }
 
 /** A request's body as the server reads it: gunzipped when Prebid gzipped it (`?gzip=1`). */
-export function bodyText(request: Request): string {
+export function bodyText(request: JourneyRequest): string {
   const body = request.postDataBuffer();
   if (!body) return '';
   return (new URL(request.url()).searchParams.get('gzip') === '1' ? gunzipSync(body) : body).toString('utf8');
 }
 
 /** The UID2 eid of an OpenRTB request body, at either location. */
-export function uid2EidOf(request: Request): OrtbEid | undefined {
+export function uid2EidOf(request: JourneyRequest): OrtbEid | undefined {
   const ortb = JSON.parse(bodyText(request) || '{}');
   const eids: OrtbEid[] = [...(ortb.user?.eids ?? []), ...(ortb.user?.ext?.eids ?? [])];
   return eids.find((eid) => eid.source === 'uidapi.com');
 }
 
-/** The bid requests the browser sent to the SSP at `sspEndpoint`, in order. */
-export function bidRequestsTo(session: Session, sspEndpoint: string): Request[] {
+/** The bid requests the page sent to the SSP at `sspEndpoint`, in order. */
+export function bidRequestsTo<R extends JourneyRequest>(session: { requests: R[] }, sspEndpoint: string): R[] {
   return session.requests.filter((r) => r.method() === 'POST' && r.url().startsWith(sspEndpoint));
 }
 
 /** The first bid request (after `skip` earlier ones) carrying `token` as its UID2 eid. */
-export function bidRequestCarrying(session: Session, sspEndpoint: string, token: string, skip = 0, timeout?: number): Promise<Request> {
+export function bidRequestCarrying<R extends JourneyRequest>(
+  session: { requests: R[] }, sspEndpoint: string, token: string, skip = 0, timeout?: number,
+): Promise<R> {
   return until(`a bid request carrying ${token.slice(0, 12)}…`, () =>
     bidRequestsTo(session, sspEndpoint).slice(skip).find((r) => uid2EidOf(r)?.uids[0]?.id === token), timeout);
 }
 
 /** The advertising token the module stored, if any. */
-export function storedToken(page: Page): Promise<string | undefined> {
+export function storedToken(page: JourneyPage): Promise<string | undefined> {
   return page.evaluate(() => {
     const stored = JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null');
     return stored?.latestToken?.advertising_token as string | undefined;
   });
 }
 
-export function waitForState(page: Page, state: string, timeout = 10_000): Promise<unknown> {
+export function waitForState(page: JourneyPage, state: string, timeout = 10_000): Promise<unknown> {
   return page.waitForSelector(`#identity-state[data-state="${state}"]`, { timeout });
 }
 
@@ -174,7 +200,7 @@ export async function until<T>(what: string, find: () => T | undefined | Promise
   }
 }
 
-/** The SSP's answer to a bid request the browser sent: its ext.debug report. */
+/** What the SSP's report (ext.debug of its answer) says of the UID2 token it received. */
 export interface SspUid2Report {
   present: boolean;
   decrypted?: boolean;
@@ -185,37 +211,9 @@ export interface SspUid2Report {
   fingerprint?: string;
 }
 
-export async function sspReport(request: Request): Promise<{ uid2: SspUid2Report }> {
+/** The SSP's answer to a bid request the browser sent: its ext.debug report. */
+export async function sspReport(request: JourneyRequest): Promise<{ uid2: SspUid2Report }> {
   const response = await request.response();
   if (!response || response.status() !== 200) throw new Error(`SSP answered ${response?.status()}`);
   return (await response.json()).ext.debug;
-}
-
-/**
- * For a describe block: one Chromium and one demo (local lifetimes) for all its tests, a fresh session per test,
- * and a test fails on any uncaught page error. Call the returned functions inside tests and hooks.
- */
-export function sharedDemoSessions(): { demo: () => Demo; session: () => Session } {
-  let browser: Browser;
-  let demo: Demo;
-  let session: Session;
-  before(async function () {
-    this.timeout(120_000);
-    await ensureBundle();
-    [browser, demo] = await Promise.all([launchChromium(), startDemo({ port: 0, lifetimes: 'local' })]);
-  });
-  after(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
-  beforeEach(async () => {
-    session = await openSession(browser);
-  });
-  afterEach(async () => {
-    if (!session) return;
-    const errors = session.errors.map(String);
-    await session.context.close();
-    if (errors.length > 0) throw new Error(`uncaught page errors: ${errors.join('; ')}`);
-  });
-  return { demo: () => demo, session: () => session };
 }

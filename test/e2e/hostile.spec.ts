@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import http, { type Server } from 'node:http';
 import { closeServer, listen } from '../../server/http.js';
-import { bodyText, sharedDemoSessions, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
+import type { Page, Request } from 'playwright-core';
+import { bodyText, e2eSuite, startDemo, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
 
 const ATTACKER = 'http://attacker.example';
 const EMAIL = 'victim@example.com';
@@ -13,14 +14,14 @@ const MARKUP = '<img src=x onerror="window.__pwned=1">';
 
 describe('e2e: crafted demo URLs', function () {
   this.timeout(30_000);
-  const shared = sharedDemoSessions();
+  const suite = e2eSuite({ port: 0, lifetimes: 'local' });
   let demo: Demo;
-  let session: Session;
+  let session: Session<Page, Request>;
   beforeEach(async () => {
-    demo = shared.demo();
-    session = shared.session();
+    [demo] = suite.demos;
+    session = suite.session;
     // the attacker's site, answered without DNS; every request to it is recorded in session.requests
-    await session.context.route((url) => url.hostname === 'attacker.example', (route) => route.fulfill({ status: 200, body: '{}', headers: { 'Access-Control-Allow-Origin': '*' } }));
+    await session.page.context().route((url) => url.hostname === 'attacker.example', (route) => route.fulfill({ status: 200, body: '{}', headers: { 'Access-Control-Allow-Origin': '*' } }));
     session.page.on('dialog', (dialog) => {
       session.errors.push(new Error(`a dialog opened: ${dialog.message()}`));
       void dialog.dismiss();
@@ -146,7 +147,7 @@ describe('e2e: crafted demo URLs', function () {
     after(() => configured.close());
 
     it('takes ?sspEndpoint= for that origin: the allow-list is not a blanket ban', async () => {
-      await session.context.route((url) => url.hostname === 'allowed.example', (route) => route.fulfill({ status: 204, headers: { 'Access-Control-Allow-Origin': new URL(configured.urls.demo).origin, 'Access-Control-Allow-Credentials': 'true' } }));
+      await session.page.context().route((url) => url.hostname === 'allowed.example', (route) => route.fulfill({ status: 204, headers: { 'Access-Control-Allow-Origin': new URL(configured.urls.demo).origin, 'Access-Control-Allow-Credentials': 'true' } }));
       await session.page.goto(withQuery(configured.urls.publisher, { sspEndpoint: 'http://allowed.example/openrtb2/auction' }));
       await until('a bid request to the configured SSP', () => session.requests.find((r) => r.url() === 'http://allowed.example/openrtb2/auction' && r.method() === 'POST'));
       expect(await session.page.textContent('#environment')).not.to.include('ignored');

@@ -1,17 +1,17 @@
-// The publisher demo page in Chromium: login → UID2 token → bid request → SSP decrypts → ad; opt-out,
-// background refresh with lifetimes of seconds, refresh opt-out, and log out.
+// The publisher demo page in every engine with an e2e driver (drivers.ts: Chromium, Firefox): login → UID2 token →
+// bid request → SSP decrypts → ad; opt-out, background refresh with lifetimes of seconds, refresh opt-out, and log out.
 import { expect } from 'chai';
-import type { Browser, Request } from 'playwright-core';
+import { e2eBrowsers } from './drivers.js';
 import {
-  SHORT_LIFETIMES, bodyText, ensureBundle, launchChromium, openSession, screenshot, sspReport, startDemo, storedToken, uid2EidOf,
-  until, waitForState, type Demo, type Session,
+  SHORT_LIFETIMES, bidRequestCarrying, bidRequestsTo, bodyText, ensureBundle, screenshot, sspReport, startDemo, storedToken, uid2EidOf, until, waitForState,
+  type Demo, type E2eBrowser, type JourneyRequest, type Session,
 } from './harness.js';
 
 const EMAIL = 'reader@example.com';
 
-describe('e2e: publisher page', function () {
+for (const { engine, launch } of e2eBrowsers()) describe(`e2e: publisher page (${engine})`, function () {
   this.timeout(30_000);
-  let browser: Browser;
+  let browser: E2eBrowser;
   let demo: Demo;
   let shortDemo: Demo;
   let session: Session;
@@ -20,7 +20,7 @@ describe('e2e: publisher page', function () {
     this.timeout(120_000);
     await ensureBundle();
     [browser, demo, shortDemo] = await Promise.all([
-      launchChromium(),
+      launch(),
       startDemo({ port: 0, lifetimes: 'local' }),
       startDemo({ port: 0, lifetimes: SHORT_LIFETIMES }),
     ]);
@@ -29,20 +29,16 @@ describe('e2e: publisher page', function () {
     await browser?.close();
     await Promise.all([demo?.close(), shortDemo?.close()]);
   });
-  beforeEach(async () => { session = await openSession(browser); });
+  beforeEach(async () => { session = await browser.openSession(); });
   afterEach(async () => {
     expect(session.errors.map(String), 'uncaught page errors').to.deep.equal([]);
-    await session.context.close();
+    await session.close();
   });
+  /** Chromium's keep the names they always had */
+  const screenshotName = (name: string) => (engine === 'chromium' ? `${name}.png` : `${name}-${engine}.png`);
 
-  function bidRequests(from: Demo): Request[] {
-    return session.requests.filter((r) => r.method() === 'POST' && r.url().startsWith(from.urls.sspEndpoint));
-  }
-  /** the first bid request (after `skip` earlier ones) carrying `token` as its UID2 eid */
-  function bidRequestWith(from: Demo, token: string, skip = 0): Promise<Request> {
-    return until(`a bid request carrying ${token.slice(0, 12)}…`, () =>
-      bidRequests(from).slice(skip).find((r) => uid2EidOf(r)?.uids[0]?.id === token));
-  }
+  const bidRequests = (from: Demo): JourneyRequest[] => bidRequestsTo(session, from.urls.sspEndpoint);
+  const bidRequestWith = (from: Demo, token: string): Promise<JourneyRequest> => bidRequestCarrying(session, from.urls.sspEndpoint, token);
   async function openPage(from: Demo): Promise<void> {
     await session.page.goto(from.urls.publisher);
     // the page's first auction, before anyone logged in
@@ -74,8 +70,8 @@ describe('e2e: publisher page', function () {
     expect(await page.textContent('#ssp-site')).to.equal('123');
     expect(await page.getAttribute('#ortb-request', 'data-uid2-token')).to.equal(token);
     expect(await page.textContent('#uid2-eid')).to.contain(token);
-    // Prebid's cross-origin creative, in the page's sandboxed ad frame, renders the ad in a frame of its own
-    await page.frameLocator('#ad-slot iframe').frameLocator('iframe:not([style*="display"])').getByText('openrtbSsp mock ad').waitFor({ timeout: 5000 });
+    // Prebid renders the creative into its own frame inside the page's
+    await session.waitForTextInFrame('#ad-slot iframe', 'openrtbSsp mock ad');
 
     // the email went out only inside the encrypted CSTG request
     const cstg = requests.filter((r) => r.url().endsWith('/v2/token/client-generate'));
@@ -83,7 +79,7 @@ describe('e2e: publisher page', function () {
     for (const r of requests) {
       expect(`${r.url()} ${bodyText(r)}`).not.to.contain(EMAIL).and.not.to.contain(encodeURIComponent(EMAIL));
     }
-    await screenshot(page, 'publisher.png');
+    await screenshot(page, screenshotName('publisher'));
 
     // log out: no identity, nothing stored, no eid
     await page.click('#logout-button');
@@ -110,7 +106,7 @@ describe('e2e: publisher page', function () {
   it('an invalid address gets no token, and nothing goes to the operator', async () => {
     const { page, requests } = session;
     await logIn(demo, 'not-an-email');
-    await page.waitForSelector('#events li:has-text("No token")');
+    await page.waitForFunction(() => [...document.querySelectorAll('#events li')].some((li) => li.textContent!.includes('No token')));
     expect(await page.getAttribute('#identity-state', 'data-state')).to.equal('none');
     expect(requests.map((r) => r.url()).filter((url) => url.startsWith(demo.urls.operator))).to.deep.equal([]);
   });
@@ -121,7 +117,7 @@ describe('e2e: publisher page', function () {
     const first = await until('a stored token', () => storedToken(page));
     await bidRequestWith(shortDemo, first);
 
-    await page.waitForFunction(() => Number(document.getElementById('identity-refreshes')!.textContent) >= 1, null, { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.getElementById('identity-refreshes')!.textContent) >= 1, undefined, { timeout: 10_000 });
     const refreshed = (await storedToken(page))!;
     expect(refreshed).to.match(/^A4/).and.not.equal(first);
     expect(requests.some((r) => r.url().endsWith('/v2/token/refresh'))).to.equal(true);
@@ -129,7 +125,7 @@ describe('e2e: publisher page', function () {
     // the page runs an auction with the new token, and the SSP decrypts it
     const request = await bidRequestWith(shortDemo, refreshed);
     expect((await sspReport(request)).uid2).to.include({ decrypted: true, status: 'success' });
-    await screenshot(page, 'publisher-refreshed.png');
+    await screenshot(page, screenshotName('publisher-refreshed'));
   });
 
   it('refresh-optout@example.com gets a token, then is opted out at the first refresh', async () => {

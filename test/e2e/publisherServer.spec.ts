@@ -4,7 +4,7 @@
 // the next bid request, which the SSP decrypts. Also the opted-out reader, and another reader logging in
 // while the module holds the first one's record.
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import {
   bidRequestCarrying, bidRequestsTo, bodyText, e2eSuite, screenshot, sspReport, storedToken, uid2EidOf, until, waitForState, type Demo,
@@ -29,7 +29,7 @@ describe('e2e: publisher page, server-side route', function () {
   this.timeout(60_000);
   const suite = e2eSuite({ port: 0, lifetimes: LIFETIMES });
   let demo: Demo;
-  let session: Session;
+  let session: Session<Page, Request>;
   beforeEach(() => {
     session = suite.session;
     demo = suite.demos[0]!;
@@ -39,7 +39,7 @@ describe('e2e: publisher page, server-side route', function () {
   const carrying = (token: string, skip = 0) => bidRequestCarrying(session, demo.urls.sspEndpoint, token, skip, 20_000);
   const storedRecord = (page: Page) => page.evaluate(() =>
     JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null') as StoredRecord | null);
-  const cookieNamed = async (name: string) => (await session.context.cookies()).find((c) => c.name === name);
+  const cookieNamed = async (name: string) => (await session.page.context().cookies()).find((c) => c.name === name);
   /** the identity in the cookie, as Prebid's module reads it (URI-encoded JSON) */
   const cookieIdentity = async (): Promise<Uid2Identity | undefined> => {
     const cookie = await cookieNamed(IDENTITY_COOKIE);
@@ -91,7 +91,7 @@ describe('e2e: publisher page, server-side route', function () {
       for (const form of forms) expect(text, request.url()).not.to.contain(form);
     }
     const storage = await session.page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
-    const cookies = JSON.stringify(await session.context.cookies());
+    const cookies = JSON.stringify(await session.page.context().cookies());
     for (const form of forms) expect(storage + cookies).not.to.contain(form);
     const logins = session.requests.filter((r) => r.url().endsWith('/publisher/login'));
     for (const login of logins) expect(new URL(login.url()).origin).to.equal(new URL(demo.urls.demo).origin);

@@ -11,9 +11,10 @@ const commonjsPlugin = require.resolve('@babel/plugin-transform-modules-commonjs
 
 module.exports = async (karmaConfig) => {
   const { baseConfig } = await import('../../webpack.conf.js');
-  const { CHROMIUM_PATH, CHROMIUM_FLAGS } = await import('../../build/node/test/helpers/node/chromium.js');
+  // KARMA_ENGINE as in ../../karma.conf.cjs
+  const { engineLaunchers } = await import('../../build/node/test/helpers/node/karmaLaunchers.js');
+  const launchers = engineLaunchers(process.env.KARMA_ENGINE);
   const webpackModule = require(require.resolve('webpack', { paths: [root] }));
-  process.env.CHROME_BIN = CHROMIUM_PATH;
   // Prebid's single-spec order (its karma.conf.maker.js): test_deps.js (pipeline_setup, global hooks, mocks), the
   // spec, hookSetup.js; our setup.js goes before the spec
   const files = [prebidTest('test_deps.js'), path.join(__dirname, 'setup.js'), prebidTest('spec/modules/uid2IdSystem_spec.js'),
@@ -75,15 +76,15 @@ module.exports = async (karmaConfig) => {
   karmaConfig.set({
     basePath: root,
     frameworks: ['mocha', 'webpack'],
-    plugins: ['karma-mocha', 'karma-webpack', 'karma-chrome-launcher', 'karma-mocha-reporter'],
+    plugins: ['karma-mocha', 'karma-webpack', 'karma-mocha-reporter', ...launchers.plugins],
     files: files.map((pattern) => ({ pattern, watched: false })),
     preprocessors: Object.fromEntries(files.map((pattern) => [pattern, ['webpack']])),
     webpack,
     reporters: ['mocha'],
     browserConsoleLogOptions: { level: process.env.PARITY_LOG ?? 'error', terminal: !!process.env.PARITY_LOG },
     mochaReporter: { output: process.env.PARITY_LOG ? 'full' : 'minimal' },
-    browsers: ['ChromiumHeadlessCI'],
-    customLaunchers: { ChromiumHeadlessCI: { base: 'ChromeHeadless', flags: CHROMIUM_FLAGS } },
+    browsers: launchers.browsers,
+    customLaunchers: launchers.customLaunchers,
     client: { mocha: { timeout: 3000, ...(process.env.PARITY_GREP && { grep: process.env.PARITY_GREP }) } }, // Prebid's own timeout
     browserNoActivityTimeout: 120000,
     singleRun: true,
