@@ -8,9 +8,10 @@
 //   base64 text | privacy bits | established ms))
 import { fromBase64, toBase64, toBase64Url } from './base64.js';
 import { ByteReader, ByteWriter } from './byteLayout.js';
-import { bufferSource, fromUtf8 } from './bytes.js';
-import { GCM_IV_LENGTH, gcmDecrypt, gcmEncrypt } from './aesGcm.js';
-import { aesKeyOf, keysSynced } from './keys.js';
+import { fromUtf8 } from './bytes.js';
+import { cbcOpen, gcmOpen, gcmSeal } from './aesBackend.js';
+import { GCM_IV_LENGTH } from './aesGcm.js';
+import { keysSynced } from './keys.js';
 import type { IdentityScope, KeyContainer, Uid2Key } from './keys.js';
 import {
   PrivacyBits,
@@ -111,18 +112,22 @@ export async function encryptAdvertisingToken(
   opts: { version?: 3 | 4; masterIv?: Uint8Array; siteIv?: Uint8Array } = {},
 ): Promise<string> {
   const version = opts.version ?? 4;
+  const typeByte = encodeTypeByte(fields.identityScope, fields.identityType);
+  if (authenticatedIdentityType(typeByte, fields.rawUid) === undefined) {
+    throw new Error('the raw UID must be 32 bytes, or 33 bytes starting with the token\'s own scope and type');
+  }
   const sitePayload = writeIssuedIdentity(new ByteWriter(36 + fields.rawUid.length), fields)
     .i64(fields.refreshed)
     .raw(fields.rawUid)
     .done();
-  const siteBlob = await gcmEncrypt(await aesKeyOf(siteKey), sitePayload, { iv: opts.siteIv });
+  const siteBlob = await gcmSeal(siteKey, sitePayload, { iv: opts.siteIv });
   const masterPayload = writeTokenHead(new ByteWriter(33 + siteBlob.length), fields)
     .i32(siteKey.id)
     .raw(siteBlob)
     .done();
-  const masterBlob = await gcmEncrypt(await aesKeyOf(masterKey), masterPayload, { iv: opts.masterIv });
+  const masterBlob = await gcmSeal(masterKey, masterPayload, { iv: opts.masterIv });
   const token = new ByteWriter(6 + masterBlob.length)
-    .u8(encodeTypeByte(fields.identityScope, fields.identityType))
+    .u8(typeByte)
     .u8(VERSION_BYTE[version])
     .i32(masterKey.id)
     .raw(masterBlob)
@@ -159,6 +164,21 @@ export async function decryptAdvertisingToken(
   }
 }
 
+/**
+ * The identity type of a v3/v4 token, from authenticated data where the token carries it. The header byte is
+ * outside both GCM layers. A v3/v4 raw UID (33 bytes) starts with its own scope and type, inside them: a header
+ * that disagrees was altered, and the token is refused as the operator refuses it. A v2 raw UID (32 bytes, what
+ * operators issue by default) carries neither, so there the header is all there is, as in every UID2 SDK.
+ * Undefined: not a raw UID, or a header that contradicts it.
+ */
+function authenticatedIdentityType(typeByte: number, rawUid: Uint8Array): IdentityType | undefined {
+  if (rawUid.length === 32) return identityTypeOfTypeByte(typeByte);
+  if (rawUid.length !== 33) return undefined;
+  const rawUidPrefix = rawUid[0]!;
+  const agrees = scopeOfTypeByte(rawUidPrefix) === scopeOfTypeByte(typeByte) && identityTypeOfTypeByte(rawUidPrefix) === identityTypeOfTypeByte(typeByte);
+  return agrees ? identityTypeOfTypeByte(rawUidPrefix) : undefined;
+}
+
 async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
   if (bytes.length < MIN_V3_TOKEN_LENGTH) return { status: 'invalid_payload' };
   const header = new ByteReader(bytes);
@@ -169,7 +189,7 @@ async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, 
   const masterKey = keys.keys.get(masterKeyId);
   if (!masterKey) return { status: 'not_authorized_for_master_key' };
 
-  const masterPayload = await gcmDecrypt(await aesKeyOf(masterKey), header.rest());
+  const masterPayload = await gcmOpen(masterKey, header.rest());
   const master = new ByteReader(masterPayload);
   const expires = master.i64();
   const generated = master.i64();
@@ -179,21 +199,22 @@ async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, 
   const siteKey = keys.keys.get(siteKeyId);
   if (!siteKey) return { status: 'not_authorized_for_key' };
 
-  const site = new ByteReader(await gcmDecrypt(await aesKeyOf(siteKey), master.rest()));
+  const site = new ByteReader(await gcmOpen(siteKey, master.rest()));
   const siteId = site.i32();
   site.take(12); // publisher id, client key id
   const privacyBits = site.i32();
   const established = site.i64();
   const refreshed = site.i64();
   const rawUid = site.rest();
-  if (rawUid.length !== 32 && rawUid.length !== 33) return { status: 'invalid_payload' };
+  const identityType = authenticatedIdentityType(typeByte, rawUid);
+  if (identityType === undefined) return { status: 'invalid_payload' };
 
   return checkDecrypted(
     {
       status: 'success',
       rawUid: toBase64(rawUid),
       siteId,
-      identityType: identityTypeOfTypeByte(typeByte),
+      identityType,
       identityScope: keys.identityScope,
       privacyBits,
       isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
@@ -210,11 +231,6 @@ async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, 
   );
 }
 
-async function cbcDecrypt(secret: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', bufferSource(secret), 'AES-CBC', false, ['decrypt']);
-  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, key, bufferSource(ciphertext)));
-}
-
 async function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
   const header = new ByteReader(bytes);
   header.u8(); // version 2
@@ -222,14 +238,14 @@ async function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOpt
   const masterKey = keys.keys.get(masterKeyId);
   if (!masterKey) return { status: 'not_authorized_for_master_key' };
 
-  const master = new ByteReader(await cbcDecrypt(masterKey.secret, header.take(16), header.rest()));
+  const master = new ByteReader(await cbcOpen(masterKey, header.take(16), header.rest()));
   const expires = master.i64();
   if (expires < opts.now) return { status: 'expired_token' };
   const siteKeyId = master.i32();
   const siteKey = keys.keys.get(siteKeyId);
   if (!siteKey) return { status: 'not_authorized_for_key' };
 
-  const identity = new ByteReader(await cbcDecrypt(siteKey.secret, master.take(16), master.rest()));
+  const identity = new ByteReader(await cbcOpen(siteKey, master.take(16), master.rest()));
   const siteId = identity.i32();
   const rawUid = fromUtf8(identity.take(identity.i32()));
   fromBase64(rawUid); // a v2 raw UID is base64 text; anything else is a broken payload

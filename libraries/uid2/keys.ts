@@ -1,7 +1,6 @@
 // Keys as /v2/key/sharing and /v2/key/bidstream hand them to receivers (protocol notes §1, §6), and the
 // lookups decryption and encryption need.
 import { fromBase64 } from './base64.js';
-import { importAesKey } from './aesGcm.js';
 
 export type IdentityScope = 'UID2' | 'EUID';
 
@@ -126,16 +125,4 @@ export function keysSynced(container: Pick<KeyContainer, 'keys'>, now: number): 
   let lastExpiry = -Infinity;
   for (const key of container.keys.values()) lastExpiry = Math.max(lastExpiry, key.expires * 1000);
   return now < lastExpiry;
-}
-
-const importedKeys = new WeakMap<Uid2Key, Promise<CryptoKey>>();
-
-/** The key's AES-GCM CryptoKey, imported once per key object (decryption imports nothing per token). */
-export function aesKeyOf(key: Uid2Key): Promise<CryptoKey> {
-  let imported = importedKeys.get(key);
-  if (!imported) {
-    imported = importAesKey(key.secret);
-    importedKeys.set(key, imported);
-  }
-  return imported;
 }
