@@ -6,10 +6,10 @@
 //     site id | publisher id (8) | client key id | privacy bits | established ms | refreshed ms | raw UID
 // v2: 0x02 | master key id | IV16 | CBC(expires ms | site key id | IV16 | CBC(site id | id length | raw UID as
 //   base64 text | privacy bits | established ms))
-import { fromBase64, toBase64, toBase64Url } from './base64.js';
+import { toBase64, toBase64Url } from './base64.js';
 import { ByteReader, ByteWriter } from './byteLayout.js';
 import { fromUtf8 } from './bytes.js';
-import { cbcOpen, gcmOpen, gcmSeal } from './aesBackend.js';
+import { andThen, cbcOpen, cryptoBackend, gcmOpen, gcmSeal, type MaybePromise } from './cryptoBackend.js';
 import { GCM_IV_LENGTH } from './aesGcm.js';
 import { keysSynced } from './keys.js';
 import type { IdentityScope, KeyContainer, Uid2Key } from './keys.js';
@@ -89,19 +89,22 @@ export interface AdvertisingTokenFields extends OperatorIdentity {
   clientKeyId?: number;
 }
 
-/** Version from the first four characters, the way every SDK detects it; undefined if unknown. */
-export function detectTokenVersion(token: string): TokenVersion | undefined {
-  if (token.length < 4) return undefined;
-  let header: Uint8Array;
-  try {
-    header = fromBase64(token.slice(0, 4));
-  } catch {
-    return undefined;
-  }
+/** The version a token's first bytes announce (the SDKs' rule); undefined if unknown. */
+function versionOfHeader(header: Uint8Array): TokenVersion | undefined {
   if (header[0] === 2) return 2;
   if (header[1] === VERSION_BYTE[3]) return 3;
   if (header[1] === VERSION_BYTE[4]) return 4;
   return undefined;
+}
+
+/** Version from the first four characters, the way every SDK detects it; undefined if unknown. */
+export function detectTokenVersion(token: string): TokenVersion | undefined {
+  if (token.length < 4) return undefined;
+  try {
+    return versionOfHeader(cryptoBackend().decodeBase64(token.slice(0, 4)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Builds a v4 (default) or v3 token; IVs are random unless given (test vectors). */
@@ -143,25 +146,38 @@ interface DecryptOptions {
   domainOrAppName?: string;
 }
 
+// shared answers, frozen: a caller cannot change what the next caller gets
+const INVALID_PAYLOAD = Object.freeze({ status: 'invalid_payload' } as const);
+const VERSION_NOT_SUPPORTED = Object.freeze({ status: 'version_not_supported' } as const);
+
 /**
  * Decrypts a v2/v3/v4 token with the receiver's keys. Never throws on bad input: anything undecodable is
- * `invalid_payload`, and no failure carries a raw UID.
+ * `invalid_payload`, and no failure carries a raw UID. On a synchronous backend (Node) the work is done before
+ * this returns: no promise is made per step, only the one returned.
  */
-export async function decryptAdvertisingToken(
-  token: string,
-  keys: KeyContainer,
-  opts: DecryptOptions,
-): Promise<DecryptionResult> {
+export function decryptAdvertisingToken(token: string, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
+  let result: MaybePromise<DecryptionResult>;
   try {
-    if (!keysSynced(keys, opts.now)) return { status: 'keys_not_synced' };
-    if (token.length < 4) return { status: 'invalid_payload' };
-    const version = detectTokenVersion(token);
-    if (version === undefined) return { status: 'version_not_supported' };
-    const bytes = fromBase64(token);
-    return version === 2 ? await decryptV2(bytes, keys, opts) : await decryptV3(bytes, version, keys, opts);
+    result = decryptWithBackend(token, keys, opts);
   } catch {
-    return { status: 'invalid_payload' };
+    result = INVALID_PAYLOAD;
   }
+  return result instanceof Promise ? result.catch(() => INVALID_PAYLOAD) : Promise.resolve(result);
+}
+
+function decryptWithBackend(token: string, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
+  if (!keysSynced(keys, opts.now)) return { status: 'keys_not_synced' };
+  if (token.length < 4) return INVALID_PAYLOAD;
+  let bytes: Uint8Array;
+  try {
+    bytes = cryptoBackend().decodeBase64(token);
+  } catch {
+    // not base64 as a whole: an unknown header still says version_not_supported, as in the SDKs
+    return detectTokenVersion(token) === undefined ? VERSION_NOT_SUPPORTED : INVALID_PAYLOAD;
+  }
+  const version = versionOfHeader(bytes);
+  if (version === undefined) return VERSION_NOT_SUPPORTED;
+  return version === 2 ? decryptV2(bytes, keys, opts) : decryptV3(bytes, version, keys, opts);
 }
 
 /**
@@ -179,8 +195,8 @@ function authenticatedIdentityType(typeByte: number, rawUid: Uint8Array): Identi
   return agrees ? identityTypeOfTypeByte(rawUidPrefix) : undefined;
 }
 
-async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
-  if (bytes.length < MIN_V3_TOKEN_LENGTH) return { status: 'invalid_payload' };
+function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
+  if (bytes.length < MIN_V3_TOKEN_LENGTH) return INVALID_PAYLOAD;
   const header = new ByteReader(bytes);
   const typeByte = header.u8();
   header.u8(); // version, already detected
@@ -189,88 +205,93 @@ async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, 
   const masterKey = keys.keys.get(masterKeyId);
   if (!masterKey) return { status: 'not_authorized_for_master_key' };
 
-  const masterPayload = await gcmOpen(masterKey, header.rest());
-  const master = new ByteReader(masterPayload);
-  const expires = master.i64();
-  const generated = master.i64();
-  master.take(13); // operator site id, type, version, key id
-  if (expires < opts.now) return { status: 'expired_token' };
-  const siteKeyId = master.i32();
-  const siteKey = keys.keys.get(siteKeyId);
-  if (!siteKey) return { status: 'not_authorized_for_key' };
+  return andThen(gcmOpen(masterKey, header.rest()), (masterPayload) => {
+    const master = new ByteReader(masterPayload);
+    const expires = master.i64();
+    const generated = master.i64();
+    master.skip(13); // operator site id, type, version, key id
+    if (expires < opts.now) return { status: 'expired_token' };
+    const siteKeyId = master.i32();
+    const siteKey = keys.keys.get(siteKeyId);
+    if (!siteKey) return { status: 'not_authorized_for_key' };
 
-  const site = new ByteReader(await gcmOpen(siteKey, master.rest()));
-  const siteId = site.i32();
-  site.take(12); // publisher id, client key id
-  const privacyBits = site.i32();
-  const established = site.i64();
-  const refreshed = site.i64();
-  const rawUid = site.rest();
-  const identityType = authenticatedIdentityType(typeByte, rawUid);
-  if (identityType === undefined) return { status: 'invalid_payload' };
-
-  return checkDecrypted(
-    {
-      status: 'success',
-      rawUid: toBase64(rawUid),
-      siteId,
-      identityType,
-      identityScope: keys.identityScope,
-      privacyBits,
-      isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
-      tokenVersion: version,
-      expires,
-      established,
-      generated,
-      refreshed,
-      masterKeyId,
-      siteKeyId,
-    },
-    keys,
-    opts,
-  );
+    return andThen(gcmOpen(siteKey, master.rest()), (sitePayload) => {
+      const site = new ByteReader(sitePayload);
+      const siteId = site.i32();
+      site.skip(12); // publisher id, client key id
+      const privacyBits = site.i32();
+      const established = site.i64();
+      const refreshed = site.i64();
+      const rawUid = site.rest();
+      const identityType = authenticatedIdentityType(typeByte, rawUid);
+      if (identityType === undefined) return INVALID_PAYLOAD;
+      return checkDecrypted(
+        {
+          status: 'success',
+          rawUid: cryptoBackend().encodeBase64(rawUid),
+          siteId,
+          identityType,
+          identityScope: keys.identityScope,
+          privacyBits,
+          isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
+          tokenVersion: version,
+          expires,
+          established,
+          generated,
+          refreshed,
+          masterKeyId,
+          siteKeyId,
+        },
+        keys,
+        opts,
+      );
+    });
+  });
 }
 
-async function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
+function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
   const header = new ByteReader(bytes);
   header.u8(); // version 2
   const masterKeyId = header.i32();
   const masterKey = keys.keys.get(masterKeyId);
   if (!masterKey) return { status: 'not_authorized_for_master_key' };
 
-  const master = new ByteReader(await cbcOpen(masterKey, header.take(16), header.rest()));
-  const expires = master.i64();
-  if (expires < opts.now) return { status: 'expired_token' };
-  const siteKeyId = master.i32();
-  const siteKey = keys.keys.get(siteKeyId);
-  if (!siteKey) return { status: 'not_authorized_for_key' };
+  return andThen(cbcOpen(masterKey, header.take(16), header.rest()), (masterPayload) => {
+    const master = new ByteReader(masterPayload);
+    const expires = master.i64();
+    if (expires < opts.now) return { status: 'expired_token' };
+    const siteKeyId = master.i32();
+    const siteKey = keys.keys.get(siteKeyId);
+    if (!siteKey) return { status: 'not_authorized_for_key' };
 
-  const identity = new ByteReader(await cbcOpen(siteKey, master.take(16), master.rest()));
-  const siteId = identity.i32();
-  const rawUid = fromUtf8(identity.take(identity.i32()));
-  fromBase64(rawUid); // a v2 raw UID is base64 text; anything else is a broken payload
-  const privacyBits = identity.i32();
-  const established = identity.i64();
-
-  return checkDecrypted(
-    {
-      status: 'success',
-      rawUid,
-      siteId,
-      // v2 tokens carry no identity type; the SDKs report email
-      identityType: 'email',
-      identityScope: keys.identityScope,
-      privacyBits,
-      isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
-      tokenVersion: 2,
-      expires,
-      established,
-      masterKeyId,
-      siteKeyId,
-    },
-    keys,
-    opts,
-  );
+    return andThen(cbcOpen(siteKey, master.take(16), master.rest()), (identityPayload) => {
+      const identity = new ByteReader(identityPayload);
+      const siteId = identity.i32();
+      const rawUid = fromUtf8(identity.take(identity.i32()));
+      cryptoBackend().decodeBase64(rawUid); // a v2 raw UID is base64 text; anything else is a broken payload
+      const privacyBits = identity.i32();
+      const established = identity.i64();
+      return checkDecrypted(
+        {
+          status: 'success',
+          rawUid,
+          siteId,
+          // v2 tokens carry no identity type; the SDKs report email
+          identityType: 'email',
+          identityScope: keys.identityScope,
+          privacyBits,
+          isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
+          tokenVersion: 2,
+          expires,
+          established,
+          masterKeyId,
+          siteKeyId,
+        },
+        keys,
+        opts,
+      );
+    });
+  });
 }
 
 /** Opt-out bit, CSTG domain check and lifetime check, in the SDKs' order, on a decrypted token. */

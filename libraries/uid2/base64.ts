@@ -20,15 +20,20 @@ export function toBase64Url(bytes: Uint8Array): string {
   return toBase64(bytes).replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'));
 }
 
+/**
+ * Throws unless `s` is base64 of either alphabet, padded or not, with `=` only at the end of a padded length: what
+ * atob takes, less the whitespace it skips. Every decoder of UID2 values (here and the Node backend's) checks this.
+ */
+export function assertBase64(s: string): void {
+  if (!BASE64_TEXT.test(s)) throw new Error('invalid base64 character');
+  const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  if ((padding > 0 && s.length % 4 !== 0) || (s.length - padding) % 4 === 1) throw new Error('invalid base64 length');
+}
+
 /** Decodes standard or URL-safe base64, padded or not; throws on any other character or a bad length. */
 export function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  if (!BASE64_TEXT.test(s)) throw new Error('invalid base64 character');
-  let binary: string;
-  try {
-    binary = atob(s.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/')));
-  } catch (e) {
-    throw new Error('invalid base64 length');
-  }
+  assertBase64(s);
+  const binary = atob(s.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/')));
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;

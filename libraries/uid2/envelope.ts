@@ -4,7 +4,7 @@
 import { fromBase64, toBase64 } from './base64.js';
 import { ByteReader, ByteWriter } from './byteLayout.js';
 import { bytesEqual, concatBytes, fromUtf8, randomBytes, utf8 } from './bytes.js';
-import { gcmOpen, gcmSeal } from './aesBackend.js';
+import { gcmOpen, gcmSeal } from './cryptoBackend.js';
 import { GCM_IV_LENGTH } from './aesGcm.js';
 import { clientError } from './operatorError.js';
 

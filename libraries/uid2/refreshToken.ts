@@ -7,7 +7,7 @@
 import { fromBase64, toBase64 } from './base64.js';
 import { ByteReader, ByteWriter } from './byteLayout.js';
 import { fromUtf8, randomBytes, utf8 } from './bytes.js';
-import { gcmOpen, gcmSeal } from './aesBackend.js';
+import { gcmOpen, gcmSeal } from './cryptoBackend.js';
 import type { IdentityScope, Uid2Key } from './keys.js';
 import { clientError } from './operatorError.js';
 import {

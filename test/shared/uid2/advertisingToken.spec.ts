@@ -14,7 +14,7 @@ import type { Uid2Key } from '../../../libraries/uid2/keys.js';
 import { PrivacyBits } from '../../../libraries/uid2/tokenType.js';
 import { rejectionOf, testContainer, testKey } from './expectations.js';
 import { CROSS_SDK_V4, DOCS_SAMPLE_IDENTITY, LOCAL_KEYS, PUBLISHER_TESTS, RAW_UIDS } from './vectors.js';
-import { forEachAesBackend } from './aesBackends.js';
+import { forEachCryptoBackend } from './cryptoBackends.js';
 
 const master = testKey(LOCAL_KEYS.master.id, LOCAL_KEYS.master.secret);
 const site = testKey(LOCAL_KEYS.site123.id, LOCAL_KEYS.site123.secret);
@@ -63,7 +63,7 @@ function expectSuccess(result: { status: string }): DecryptedToken {
   return result as DecryptedToken;
 }
 
-forEachAesBackend('uid2 advertising tokens', () => {
+forEachCryptoBackend('uid2 advertising tokens', () => {
   describe('version detection', () => {
     it('reads the version from the first four characters', async () => {
       expect(detectTokenVersion(DOCS_SAMPLE_IDENTITY.advertising_token)).to.equal(4);

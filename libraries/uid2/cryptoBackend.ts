@@ -1,27 +1,37 @@
-// The AES the token and envelope codecs run on, behind one seam: WebCrypto (browsers) or node:crypto (Node,
-// synchronous, several times faster per token because nothing goes through WebCrypto's promise and thread pool).
+// The AES (and the base64 around it) the token and envelope codecs run on, behind one seam: WebCrypto and
+// atob/btoa (browsers) or node:crypto and Buffer (Node: synchronous, several times faster per token because
+// nothing goes through WebCrypto's promise and thread pool).
 //
 // Why a run-time seam and no import of node:crypto: this library is isomorphic, and a browser bundle must
 // never pull node:crypto. Node hands its built-ins to code that does not import them through
 // process.getBuiltinModule (Node >= 20.16), so the Node backend is chosen here, at first use, only when that
 // exists; bundlers see no Node import at all, and the browser module (refresh responses, CSTG) does not import
-// this file. useAesBackend() overrides the choice: the specs run every codec against both backends.
+// this file. useCryptoBackend() overrides the choice: the specs run every codec against both backends.
 //
 // Keys are imported once per key id (advertising and refresh token keys) or per base64 secret (envelope client
 // secrets) and kept in a bounded cache, so decryption imports nothing per token.
 import { fromBase64 } from './base64.js';
 import { bytesEqual, randomBytes } from './bytes.js';
-import { nodeCryptoAes, type NodeCryptoModule } from './nodeCryptoAes.js';
-import { webCryptoAes } from './webCryptoAes.js';
+import { nodeCryptoBackend, type NodeBufferModule, type NodeCryptoModule } from './nodeCryptoBackend.js';
+import { webCryptoBackend } from './webCryptoBackend.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
+/** `next` applied to a value now, or once it resolves: code on a synchronous backend makes no promise per step. */
+export function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
 /**
- * AES-256 over imported keys. Results may be synchronous (node:crypto) or promises (WebCrypto); failures
- * (tag mismatch, bad padding, truncation) throw or reject.
+ * AES-256 over imported keys, and base64. Results may be synchronous (node:crypto) or promises (WebCrypto);
+ * failures (tag mismatch, bad padding, truncation, bad base64) throw or reject.
  */
-export interface AesBackend<Handle = unknown> {
+export interface CryptoBackend<Handle = unknown> {
   readonly name: string;
+  /** the rules of base64.ts fromBase64: either alphabet, checked by assertBase64 */
+  decodeBase64(text: string): Uint8Array<ArrayBuffer>;
+  /** standard alphabet, padded */
+  encodeBase64(bytes: Uint8Array): string;
   importGcmKey(secret: Uint8Array): MaybePromise<Handle>;
   importCbcKey(secret: Uint8Array): MaybePromise<Handle>;
   /** IV(12) || ciphertext || tag(16) */
@@ -61,12 +71,12 @@ class KeyImports {
 }
 
 interface SelectedBackend {
-  backend: AesBackend;
+  backend: CryptoBackend;
   gcmKeys: KeyImports;
   cbcKeys: KeyImports;
 }
 
-function select(backend: AesBackend): SelectedBackend {
+function select(backend: CryptoBackend): SelectedBackend {
   return {
     backend,
     gcmKeys: new KeyImports((secret) => backend.importGcmKey(secret)),
@@ -75,26 +85,27 @@ function select(backend: AesBackend): SelectedBackend {
 }
 
 /** node:crypto when running in Node (without importing it), else WebCrypto. */
-export function platformAesBackend(): AesBackend {
+export function platformCryptoBackend(): CryptoBackend {
   const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const nodeCrypto = nodeProcess?.getBuiltinModule?.('node:crypto');
-  return nodeCrypto ? nodeCryptoAes(nodeCrypto as NodeCryptoModule) : webCryptoAes;
+  const nodeBuffer = nodeProcess?.getBuiltinModule?.('node:buffer');
+  return nodeCrypto && nodeBuffer ? nodeCryptoBackend(nodeCrypto as NodeCryptoModule, nodeBuffer as NodeBufferModule) : webCryptoBackend;
 }
 
 let selected: SelectedBackend | undefined;
 
 function current(): SelectedBackend {
-  return (selected ??= select(platformAesBackend()));
+  return (selected ??= select(platformCryptoBackend()));
 }
 
 /** The backend in use. */
-export function aesBackend(): AesBackend {
+export function cryptoBackend(): CryptoBackend {
   return current().backend;
 }
 
 /** Replaces the backend (and its key cache); returns the previous one so a caller can restore it. */
-export function useAesBackend(backend: AesBackend): AesBackend {
-  const previous = aesBackend();
+export function useCryptoBackend(backend: CryptoBackend): CryptoBackend {
+  const previous = cryptoBackend();
   selected = select(backend);
   return previous;
 }
@@ -103,24 +114,17 @@ export function useAesBackend(backend: AesBackend): AesBackend {
 export function gcmSeal(key: AesKeySource, plaintext: Uint8Array, opts: { iv?: Uint8Array; aad?: Uint8Array } = {}): MaybePromise<Uint8Array<ArrayBuffer>> {
   const { backend, gcmKeys } = current();
   const iv = opts.iv ?? randomBytes(12);
-  const handle = gcmKeys.handleOf(key);
-  return handle instanceof Promise
-    ? handle.then((imported) => backend.gcmEncrypt(imported, plaintext, iv, opts.aad))
-    : backend.gcmEncrypt(handle, plaintext, iv, opts.aad);
+  return andThen(gcmKeys.handleOf(key), (imported) => backend.gcmEncrypt(imported, plaintext, iv, opts.aad));
 }
 
 /** Opens IV || ciphertext || tag; throws (or rejects) when the tag does not verify. */
 export function gcmOpen(key: AesKeySource, blob: Uint8Array, aad?: Uint8Array): MaybePromise<Uint8Array<ArrayBuffer>> {
   const { backend, gcmKeys } = current();
-  const handle = gcmKeys.handleOf(key);
-  return handle instanceof Promise ? handle.then((imported) => backend.gcmDecrypt(imported, blob, aad)) : backend.gcmDecrypt(handle, blob, aad);
+  return andThen(gcmKeys.handleOf(key), (imported) => backend.gcmDecrypt(imported, blob, aad));
 }
 
 /** AES-256-CBC decryption with a token key (legacy v2 tokens). */
 export function cbcOpen(key: Exclude<AesKeySource, string>, iv: Uint8Array, ciphertext: Uint8Array): MaybePromise<Uint8Array<ArrayBuffer>> {
   const { backend, cbcKeys } = current();
-  const handle = cbcKeys.handleOf(key);
-  return handle instanceof Promise
-    ? handle.then((imported) => backend.cbcDecrypt(imported, iv, ciphertext))
-    : backend.cbcDecrypt(handle, iv, ciphertext);
+  return andThen(cbcKeys.handleOf(key), (imported) => backend.cbcDecrypt(imported, iv, ciphertext));
 }
