@@ -2,6 +2,7 @@
 // base64. It is handed the node:crypto and node:buffer modules (see cryptoBackend.ts) rather than importing
 // them, so no bundler ever follows it into Node.
 import { assertBase64 } from './base64.js';
+import { concatBytes } from './bytes.js';
 import type { CryptoBackend } from './cryptoBackend.js';
 
 const GCM_IV_LENGTH = 12;
@@ -33,17 +34,6 @@ export interface NodeBufferModule {
   };
 }
 
-/** Joins Node's output chunks into one ArrayBuffer-backed array, as WebCrypto returns. */
-function joined(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** The bytes of a Buffer as a plain Uint8Array (same memory), so both backends return the same type. */
 function plainView(buffer: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
@@ -60,14 +50,14 @@ export function nodeCryptoBackend(nodeCrypto: NodeCryptoModule, { Buffer }: Node
     },
     encodeBase64: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
     // a private copy of the key bytes: node:crypto takes raw key bytes faster than a KeyObject
-    importGcmKey: (secret) => secret.slice(),
-    importCbcKey: (secret) => secret.slice(),
+    importGcmKey: (secret) => new Uint8Array(secret),
+    importCbcKey: (secret) => new Uint8Array(secret),
     gcmEncrypt(key, plaintext, iv, aad) {
       const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key, iv, tagOnly);
       if (aad) cipher.setAAD(aad);
       const head = cipher.update(plaintext);
       const tail = cipher.final();
-      return joined(iv, head, tail, cipher.getAuthTag());
+      return concatBytes(iv, head, tail, cipher.getAuthTag());
     },
     gcmDecrypt(key, blob, aad) {
       if (blob.length < GCM_IV_LENGTH + GCM_TAG_LENGTH) throw new RangeError('GCM blob too short');
@@ -77,11 +67,11 @@ export function nodeCryptoBackend(nodeCrypto: NodeCryptoModule, { Buffer }: Node
       const head = decipher.update(blob.subarray(GCM_IV_LENGTH, blob.length - GCM_TAG_LENGTH));
       const tail = decipher.final(); // throws when the tag does not verify
       // GCM is a stream mode: final() adds nothing, and the output is viewed as a plain Uint8Array, not copied
-      return tail.length === 0 ? plainView(head) : joined(head, tail);
+      return tail.length === 0 ? plainView(head) : concatBytes(head, tail);
     },
     cbcDecrypt(key, iv, ciphertext) {
       const decipher = nodeCrypto.createDecipheriv('aes-256-cbc', key, iv);
-      return joined(decipher.update(ciphertext), decipher.final());
+      return concatBytes(decipher.update(ciphertext), decipher.final());
     },
   };
 }

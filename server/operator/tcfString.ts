@@ -1,11 +1,12 @@
-// The core segment of an IAB TCF v2 consent string (the TC string an EUID publisher passes to
+// The core segment of an IAB TCF consent string (the TC string an EUID publisher passes to
 // /v2/token/generate), decoded as far as the operator's consent rule needs: purpose consents, purpose
 // legitimate-interest transparency, and the vendor consent and legitimate-interest sections.
-// Layout: IAB "Transparency & Consent String with Global Vendor & CMP List Formats", v2, core string.
+// Layouts: IAB "Transparency & Consent String with Global Vendor & CMP List Formats" v2 (core string), and the
+// v1.1 "Consent string" (no legitimate interests), which the operator's decoder (iabtcf) still reads.
 import { fromBase64 } from '../../libraries/uid2/base64.js';
 
 export interface TcfCoreSegment {
-  version: 2;
+  version: 1 | 2;
   /** purpose ids (1–24) the user consented to */
   purposeConsents: Set<number>;
   /** purpose ids the CMP disclosed legitimate interest for */
@@ -51,10 +52,10 @@ class BitReader {
   }
 }
 
-/** MaxVendorId, IsRangeEncoding, then a bit field or a list of single ids and ranges. */
-function readVendorSection(reader: BitReader): VendorSet {
-  const maxVendorId = reader.bits(16);
-  if (!reader.flag()) return reader.bitField(maxVendorId);
+const NO_ONE: VendorSet = { has: () => false };
+
+/** NumEntries, then single ids and ranges, each at most maxVendorId */
+function readRanges(reader: BitReader, maxVendorId: number): Array<[start: number, end: number]> {
   const ranges: Array<[start: number, end: number]> = [];
   const entries = reader.bits(12);
   for (let i = 0; i < entries; i++) {
@@ -64,15 +65,44 @@ function readVendorSection(reader: BitReader): VendorSet {
     if (start < 1 || end < start || end > maxVendorId) throw new RangeError('TC string vendor range out of bounds');
     ranges.push([start, end]);
   }
-  return { has: (vendorId) => ranges.some(([start, end]) => start <= vendorId && vendorId <= end) };
+  return ranges;
 }
 
-/** Decodes the core segment (before the first '.'); throws on anything that is not a v2 TC string. */
+const inRanges = (ranges: Array<[number, number]>, vendorId: number) => ranges.some(([start, end]) => start <= vendorId && vendorId <= end);
+
+/** v2: MaxVendorId, IsRangeEncoding, then a bit field or the ranges of the vendors in the set. */
+function readVendorSection(reader: BitReader): VendorSet {
+  const maxVendorId = reader.bits(16);
+  if (!reader.flag()) return reader.bitField(maxVendorId);
+  const ranges = readRanges(reader, maxVendorId);
+  return { has: (vendorId) => inRanges(ranges, vendorId) };
+}
+
+/** v1: MaxVendorId, EncodingType, then a bit field or DefaultConsent and the ranges of the exceptions. */
+function readV1VendorConsents(reader: BitReader): VendorSet {
+  const maxVendorId = reader.bits(16);
+  if (!reader.flag()) return reader.bitField(maxVendorId);
+  const defaultConsent = reader.flag();
+  const exceptions = readRanges(reader, maxVendorId);
+  return { has: (vendorId) => vendorId >= 1 && vendorId <= maxVendorId && inRanges(exceptions, vendorId) !== defaultConsent };
+}
+
+/** v1.1 after the version: no legitimate interests, purposes "allowed" are the consents. */
+function decodeV1(reader: BitReader): TcfCoreSegment {
+  // Created, LastUpdated (36 each), CmpId, CmpVersion (12), ConsentScreen (6), ConsentLanguage, VendorListVersion (12)
+  reader.skip(36 + 36 + 12 + 12 + 6 + 12 + 12);
+  const purposeConsents = reader.bitField(24);
+  const vendorConsents = readV1VendorConsents(reader);
+  return { version: 1, purposeConsents, purposeLegitimateInterests: new Set(), vendorConsents, vendorLegitimateInterests: NO_ONE };
+}
+
+/** Decodes the core segment (before the first '.'); throws on anything that is not a v1 or v2 TC string. */
 export function decodeTcfCoreSegment(tcString: string): TcfCoreSegment {
   const core = tcString.split('.')[0]!;
   if (core === '') throw new Error('empty TC string');
   const reader = new BitReader(fromBase64(core));
   const version = reader.bits(6);
+  if (version === 1) return decodeV1(reader);
   if (version !== 2) throw new Error(`TC string version ${version} is not supported`);
   // Created, LastUpdated (36 each), CmpId, CmpVersion (12), ConsentScreen (6), ConsentLanguage (12),
   // VendorListVersion (12), TcfPolicyVersion (6), IsServiceSpecific, UseNonStandardTexts (1), SpecialFeatureOptIns (12)

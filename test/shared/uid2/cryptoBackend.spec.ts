@@ -45,6 +45,27 @@ forEachCryptoBackend('uid2 crypto backend', () => {
     }
   });
 
+  it('accepts and refuses exactly what base64.ts does, over every short string of tricky characters', () => {
+    const alphabet = ['A', 'g', '-', '_', '+', '/', '=', '!'];
+    const outcome = (decode: (text: string) => Uint8Array, text: string) => {
+      try {
+        return toBase64(decode(text));
+      } catch {
+        return 'refused';
+      }
+    };
+    let strings = [''];
+    const disagreements: string[] = [];
+    for (let length = 1; length <= 4; length++) {
+      strings = strings.flatMap((prefix) => alphabet.map((c) => prefix + c));
+      // alone, and after a full quartet: lengths 1 to 8
+      for (const text of strings.flatMap((tail) => [tail, `AAAA${tail}`])) {
+        if (outcome(cryptoBackend().decodeBase64, text) !== outcome(fromBase64, text)) disagreements.push(text);
+      }
+    }
+    expect(disagreements).to.deep.equal([]);
+  });
+
   it('seals GCM blobs any backend opens, with and without AAD', async () => {
     const iv = hexBytes('cc3ccaca9889eab3800e787e');
     const sealed = await gcmSeal(SECRET, utf8('payload'), { iv, aad: utf8('[1]') });
