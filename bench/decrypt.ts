@@ -195,5 +195,5 @@ export function describeDecrypt(result: DecryptBenchResult): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(describeDecrypt(await benchDecrypt({ tokens: 2000, rounds: 9, warmupRounds: 2 })));
+  console.log(describeDecrypt(await benchDecrypt({ tokens: 2000, rounds: 21, warmupRounds: 3 })));
 }

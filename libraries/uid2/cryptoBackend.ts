@@ -64,8 +64,12 @@ class KeyImports {
   handleOf(key: AesKeySource): unknown {
     if (typeof key === 'string') return this.bySecret.get(key) ?? remember(this.bySecret, key, this.importKey(fromBase64(key)));
     const cached = this.byId.get(key.id);
-    // the same id with other key material (another operator, a test container) is imported anew
-    if (cached && (cached.secret === key.secret || bytesEqual(cached.secret, key.secret))) return cached.handle;
+    if (cached?.secret === key.secret) return cached.handle;
+    if (cached && bytesEqual(cached.secret, key.secret)) {
+      cached.secret = key.secret; // the same key refetched: compare by identity from now on
+      return cached.handle;
+    }
+    // a new id, or the same id with other key material (another operator, a test container): imported anew
     return remember(this.byId, key.id, { secret: key.secret, handle: this.importKey(key.secret) }).handle;
   }
 }
