@@ -100,7 +100,8 @@ export class SaltBuckets {
     const chosen = new Set<SaltBucket>();
     for (const bucketId of bucketIds ?? this.buckets.map((bucket) => bucket.bucketId)) {
       const bucket = this.byBucketId(bucketId);
-      if (!bucket) throw new RangeError(`unknown bucket_id ${bucketId}`);
+      // an echo of the caller's input, kept short
+      if (!bucket) throw new RangeError(`unknown bucket_id ${bucketId.length > 40 ? `${bucketId.slice(0, 40)}…` : bucketId}`);
       chosen.add(bucket);
     }
     for (const bucket of chosen) this.rotateBucket(bucket, now);
