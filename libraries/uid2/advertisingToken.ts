@@ -156,13 +156,27 @@ const VERSION_NOT_SUPPORTED = Object.freeze({ status: 'version_not_supported' } 
  * this returns: no promise is made per step, only the one returned.
  */
 export function decryptAdvertisingToken(token: string, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
-  let result: MaybePromise<DecryptionResult>;
-  try {
-    result = decryptWithBackend(token, keys, opts);
-  } catch {
-    result = INVALID_PAYLOAD;
-  }
+  const result = decryptOrRefuse(token, keys, opts);
   return result instanceof Promise ? result.catch(() => INVALID_PAYLOAD) : Promise.resolve(result);
+}
+
+/**
+ * The same decryption as a plain call, for Node code on the bid-stream path (what the uid2-client SDKs offer):
+ * it saves the await per token. Needs a synchronous backend (node:crypto, Node's default); throws on WebCrypto.
+ */
+export function decryptAdvertisingTokenSync(token: string, keys: KeyContainer, opts: DecryptOptions): DecryptionResult {
+  const result = decryptOrRefuse(token, keys, opts);
+  if (!(result instanceof Promise)) return result;
+  result.catch(() => {}); // settled by no one: the caller gets the error below instead
+  throw new Error(`decryptAdvertisingTokenSync needs a synchronous crypto backend, not ${cryptoBackend().name}: use decryptAdvertisingToken`);
+}
+
+function decryptOrRefuse(token: string, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
+  try {
+    return decryptWithBackend(token, keys, opts);
+  } catch {
+    return INVALID_PAYLOAD;
+  }
 }
 
 function decryptWithBackend(token: string, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {

@@ -5,11 +5,13 @@ import { concatBytes, utf8 } from '../../../libraries/uid2/bytes.js';
 import { gcmDecrypt, importAesKey } from '../../../libraries/uid2/aesGcm.js';
 import {
   decryptAdvertisingToken,
+  decryptAdvertisingTokenSync,
   detectTokenVersion,
   encryptAdvertisingToken,
   type AdvertisingTokenFields,
   type DecryptedToken,
 } from '../../../libraries/uid2/advertisingToken.js';
+import { cryptoBackend } from '../../../libraries/uid2/cryptoBackend.js';
 import type { Uid2Key } from '../../../libraries/uid2/keys.js';
 import { PrivacyBits } from '../../../libraries/uid2/tokenType.js';
 import { rejectionOf, testContainer, testKey } from './expectations.js';
@@ -251,6 +253,23 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
     it('will not build a token whose header contradicts its v3 raw UID', async () => {
       const error = await rejectionOf(encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email), identityType: 'phone' }), master, site));
       expect(error.message).to.match(/raw UID/);
+    });
+  });
+
+  describe('synchronous decryption (Node)', () => {
+    it('gives exactly what decryptAdvertisingToken gives where the backend is synchronous, and says so where it is not', async () => {
+      const valid = await encryptAdvertisingToken(fields(), master, site);
+      const bytes = fromBase64(valid);
+      bytes[120]! ^= 1;
+      const tokens = [valid, toBase64(bytes), valid.slice(0, 150), 'A4A', 'AZAA' + valid.slice(4), await v2Token({ expires: NOW + 60_000 }), DOCS_SAMPLE_IDENTITY.advertising_token];
+      const opts = { now: NOW, clientType: 'bidstream' as const, domainOrAppName: 'localhost' };
+      if (cryptoBackend().name === 'WebCrypto') {
+        expect(() => decryptAdvertisingTokenSync(valid, keys, opts)).to.throw(/needs a synchronous crypto backend/);
+        return;
+      }
+      for (const token of tokens) {
+        expect(decryptAdvertisingTokenSync(token, keys, opts), token.slice(0, 12)).to.deep.equal(await decryptAdvertisingToken(token, keys, opts));
+      }
     });
   });
 
