@@ -4,8 +4,9 @@
 // which is the most any decoder in Node can do. The library is measured as a Node DSP calls it on the bid-stream
 // path (decryptAdvertisingTokenSync, node:crypto backend) and through the promise API (one await per token).
 // Within each round, the three take turns on slices of CHUNK tokens (who goes first alternating), so load
-// from other processes falls on all alike; each round gives a ratio, the report is the median. Time is this process's CPU time (user + system), not wall time: on a shared
-// machine other processes' load then stretches neither side, and the figure is tokens per CPU second on one core.
+// from other processes falls on all alike; each round gives a ratio, the report is the median. Time is this
+// process's CPU time (user + system), not wall time: on a shared machine other processes' load then stretches
+// neither side, and the figure is tokens per CPU second on one core.
 // The library on its WebCrypto backend (what browsers use) is measured too, for scale.
 // Run directly: node build/node/bench/decrypt.js
 import { createDecipheriv } from 'node:crypto';
