@@ -16,7 +16,7 @@ import { benchAcrossTabs, benchSpeed, type SpeedOptions, type TabsResult } from 
 // sized for `npm run bench` in under ~5 minutes on 2 cores
 const RUNS = Number(process.env.BENCH_RUNS) || 15;
 const SPEED: SpeedOptions = { runs: RUNS, warmup: 2, tabRuns: 5, tabCounts: [1, 4, 8], adUnitCounts: [1, 10, 50] };
-const DECRYPT = { tokens: 2000, rounds: 9, warmupRounds: 2 };
+const DECRYPT = { tokens: 2000, rounds: 21, warmupRounds: 3 };
 const LOAD: LoadOptions = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20, rounds: 5 };
 
 function machine(chromium: string, firefox: string | undefined, loadAtStart: number): Machine {

@@ -72,7 +72,9 @@ export function table(r: Results): string {
     ...timeRows('first-time CSTG', speed.cstg, ''),
     ...speed.refreshCallsAcrossTabs.map((result) => tabsRow(result)),
     ...(r.firefoxRefreshCallsAcrossTabs ?? []).map((result) => tabsRow(result, ', Firefox')),
-    ['receiver decrypt, v4 tokens/s on one core (Node)', '—', `${Math.round(r.decrypt.tokensPerSecond)}`, '—', ''],
+    ['receiver decrypt, v4 tokens/s on one core (Node): raw node:crypto two-layer GCM baseline / ours', `${Math.round(r.decrypt.baseline.tokensPerSecond)}`,
+      `${Math.round(r.decrypt.library.tokensPerSecond)} sync / ${Math.round(r.decrypt.libraryAsync.tokensPerSecond)} promise (WebCrypto backend: ${Math.round(r.decrypt.webCrypto.tokensPerSecond)})`,
+      `${ratio(r.decrypt.ratioToBaseline)} / ${ratio(r.decrypt.ratioAsyncToBaseline)} of baseline`, '≥ 0.80× of baseline'],
     ...speed.buildRequestsPerBid.map(({ adUnits, coldUs, warmUs }): Row =>
       [`adapter buildRequests, µs per bid, ${adUnits} ad unit(s): page's first auction / later ones`, '—',
         `${coldUs.toFixed(1)} / ${warmUs.toFixed(1)}`, '—', '']),

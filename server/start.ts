@@ -86,7 +86,7 @@ async function operatorConfig(lifetimes: DemoOptions['lifetimes'] = 'demo'): Pro
   const raw = JSON.parse(await readFile(LOCAL_OPERATOR_CONFIG, 'utf8'));
   if (lifetimes === 'local') return parseOperatorConfig(raw, LOCAL_OPERATOR_CONFIG);
   const chosen = lifetimes === 'demo' ? DEMO_PROFILE.lifetimes : { ...DEMO_PROFILE.lifetimes, ...lifetimes };
-  return parseOperatorConfig({ ...raw, lifetimes: chosen, key_rotation: DEMO_PROFILE.key_rotation }, LOCAL_OPERATOR_CONFIG);
+  return parseOperatorConfig({ ...raw, lifetimes: chosen, key_rotation: DEMO_PROFILE.key_rotation, salt_rotation: DEMO_PROFILE.salt_rotation }, LOCAL_OPERATOR_CONFIG);
 }
 
 /**

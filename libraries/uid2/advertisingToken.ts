@@ -6,11 +6,12 @@
 //     site id | publisher id (8) | client key id | privacy bits | established ms | refreshed ms | raw UID
 // v2: 0x02 | master key id | IV16 | CBC(expires ms | site key id | IV16 | CBC(site id | id length | raw UID as
 //   base64 text | privacy bits | established ms))
-import { fromBase64, toBase64, toBase64Url } from './base64.js';
+import { toBase64, toBase64Url } from './base64.js';
 import { ByteReader, ByteWriter } from './byteLayout.js';
-import { bufferSource, fromUtf8 } from './bytes.js';
-import { GCM_IV_LENGTH, gcmDecrypt, gcmEncrypt } from './aesGcm.js';
-import { aesKeyOf, keysSynced } from './keys.js';
+import { fromUtf8 } from './bytes.js';
+import { andThen, cbcOpen, cryptoBackend, gcmOpen, gcmSeal, type MaybePromise } from './cryptoBackend.js';
+import { GCM_IV_LENGTH } from './aesGcm.js';
+import { keysSynced } from './keys.js';
 import type { IdentityScope, KeyContainer, Uid2Key } from './keys.js';
 import {
   PrivacyBits,
@@ -88,19 +89,22 @@ export interface AdvertisingTokenFields extends OperatorIdentity {
   clientKeyId?: number;
 }
 
-/** Version from the first four characters, the way every SDK detects it; undefined if unknown. */
-export function detectTokenVersion(token: string): TokenVersion | undefined {
-  if (token.length < 4) return undefined;
-  let header: Uint8Array;
-  try {
-    header = fromBase64(token.slice(0, 4));
-  } catch {
-    return undefined;
-  }
+/** The version a token's first bytes announce (the SDKs' rule); undefined if unknown. */
+function versionOfHeader(header: Uint8Array): TokenVersion | undefined {
   if (header[0] === 2) return 2;
   if (header[1] === VERSION_BYTE[3]) return 3;
   if (header[1] === VERSION_BYTE[4]) return 4;
   return undefined;
+}
+
+/** Version from the first four characters, the way every SDK detects it; undefined if unknown. */
+export function detectTokenVersion(token: string): TokenVersion | undefined {
+  if (token.length < 4) return undefined;
+  try {
+    return versionOfHeader(cryptoBackend().decodeBase64(token.slice(0, 4)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Builds a v4 (default) or v3 token; IVs are random unless given (test vectors). */
@@ -111,18 +115,22 @@ export async function encryptAdvertisingToken(
   opts: { version?: 3 | 4; masterIv?: Uint8Array; siteIv?: Uint8Array } = {},
 ): Promise<string> {
   const version = opts.version ?? 4;
+  const typeByte = encodeTypeByte(fields.identityScope, fields.identityType);
+  if (authenticatedIdentityType(typeByte, fields.rawUid) === undefined) {
+    throw new Error('the raw UID must be 32 bytes, or 33 bytes starting with the token\'s own scope and type');
+  }
   const sitePayload = writeIssuedIdentity(new ByteWriter(36 + fields.rawUid.length), fields)
     .i64(fields.refreshed)
     .raw(fields.rawUid)
     .done();
-  const siteBlob = await gcmEncrypt(await aesKeyOf(siteKey), sitePayload, { iv: opts.siteIv });
+  const siteBlob = await gcmSeal(siteKey, sitePayload, { iv: opts.siteIv });
   const masterPayload = writeTokenHead(new ByteWriter(33 + siteBlob.length), fields)
     .i32(siteKey.id)
     .raw(siteBlob)
     .done();
-  const masterBlob = await gcmEncrypt(await aesKeyOf(masterKey), masterPayload, { iv: opts.masterIv });
+  const masterBlob = await gcmSeal(masterKey, masterPayload, { iv: opts.masterIv });
   const token = new ByteWriter(6 + masterBlob.length)
-    .u8(encodeTypeByte(fields.identityScope, fields.identityType))
+    .u8(typeByte)
     .u8(VERSION_BYTE[version])
     .i32(masterKey.id)
     .raw(masterBlob)
@@ -138,29 +146,71 @@ interface DecryptOptions {
   domainOrAppName?: string;
 }
 
+// shared answers, frozen: a caller cannot change what the next caller gets
+const INVALID_PAYLOAD = Object.freeze({ status: 'invalid_payload' } as const);
+const VERSION_NOT_SUPPORTED = Object.freeze({ status: 'version_not_supported' } as const);
+
 /**
  * Decrypts a v2/v3/v4 token with the receiver's keys. Never throws on bad input: anything undecodable is
- * `invalid_payload`, and no failure carries a raw UID.
+ * `invalid_payload`, and no failure carries a raw UID. On a synchronous backend (Node) the work is done before
+ * this returns: no promise is made per step, only the one returned.
  */
-export async function decryptAdvertisingToken(
-  token: string,
-  keys: KeyContainer,
-  opts: DecryptOptions,
-): Promise<DecryptionResult> {
+export function decryptAdvertisingToken(token: string, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
+  const result = decryptOrRefuse(token, keys, opts);
+  return result instanceof Promise ? result.catch(() => INVALID_PAYLOAD) : Promise.resolve(result);
+}
+
+/**
+ * The same decryption as a plain call, for Node code on the bid-stream path (what the uid2-client SDKs offer):
+ * it saves the await per token. Needs a synchronous backend (node:crypto, Node's default); throws on WebCrypto.
+ */
+export function decryptAdvertisingTokenSync(token: string, keys: KeyContainer, opts: DecryptOptions): DecryptionResult {
+  const result = decryptOrRefuse(token, keys, opts);
+  if (!(result instanceof Promise)) return result;
+  result.catch(() => {}); // settled by no one: the caller gets the error below instead
+  throw new Error(`decryptAdvertisingTokenSync needs a synchronous crypto backend, not ${cryptoBackend().name}: use decryptAdvertisingToken`);
+}
+
+function decryptOrRefuse(token: string, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
   try {
-    if (!keysSynced(keys, opts.now)) return { status: 'keys_not_synced' };
-    if (token.length < 4) return { status: 'invalid_payload' };
-    const version = detectTokenVersion(token);
-    if (version === undefined) return { status: 'version_not_supported' };
-    const bytes = fromBase64(token);
-    return version === 2 ? await decryptV2(bytes, keys, opts) : await decryptV3(bytes, version, keys, opts);
+    return decryptWithBackend(token, keys, opts);
   } catch {
-    return { status: 'invalid_payload' };
+    return INVALID_PAYLOAD;
   }
 }
 
-async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
-  if (bytes.length < MIN_V3_TOKEN_LENGTH) return { status: 'invalid_payload' };
+function decryptWithBackend(token: string, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
+  if (!keysSynced(keys, opts.now)) return { status: 'keys_not_synced' };
+  if (token.length < 4) return INVALID_PAYLOAD;
+  let bytes: Uint8Array;
+  try {
+    bytes = cryptoBackend().decodeBase64(token);
+  } catch {
+    // not base64 as a whole: an unknown header still says version_not_supported, as in the SDKs
+    return detectTokenVersion(token) === undefined ? VERSION_NOT_SUPPORTED : INVALID_PAYLOAD;
+  }
+  const version = versionOfHeader(bytes);
+  if (version === undefined) return VERSION_NOT_SUPPORTED;
+  return version === 2 ? decryptV2(bytes, keys, opts) : decryptV3(bytes, version, keys, opts);
+}
+
+/**
+ * The identity type of a v3/v4 token, from authenticated data where the token carries it. The header byte is
+ * outside both GCM layers. A v3/v4 raw UID (33 bytes) starts with its own scope and type, inside them: a header
+ * that disagrees was altered, and the token is refused as the operator refuses it. A v2 raw UID (32 bytes, what
+ * operators issue by default) carries neither, so there the header is all there is, as in every UID2 SDK.
+ * Undefined: not a raw UID, or a header that contradicts it.
+ */
+function authenticatedIdentityType(typeByte: number, rawUid: Uint8Array): IdentityType | undefined {
+  if (rawUid.length === 32) return identityTypeOfTypeByte(typeByte);
+  if (rawUid.length !== 33) return undefined;
+  const rawUidPrefix = rawUid[0]!;
+  const agrees = scopeOfTypeByte(rawUidPrefix) === scopeOfTypeByte(typeByte) && identityTypeOfTypeByte(rawUidPrefix) === identityTypeOfTypeByte(typeByte);
+  return agrees ? identityTypeOfTypeByte(rawUidPrefix) : undefined;
+}
+
+function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
+  if (bytes.length < MIN_V3_TOKEN_LENGTH) return INVALID_PAYLOAD;
   const header = new ByteReader(bytes);
   const typeByte = header.u8();
   header.u8(); // version, already detected
@@ -169,92 +219,93 @@ async function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, 
   const masterKey = keys.keys.get(masterKeyId);
   if (!masterKey) return { status: 'not_authorized_for_master_key' };
 
-  const masterPayload = await gcmDecrypt(await aesKeyOf(masterKey), header.rest());
-  const master = new ByteReader(masterPayload);
-  const expires = master.i64();
-  const generated = master.i64();
-  master.take(13); // operator site id, type, version, key id
-  if (expires < opts.now) return { status: 'expired_token' };
-  const siteKeyId = master.i32();
-  const siteKey = keys.keys.get(siteKeyId);
-  if (!siteKey) return { status: 'not_authorized_for_key' };
+  return andThen(gcmOpen(masterKey, header.rest()), (masterPayload) => {
+    const master = new ByteReader(masterPayload);
+    const expires = master.i64();
+    const generated = master.i64();
+    master.skip(13); // operator site id, type, version, key id
+    if (expires < opts.now) return { status: 'expired_token' };
+    const siteKeyId = master.i32();
+    const siteKey = keys.keys.get(siteKeyId);
+    if (!siteKey) return { status: 'not_authorized_for_key' };
 
-  const site = new ByteReader(await gcmDecrypt(await aesKeyOf(siteKey), master.rest()));
-  const siteId = site.i32();
-  site.take(12); // publisher id, client key id
-  const privacyBits = site.i32();
-  const established = site.i64();
-  const refreshed = site.i64();
-  const rawUid = site.rest();
-  if (rawUid.length !== 32 && rawUid.length !== 33) return { status: 'invalid_payload' };
-
-  return checkDecrypted(
-    {
-      status: 'success',
-      rawUid: toBase64(rawUid),
-      siteId,
-      identityType: identityTypeOfTypeByte(typeByte),
-      identityScope: keys.identityScope,
-      privacyBits,
-      isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
-      tokenVersion: version,
-      expires,
-      established,
-      generated,
-      refreshed,
-      masterKeyId,
-      siteKeyId,
-    },
-    keys,
-    opts,
-  );
+    return andThen(gcmOpen(siteKey, master.rest()), (sitePayload) => {
+      const site = new ByteReader(sitePayload);
+      const siteId = site.i32();
+      site.skip(12); // publisher id, client key id
+      const privacyBits = site.i32();
+      const established = site.i64();
+      const refreshed = site.i64();
+      const rawUid = site.rest();
+      const identityType = authenticatedIdentityType(typeByte, rawUid);
+      if (identityType === undefined) return INVALID_PAYLOAD;
+      return checkDecrypted(
+        {
+          status: 'success',
+          rawUid: cryptoBackend().encodeBase64(rawUid),
+          siteId,
+          identityType,
+          identityScope: keys.identityScope,
+          privacyBits,
+          isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
+          tokenVersion: version,
+          expires,
+          established,
+          generated,
+          refreshed,
+          masterKeyId,
+          siteKeyId,
+        },
+        keys,
+        opts,
+      );
+    });
+  });
 }
 
-async function cbcDecrypt(secret: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', bufferSource(secret), 'AES-CBC', false, ['decrypt']);
-  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, key, bufferSource(ciphertext)));
-}
-
-async function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions): Promise<DecryptionResult> {
+function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
   const header = new ByteReader(bytes);
   header.u8(); // version 2
   const masterKeyId = header.i32();
   const masterKey = keys.keys.get(masterKeyId);
   if (!masterKey) return { status: 'not_authorized_for_master_key' };
 
-  const master = new ByteReader(await cbcDecrypt(masterKey.secret, header.take(16), header.rest()));
-  const expires = master.i64();
-  if (expires < opts.now) return { status: 'expired_token' };
-  const siteKeyId = master.i32();
-  const siteKey = keys.keys.get(siteKeyId);
-  if (!siteKey) return { status: 'not_authorized_for_key' };
+  return andThen(cbcOpen(masterKey, header.take(16), header.rest()), (masterPayload) => {
+    const master = new ByteReader(masterPayload);
+    const expires = master.i64();
+    if (expires < opts.now) return { status: 'expired_token' };
+    const siteKeyId = master.i32();
+    const siteKey = keys.keys.get(siteKeyId);
+    if (!siteKey) return { status: 'not_authorized_for_key' };
 
-  const identity = new ByteReader(await cbcDecrypt(siteKey.secret, master.take(16), master.rest()));
-  const siteId = identity.i32();
-  const rawUid = fromUtf8(identity.take(identity.i32()));
-  fromBase64(rawUid); // a v2 raw UID is base64 text; anything else is a broken payload
-  const privacyBits = identity.i32();
-  const established = identity.i64();
-
-  return checkDecrypted(
-    {
-      status: 'success',
-      rawUid,
-      siteId,
-      // v2 tokens carry no identity type; the SDKs report email
-      identityType: 'email',
-      identityScope: keys.identityScope,
-      privacyBits,
-      isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
-      tokenVersion: 2,
-      expires,
-      established,
-      masterKeyId,
-      siteKeyId,
-    },
-    keys,
-    opts,
-  );
+    return andThen(cbcOpen(siteKey, master.take(16), master.rest()), (identityPayload) => {
+      const identity = new ByteReader(identityPayload);
+      const siteId = identity.i32();
+      const rawUid = fromUtf8(identity.take(identity.i32()));
+      cryptoBackend().decodeBase64(rawUid); // a v2 raw UID is base64 text; anything else is a broken payload
+      const privacyBits = identity.i32();
+      const established = identity.i64();
+      return checkDecrypted(
+        {
+          status: 'success',
+          rawUid,
+          siteId,
+          // v2 tokens carry no identity type; the SDKs report email
+          identityType: 'email',
+          identityScope: keys.identityScope,
+          privacyBits,
+          isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
+          tokenVersion: 2,
+          expires,
+          established,
+          masterKeyId,
+          siteKeyId,
+        },
+        keys,
+        opts,
+      );
+    });
+  });
 }
 
 /** Opt-out bit, CSTG domain check and lifetime check, in the SDKs' order, on a decrypted token. */

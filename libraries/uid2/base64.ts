@@ -20,6 +20,17 @@ export function toBase64Url(bytes: Uint8Array): string {
   return toBase64(bytes).replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'));
 }
 
+/**
+ * Throws unless `s` is what fromBase64 decodes: either alphabet, `=` padding only at the end of a padded length, no
+ * length atob refuses. The rules atob applies, spelled out for the Node backend's decoder (Buffer would skip what
+ * is not base64); fromBase64 leaves them to atob, which keeps the browser bundle as small as it was.
+ */
+export function assertBase64(s: string): void {
+  if (!BASE64_TEXT.test(s)) throw new Error('invalid base64 character');
+  const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  if ((padding > 0 && s.length % 4 !== 0) || (s.length - padding) % 4 === 1) throw new Error('invalid base64 length');
+}
+
 /** Decodes standard or URL-safe base64, padded or not; throws on any other character or a bad length. */
 export function fromBase64(s: string): Uint8Array<ArrayBuffer> {
   if (!BASE64_TEXT.test(s)) throw new Error('invalid base64 character');

@@ -46,36 +46,42 @@ export class ByteWriter {
   }
 }
 
-/** Reads fields in order; throws RangeError when the input is shorter than the layout. */
+/** Reads fields in order; throws RangeError when the input is shorter than the layout. No DataView: a reader is
+ * made per token layer on the decryption path, and plain index reads allocate nothing. */
 export class ByteReader {
-  private readonly view: DataView;
   private offset = 0;
 
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(private readonly bytes: Uint8Array) {}
+
+  private need(length: number): number {
+    const at = this.offset;
+    if (at + length > this.bytes.length) throw new RangeError('layout longer than input');
+    this.offset = at + length;
+    return at;
   }
 
   u8(): number {
-    return this.view.getUint8(this.offset++);
+    return this.bytes[this.need(1)]!;
   }
 
   i32(): number {
-    const value = this.view.getInt32(this.offset);
-    this.offset += 4;
-    return value;
+    const at = this.need(4);
+    const b = this.bytes;
+    return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
   }
 
   i64(): number {
-    const value = this.view.getInt32(this.offset) * TWO_32 + this.view.getUint32(this.offset + 4);
-    this.offset += 8;
-    return value;
+    const high = this.i32();
+    return high * TWO_32 + (this.i32() >>> 0);
+  }
+
+  skip(length: number): void {
+    this.need(length);
   }
 
   take(length: number): Uint8Array {
-    if (this.offset + length > this.bytes.length) throw new RangeError('layout longer than input');
-    const slice = this.bytes.subarray(this.offset, this.offset + length);
-    this.offset += length;
-    return slice;
+    const at = this.need(length);
+    return this.bytes.subarray(at, at + length);
   }
 
   rest(): Uint8Array {

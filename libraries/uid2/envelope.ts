@@ -4,7 +4,8 @@
 import { fromBase64, toBase64 } from './base64.js';
 import { ByteReader, ByteWriter } from './byteLayout.js';
 import { bytesEqual, concatBytes, fromUtf8, randomBytes, utf8 } from './bytes.js';
-import { GCM_IV_LENGTH, gcmDecrypt, gcmEncrypt, importAesKey } from './aesGcm.js';
+import { gcmOpen, gcmSeal } from './cryptoBackend.js';
+import { GCM_IV_LENGTH } from './aesGcm.js';
 import { clientError } from './operatorError.js';
 
 const ENVELOPE_VERSION = 1;
@@ -33,13 +34,13 @@ export async function sealRequestEnvelope(
 ): Promise<{ envelope: string; nonce: Uint8Array }> {
   const nonce = opts.nonce ?? randomBytes(NONCE_LENGTH);
   const plaintext = concatBytes(header(opts.now ?? Date.now(), nonce), jsonBytes(json));
-  const blob = await gcmEncrypt(await importAesKey(secret), plaintext, { iv: opts.iv });
+  const blob = await gcmSeal(secret, plaintext, { iv: opts.iv });
   return { envelope: toBase64(concatBytes(Uint8Array.of(ENVELOPE_VERSION), blob)), nonce };
 }
 
 /** Opens a 200 response; throws if it does not decrypt or does not echo the request's nonce. */
 export async function openResponseEnvelope(secret: string, body: string, expectedNonce: Uint8Array): Promise<unknown> {
-  const plaintext = await gcmDecrypt(await importAesKey(secret), fromBase64(body));
+  const plaintext = await gcmOpen(secret, fromBase64(body));
   const reader = new ByteReader(plaintext);
   reader.i64(); // the operator's timestamp: informative only
   if (!bytesEqual(reader.take(NONCE_LENGTH), expectedNonce)) throw new Error('response nonce does not match the request');
@@ -109,7 +110,7 @@ export async function openRequestEnvelope(
   }
   let plaintext: Uint8Array;
   try {
-    plaintext = await gcmDecrypt(await importAesKey(secret), bytes.subarray(1));
+    plaintext = await gcmOpen(secret, bytes.subarray(1));
   } catch {
     throw clientError(`Invalid body: Check encryption key (ClientSecret).${hint}`);
   }
@@ -134,5 +135,5 @@ export async function sealResponseEnvelope(
   opts: { now?: number; iv?: Uint8Array } = {},
 ): Promise<string> {
   const plaintext = concatBytes(header(opts.now ?? Date.now(), nonce), jsonBytes(json));
-  return toBase64(await gcmEncrypt(await importAesKey(secret), plaintext, { iv: opts.iv }));
+  return toBase64(await gcmSeal(secret, plaintext, { iv: opts.iv }));
 }

@@ -1,7 +1,6 @@
 // Keys as /v2/key/sharing and /v2/key/bidstream hand them to receivers (protocol notes §1, §6), and the
 // lookups decryption and encryption need.
 import { fromBase64 } from './base64.js';
-import { importAesKey } from './aesGcm.js';
 
 export type IdentityScope = 'UID2' | 'EUID';
 
@@ -121,21 +120,18 @@ export function activeKeyOf(container: Pick<KeyContainer, 'keys'>, keysetId: num
   return best;
 }
 
+/**
+ * The last expiry seen in each key map (ms). A key map only gains keys or loses expired ones, so once seen it stays
+ * a lower bound of the true last expiry: a decryptor with thousands of keys does not walk them all per token.
+ */
+const seenLastExpiry = new WeakMap<ReadonlyMap<number, Uid2Key>, number>();
+
 /** A container is usable until its last key expires; after that receivers must refetch. */
 export function keysSynced(container: Pick<KeyContainer, 'keys'>, now: number): boolean {
+  const seen = seenLastExpiry.get(container.keys);
+  if (seen !== undefined && now < seen) return true;
   let lastExpiry = -Infinity;
   for (const key of container.keys.values()) lastExpiry = Math.max(lastExpiry, key.expires * 1000);
+  seenLastExpiry.set(container.keys, lastExpiry);
   return now < lastExpiry;
-}
-
-const importedKeys = new WeakMap<Uid2Key, Promise<CryptoKey>>();
-
-/** The key's AES-GCM CryptoKey, imported once per key object (decryption imports nothing per token). */
-export function aesKeyOf(key: Uid2Key): Promise<CryptoKey> {
-  let imported = importedKeys.get(key);
-  if (!imported) {
-    imported = importAesKey(key.secret);
-    importedKeys.set(key, imported);
-  }
-  return imported;
 }

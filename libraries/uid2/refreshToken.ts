@@ -7,8 +7,7 @@
 import { fromBase64, toBase64 } from './base64.js';
 import { ByteReader, ByteWriter } from './byteLayout.js';
 import { fromUtf8, randomBytes, utf8 } from './bytes.js';
-import { gcmDecrypt, gcmEncrypt } from './aesGcm.js';
-import { aesKeyOf } from './keys.js';
+import { gcmOpen, gcmSeal } from './cryptoBackend.js';
 import type { IdentityScope, Uid2Key } from './keys.js';
 import { clientError } from './operatorError.js';
 import {
@@ -52,7 +51,7 @@ export async function encodeRefreshToken(
     .u8(typeByte)
     .raw(fields.firstLevelHash)
     .done();
-  const blob = await gcmEncrypt(await aesKeyOf(refreshKey), payload, opts);
+  const blob = await gcmSeal(refreshKey, payload, opts);
   return toBase64(new ByteWriter(6 + blob.length).u8(typeByte).u8(REFRESH_TOKEN_V3).i32(refreshKey.id).raw(blob).done());
 }
 
@@ -63,7 +62,7 @@ export async function decodeRefreshToken(token: string, lookup: KeyLookup): Prom
   if (reader.u8() !== REFRESH_TOKEN_V3) throw new Error('not a v3 refresh token');
   const key = lookup(reader.i32());
   if (!key) throw new Error('unknown refresh key');
-  const payload = new ByteReader(await gcmDecrypt(await aesKeyOf(key), reader.rest()));
+  const payload = new ByteReader(await gcmOpen(key, reader.rest()));
   const fields = {
     expires: payload.i64(),
     created: payload.i64(),
@@ -96,7 +95,7 @@ export async function wrapRefreshToken(
 ): Promise<{ refreshToken: string; refreshResponseKey: string }> {
   const refreshResponseKey = opts.refreshResponseKey ?? toBase64(randomBytes(32));
   const json = JSON.stringify({ refresh_response_key: refreshResponseKey, refresh_token: innerToken });
-  const blob = await gcmEncrypt(await aesKeyOf(refreshKey), utf8(json), { iv: opts.iv });
+  const blob = await gcmSeal(refreshKey, utf8(json), { iv: opts.iv });
   const refreshToken = toBase64(
     new ByteWriter(5 + blob.length).u8(identityScope === 'EUID' ? 0x10 : 0).i32(refreshKey.id).raw(blob).done(),
   );
@@ -121,7 +120,7 @@ export async function unwrapRefreshToken(
   if (!key) throw clientError('Invalid key: Generator of this token does not exist.');
   let plaintext: Uint8Array;
   try {
-    plaintext = await gcmDecrypt(await aesKeyOf(key), reader.rest());
+    plaintext = await gcmOpen(key, reader.rest());
   } catch {
     throw clientError('Invalid data: Check encryption method and encryption key');
   }

@@ -85,9 +85,31 @@ export interface KeyRotation {
   key_expires_after_seconds: number;
 }
 
+export interface SaltEntryConfig {
+  id: number;
+  bucket_id: string;
+  salt: string;
+  /** ms epoch of the bucket's last rotation (default: the rotation ticks just before the operator starts) */
+  last_updated?: number;
+  /** ms epoch from which it may rotate again (default: the next refresh period after last_updated) */
+  refresh_from?: number;
+  /** the salt before last_updated, for identity map v3's previous raw UID2 */
+  previous_salt?: string;
+}
+
 export interface SaltsConfig {
   first_level: string;
-  rotating: Array<{ id: number; bucket_id: string; salt: string }>;
+  rotating: SaltEntryConfig[];
+}
+
+/** How salt buckets rotate (uid2-admin's salt rotation job, run every tick). */
+export interface SaltRotationConfig {
+  /** the rotation job's period: a day in production */
+  rotation_seconds: number;
+  /** a bucket may rotate again this long after its last rotation: 30 days in production */
+  refresh_seconds: number;
+  /** share of all buckets a tick may rotate, among those due: about 1/365 in production (each bucket yearly) */
+  fraction: number;
 }
 
 /** One opted-out identity, in any of the four DII forms */
@@ -95,9 +117,12 @@ export type OptOutConfig = { email: string } | { phone: string } | { email_hash:
 
 export interface OperatorConfig {
   identity_scope: IdentityScope;
+  /** the vendor whose TCF consent an EUID operator requires on /v2/token/generate (operator default 21) */
+  tcf_vendor_id: number;
   lifetimes: Lifetimes;
   key_rotation: KeyRotation;
   salts: SaltsConfig;
+  salt_rotation: SaltRotationConfig;
   sites: SiteConfig[];
   clients: ClientConfig[];
   client_side_keypairs: ClientSideKeypairConfig[];
@@ -105,6 +130,9 @@ export interface OperatorConfig {
   keys: KeyConfig[];
   opt_outs: OptOutConfig[];
 }
+
+/** The Trade Desk in the Global Vendor List: the operator's tcf_vendor_id default */
+export const DEFAULT_TCF_VENDOR_ID = 21;
 
 export const MASTER_SITE_ID = -1;
 export const REFRESH_SITE_ID = -2;
@@ -119,6 +147,8 @@ export const LOCAL_LIFETIMES: Lifetimes = {
   allow_clock_skew_seconds: 1800,
 };
 
+export const LOCAL_SALT_ROTATION: SaltRotationConfig = { rotation_seconds: 86400, refresh_seconds: 30 * 86400, fraction: 1 / 365 };
+
 export const LOCAL_KEY_ROTATION: KeyRotation = { rotation_seconds: 86400, key_expires_after_seconds: 86400 + 2592000 + 86400 };
 
 /** `--lifetimes demo`: every phase of an identity's life within a few minutes, keys rotating every minute. */
@@ -131,6 +161,8 @@ export const DEMO_PROFILE = {
     allow_clock_skew_seconds: 1800,
   } satisfies Lifetimes,
   key_rotation: { rotation_seconds: 60, key_expires_after_seconds: 900 } satisfies KeyRotation,
+  /** a salt rotation every 2 minutes, each of the two local buckets every 4 */
+  salt_rotation: { rotation_seconds: 120, refresh_seconds: 120, fraction: 0.5 } satisfies SaltRotationConfig,
 };
 
 const ROLES: readonly Role[] = ['GENERATOR', 'MAPPER', 'ID_READER', 'SHARER'];
@@ -316,13 +348,33 @@ function parseKeyRotation(o: ObjectReader): KeyRotation {
   return positiveFields(o, LOCAL_KEY_ROTATION);
 }
 
+function parseSaltEntry(r: ConfigReader, value: unknown): SaltEntryConfig {
+  const entry = r.object(value);
+  return {
+    ...entry.fields({ id: 'integer', bucket_id: 'string', salt: 'string' }),
+    ...(entry.has('last_updated') ? { last_updated: entry.positive('last_updated') } : {}),
+    ...(entry.has('refresh_from') ? { refresh_from: entry.positive('refresh_from') } : {}),
+    ...(entry.has('previous_salt') ? { previous_salt: entry.string('previous_salt') } : {}),
+  };
+}
+
 function parseSalts(o: ObjectReader): SaltsConfig {
-  const rotating = o.array('rotating', (r, value) => {
-    const entry = r.object(value);
-    return { id: entry.integer('id'), bucket_id: entry.string('bucket_id'), salt: entry.string('salt') };
-  });
+  const rotating = o.array('rotating', parseSaltEntry);
   if (rotating.length === 0) o.reader.fail('rotating: at least one salt is needed');
+  if (new Set(rotating.map((entry) => entry.bucket_id)).size !== rotating.length) o.reader.fail('rotating: duplicate bucket_id');
   return { first_level: o.string('first_level'), rotating };
+}
+
+function parseSaltRotation(o: ObjectReader): SaltRotationConfig {
+  const { rotation_seconds, refresh_seconds, fraction: defaultFraction } = LOCAL_SALT_ROTATION;
+  const rotation = { ...positiveFields(o, { rotation_seconds, refresh_seconds }), fraction: defaultFraction };
+  const fraction = o.values.fraction;
+  if (fraction !== undefined) {
+    if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) return o.reader.at('fraction').fail('expected a number in (0, 1]');
+    rotation.fraction = fraction;
+  }
+  if (rotation.refresh_seconds < rotation.rotation_seconds) o.reader.fail('refresh_seconds must be at least rotation_seconds');
+  return rotation;
 }
 
 /** Grants name known sites, and only participants' keysets have them (the master keyset is everyone's, the refresh keyset no one's). */
@@ -368,9 +420,11 @@ export function parseOperatorConfig(value: unknown, source = 'config'): Operator
   if (scope !== 'UID2' && scope !== 'EUID') return r.at('identity_scope').fail('expected UID2 or EUID');
   const config: OperatorConfig = {
     identity_scope: scope,
+    tcf_vendor_id: o.has('tcf_vendor_id') ? o.positive('tcf_vendor_id') : DEFAULT_TCF_VENDOR_ID,
     lifetimes: parseLifetimes(o.object('lifetimes')),
     key_rotation: parseKeyRotation(o.object('key_rotation')),
     salts: parseSalts(o.object('salts')),
+    salt_rotation: parseSaltRotation(o.object('salt_rotation')),
     sites: o.array('sites', parseSite),
     clients: o.array('clients', parseClient),
     client_side_keypairs: o.array('client_side_keypairs', parseKeypair),
@@ -386,7 +440,7 @@ export async function loadOperatorConfig(path: string): Promise<OperatorConfig> 
   return parseOperatorConfig(JSON.parse(await readFile(path, 'utf8')), path);
 }
 
-/** The config with the demo lifetimes and key rotation (`--lifetimes demo`). */
+/** The config with the demo lifetimes, key rotation and salt rotation (`--lifetimes demo`). */
 export function withDemoLifetimes(config: OperatorConfig): OperatorConfig {
-  return { ...config, lifetimes: DEMO_PROFILE.lifetimes, key_rotation: DEMO_PROFILE.key_rotation };
+  return { ...config, lifetimes: DEMO_PROFILE.lifetimes, key_rotation: DEMO_PROFILE.key_rotation, salt_rotation: DEMO_PROFILE.salt_rotation };
 }

@@ -6,11 +6,12 @@ import { encryptAdvertisingToken } from '../../libraries/uid2/advertisingToken.j
 import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import { isValidPhone, normalizeDiiHash, normalizeEmail, sha256 } from '../../libraries/uid2/normalize.js';
 import { Uid2OperatorError, clientError } from '../../libraries/uid2/operatorError.js';
-import { firstLevelHash, rawUidV2, saltBucketIndex } from '../../libraries/uid2/rawUid.js';
+import { firstLevelHash, rawUidV2 } from '../../libraries/uid2/rawUid.js';
 import { decodeRefreshToken, encodeRefreshToken, wrapRefreshToken } from '../../libraries/uid2/refreshToken.js';
 import type { IdentityType } from '../../libraries/uid2/tokenType.js';
 import type { OperatorConfig } from './config.js';
 import type { KeyRing } from './keyRing.js';
+import { PREVIOUS_RAW_UID_MS, type SaltBuckets } from './saltBuckets.js';
 
 export const DII_KINDS = ['email', 'email_hash', 'phone', 'phone_hash'] as const;
 export type DiiKind = (typeof DII_KINDS)[number];
@@ -53,6 +54,15 @@ export async function requireOneDii(json: Record<string, unknown>): Promise<User
   return identity;
 }
 
+/** What identity map v3 answers for a mapped identity. */
+export interface RawUidMapping {
+  rawUid: Uint8Array;
+  /** the raw UID2 under the bucket's previous salt, for 90 days after it rotated; else null */
+  previousRawUid: Uint8Array | null;
+  /** ms epoch from which the mapper should map again */
+  refreshFrom: number;
+}
+
 export type RefreshOutcome =
   | { kind: 'refreshed'; identity: Uid2Identity }
   | { kind: 'optout' }
@@ -66,6 +76,8 @@ export class IdentityService {
   constructor(
     private readonly config: OperatorConfig,
     private readonly ring: KeyRing,
+    /** the rotating salts raw UID2s are derived with (rotated by the operator's schedule and the admin route) */
+    readonly salts: SaltBuckets,
     private readonly random: (length: number) => Uint8Array,
   ) {}
 
@@ -91,9 +103,19 @@ export class IdentityService {
 
   /** Raw UID2 of a first-level hash with its bucket's current salt, and the bucket id identity/map reports. */
   async rawUid(flh: Uint8Array): Promise<{ rawUid: Uint8Array; bucketId: string }> {
-    const salts = this.config.salts.rotating;
-    const bucket = salts[saltBucketIndex(flh, salts.length)]!;
-    return { rawUid: await rawUidV2(flh, bucket.salt), bucketId: bucket.bucket_id };
+    const bucket = this.salts.of(flh);
+    return { rawUid: await rawUidV2(flh, bucket.salt), bucketId: bucket.bucketId };
+  }
+
+  /** The current and (within 90 days of a rotation) previous raw UID2, and when to map again (UIDOperatorService). */
+  async mapping(flh: Uint8Array, now: number): Promise<RawUidMapping> {
+    const bucket = this.salts.of(flh);
+    const recentlyRotated = bucket.previousSalt !== null && now - bucket.lastUpdated < PREVIOUS_RAW_UID_MS;
+    return {
+      rawUid: await rawUidV2(flh, bucket.salt),
+      previousRawUid: recentlyRotated ? await rawUidV2(flh, bucket.previousSalt!) : null,
+      refreshFrom: this.salts.refreshFromOf(bucket, now),
+    };
   }
 
   isOptedOut(flh: Uint8Array): boolean {

@@ -23,10 +23,15 @@ import {
   type Reply,
 } from './endpoints.js';
 import { errorClass, listen, localAdminRefusal, readBody, requestUrl, sendJson, sendText } from '../http.js';
+import { rotateSaltBuckets, saltBucketList } from './adminSalts.js';
 import { applyCors } from './cors.js';
 import { IdentityService } from './identities.js';
+import { identityBuckets } from './identityBuckets.js';
+import { mapIdentitiesV3 } from './identityMapV3.js';
 import { KeyRing } from './keyRing.js';
+import { SaltBuckets } from './saltBuckets.js';
 import { SharingPermissions } from './sharing.js';
+import { withUserConsent } from './userConsent.js';
 
 export interface OperatorOptions {
   /** ms epoch clock (default Date.now) */
@@ -83,9 +88,11 @@ type Method = 'GET' | 'POST';
 
 /** path → the route of each method it answers */
 const ROUTES = new Map<string, Partial<Record<Method, Route>>>([
-  ['/v2/token/generate', { POST: enveloped(['GENERATOR'], generateToken) }],
+  ['/v2/token/generate', { POST: enveloped(['GENERATOR'], withUserConsent(generateToken)) }],
   ['/v2/token/validate', { POST: enveloped(['GENERATOR'], validateToken) }],
   ['/v2/identity/map', { POST: enveloped(['MAPPER'], mapIdentities) }],
+  ['/v3/identity/map', { POST: enveloped(['MAPPER'], mapIdentitiesV3) }],
+  ['/v2/identity/buckets', { POST: enveloped(['MAPPER'], identityBuckets) }],
   ['/v2/key/sharing', { POST: enveloped(['SHARER', 'ID_READER'], keySharing) }],
   ['/v2/key/bidstream', { POST: enveloped(['ID_READER'], keyBidstream) }],
   [
@@ -110,12 +117,17 @@ const ROUTES = new Map<string, Partial<Record<Method, Route>>>([
       POST: async (state, { req, body }) => changeSharingPermission(state, req.headers['content-type'], body.toString('utf8')),
     },
   ],
+  ['/admin/salts', { GET: async (state) => saltBucketList(state) }],
+  [
+    '/admin/salts/rotate',
+    { POST: async (state, { req, body, now }) => rotateSaltBuckets(state, req.headers['content-type'], body.toString('utf8'), now) },
+  ],
   ['/ops/healthcheck', { GET: async () => ({ status: 200, contentType: 'text/plain', body: 'OK' }) }],
 ]);
 
 async function initState(config: OperatorConfig, random: (length: number) => Uint8Array, now: number): Promise<OperatorState> {
   const ring = new KeyRing(config.keysets, config.keys, config.key_rotation, random, now);
-  const identities = new IdentityService(config, ring, random);
+  const identities = new IdentityService(config, ring, new SaltBuckets(config.salts, config.salt_rotation, random, now), random);
   await identities.init();
   const cstgKeypairs = new Map(
     await Promise.all(
@@ -166,6 +178,7 @@ export function createOperator(config: OperatorConfig, options: OperatorOptions 
     const current = await state;
     const requestTime = now();
     current.ring.advance(requestTime);
+    current.identities.salts.advance(requestTime);
     const reply = await route(current, { req, body, now: requestTime });
     sendText(res, reply.status, reply.body, reply.contentType);
   }

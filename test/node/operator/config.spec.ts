@@ -18,6 +18,8 @@ describe('local operator: config', () => {
       [124, ['MAPPER', 'SHARER']],
       [125, ['ID_READER', 'SHARER']],
       [126, ['MAPPER', 'SHARER']],
+      // the real operator's local all-roles key (clients.json "Special"), for SDK test suites
+      [999, ['GENERATOR', 'MAPPER', 'ID_READER', 'SHARER']],
     ]);
   });
 
@@ -56,7 +58,7 @@ describe('local operator: config', () => {
       [(c) => (c.clients[0].secret = 'c2hvcnQ='), /clients\[0\]\.secret: expected 32 bytes/],
       [(c) => (c.clients[0].secret = 'not base64'), /clients\[0\]\.secret: expected base64/],
       [(c) => (c.clients[1].roles = ['ADMIN']), /clients\[1\]\.roles\[0\]: expected one of/],
-      [(c) => (c.clients[0].site_id = 999), /names unknown site 999/],
+      [(c) => (c.clients[0].site_id = 4242), /names unknown site 4242/],
       [(c) => (c.keysets = c.keysets.filter((k: { site_id: number }) => k.site_id !== -2)), /a keyset of site -2 is required/],
       [(c) => (c.keys[0].keyset_id = 42), /unknown keyset 42/],
       [(c) => (c.salts.rotating = []), /at least one salt/],
@@ -64,7 +66,7 @@ describe('local operator: config', () => {
       [(c) => (c.key_rotation.key_expires_after_seconds = 3600), /must cover rotation_seconds plus the longest token lifetime/],
       [(c) => (c.opt_outs = [{ email: 'a@b.com', phone: '+12345678901' }]), /opt_outs\[0\]: expected exactly one/],
       [(c) => (c.identity_scope = 'ID5'), /identity_scope: expected UID2 or EUID/],
-      [(c) => (c.keysets[4].allowed_sites = [125, 999]), /keyset 502 allows unknown site 999/],
+      [(c) => (c.keysets[4].allowed_sites = [125, 4242]), /keyset 502 allows unknown site 4242/],
       [(c) => (c.keysets[4].allowed_sites = ['125']), /keysets\[4\]\.allowed_sites\[0\]: expected an integer/],
       [(c) => (c.keysets[3].allowed_types = ['SSP']), /keysets\[3\]\.allowed_types\[0\]: expected one of PUBLISHER, ADVERTISER, DSP, DATA_PROVIDER/],
       [(c) => (c.keysets[0].allowed_sites = [125]), /keyset 1 is the operator's master keyset and takes no allowed_sites/],

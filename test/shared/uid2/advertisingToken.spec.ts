@@ -5,15 +5,18 @@ import { concatBytes, utf8 } from '../../../libraries/uid2/bytes.js';
 import { gcmDecrypt, importAesKey } from '../../../libraries/uid2/aesGcm.js';
 import {
   decryptAdvertisingToken,
+  decryptAdvertisingTokenSync,
   detectTokenVersion,
   encryptAdvertisingToken,
   type AdvertisingTokenFields,
   type DecryptedToken,
 } from '../../../libraries/uid2/advertisingToken.js';
+import { cryptoBackend } from '../../../libraries/uid2/cryptoBackend.js';
 import type { Uid2Key } from '../../../libraries/uid2/keys.js';
 import { PrivacyBits } from '../../../libraries/uid2/tokenType.js';
-import { testContainer, testKey } from './expectations.js';
-import { CROSS_SDK_V4, DOCS_SAMPLE_IDENTITY, LOCAL_KEYS, PUBLISHER_TESTS } from './vectors.js';
+import { rejectionOf, testContainer, testKey } from './expectations.js';
+import { CROSS_SDK_V4, DOCS_SAMPLE_IDENTITY, LOCAL_KEYS, PUBLISHER_TESTS, RAW_UIDS } from './vectors.js';
+import { forEachCryptoBackend } from './cryptoBackends.js';
 
 const master = testKey(LOCAL_KEYS.master.id, LOCAL_KEYS.master.secret);
 const site = testKey(LOCAL_KEYS.site123.id, LOCAL_KEYS.site123.secret);
@@ -62,7 +65,7 @@ function expectSuccess(result: { status: string }): DecryptedToken {
   return result as DecryptedToken;
 }
 
-describe('uid2 advertising tokens', () => {
+forEachCryptoBackend('uid2 advertising tokens', () => {
   describe('version detection', () => {
     it('reads the version from the first four characters', async () => {
       expect(detectTokenVersion(DOCS_SAMPLE_IDENTITY.advertising_token)).to.equal(4);
@@ -166,7 +169,7 @@ describe('uid2 advertising tokens', () => {
     });
 
     it('writes v3 as standard base64 and v4 as unpadded base64url', async () => {
-      const rawUid = new Uint8Array(33).fill(0xfb); // 33-byte v3 raw UID
+      const rawUid = fromBase64(RAW_UIDS.v3Uid2Email);
       const v3 = await encryptAdvertisingToken(fields({ rawUid }), master, site, { version: 3 });
       const v4 = await encryptAdvertisingToken(fields({ rawUid }), master, site);
       expect(v3).to.match(/^A3[A-Za-z0-9+/]+=*$/);
@@ -206,6 +209,66 @@ describe('uid2 advertising tokens', () => {
     it('never throws, whatever the input', async () => {
       for (const junk of ['A4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'AgAAAAAAAAAAAAAAAAAA', '====', 'é'.repeat(300)]) {
         expect((await decryptAdvertisingToken(junk, keys, { now: NOW })).status, junk).to.not.equal('success');
+      }
+    });
+  });
+
+  describe('identity type: from authenticated data where the token carries it', () => {
+    /** the token with its first (unauthenticated) character replaced */
+    const withFirstChar = (token: string, char: string) => char + token.slice(1);
+
+    it('takes scope and type of a v3 raw UID from the raw UID itself, inside both GCM layers', async () => {
+      const phone = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Phone), identityType: 'phone' }), master, site);
+      expect(phone.slice(0, 2)).to.equal('B4');
+      expect(expectSuccess(await decryptAdvertisingToken(phone, keys, { now: NOW }))).to.include({ identityType: 'phone', rawUid: RAW_UIDS.v3Uid2Phone });
+      const email = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email) }), master, site);
+      expect(expectSuccess(await decryptAdvertisingToken(email, keys, { now: NOW }))).to.include({ identityType: 'email' });
+    });
+
+    it('refuses a token whose first character was changed to contradict its v3 raw UID (as the operator does)', async () => {
+      const email = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email) }), master, site);
+      const phone = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Phone), identityType: 'phone' }), master, site);
+      expect(await decryptAdvertisingToken(withFirstChar(email, 'B'), keys, { now: NOW })).to.deep.equal({ status: 'invalid_payload' });
+      expect(await decryptAdvertisingToken(withFirstChar(phone, 'A'), keys, { now: NOW })).to.deep.equal({ status: 'invalid_payload' });
+      // a header claiming EUID is refused before any decryption, as by every SDK
+      expect(await decryptAdvertisingToken(withFirstChar(email, 'E'), keys, { now: NOW })).to.deep.equal({ status: 'invalid_identity_scope' });
+    });
+
+    it('refuses a UID2 raw UID in a token whose header was changed to EUID, under EUID keys', async () => {
+      const euidKeys = testContainer([master, site], { identityScope: 'EUID' });
+      const uid2 = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email) }), master, site);
+      expect(await decryptAdvertisingToken(withFirstChar(uid2, 'E'), euidKeys, { now: NOW })).to.deep.equal({ status: 'invalid_payload' });
+      const euid = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3EuidEmail), identityScope: 'EUID' }), master, site);
+      expect(euid[0]).to.equal('E');
+      expect(expectSuccess(await decryptAdvertisingToken(euid, euidKeys, { now: NOW }))).to.include({ identityScope: 'EUID', identityType: 'email' });
+    });
+
+    it('reports the header type for a v2 raw UID, which carries none (uid2-client-java/-net read the same byte)', async () => {
+      const email = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v2Email) }), master, site);
+      const phone = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v2Email), identityType: 'phone' }), master, site);
+      expect(expectSuccess(await decryptAdvertisingToken(email, keys, { now: NOW })).identityType).to.equal('email');
+      expect(expectSuccess(await decryptAdvertisingToken(phone, keys, { now: NOW })).identityType).to.equal('phone');
+    });
+
+    it('will not build a token whose header contradicts its v3 raw UID', async () => {
+      const error = await rejectionOf(encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email), identityType: 'phone' }), master, site));
+      expect(error.message).to.match(/raw UID/);
+    });
+  });
+
+  describe('synchronous decryption (Node)', () => {
+    it('gives exactly what decryptAdvertisingToken gives where the backend is synchronous, and says so where it is not', async () => {
+      const valid = await encryptAdvertisingToken(fields(), master, site);
+      const bytes = fromBase64(valid);
+      bytes[120]! ^= 1;
+      const tokens = [valid, toBase64(bytes), valid.slice(0, 150), 'A4A', 'AZAA' + valid.slice(4), await v2Token({ expires: NOW + 60_000 }), DOCS_SAMPLE_IDENTITY.advertising_token];
+      const opts = { now: NOW, clientType: 'bidstream' as const, domainOrAppName: 'localhost' };
+      if (cryptoBackend().name === 'WebCrypto') {
+        expect(() => decryptAdvertisingTokenSync(valid, keys, opts)).to.throw(/needs a synchronous crypto backend/);
+        return;
+      }
+      for (const token of tokens) {
+        expect(decryptAdvertisingTokenSync(token, keys, opts), token.slice(0, 12)).to.deep.equal(await decryptAdvertisingToken(token, keys, opts));
       }
     });
   });

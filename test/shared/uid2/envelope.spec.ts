@@ -10,6 +10,7 @@ import {
 import type { Uid2OperatorError } from '../../../libraries/uid2/operatorError.js';
 import { rejectionOf } from './expectations.js';
 import { PUBLISHER_TESTS, hexBytes } from './vectors.js';
+import { forEachCryptoBackend } from './cryptoBackends.js';
 
 const { secret, timestamp } = PUBLISHER_TESTS;
 const nonce = hexBytes(PUBLISHER_TESTS.nonceHex);
@@ -20,7 +21,7 @@ async function operatorRefusal(body: string | Uint8Array, now = timestamp): Prom
   return (await rejectionOf(openRequestEnvelope(secret, body, now))) as Uid2OperatorError;
 }
 
-describe('uid2 v2 envelopes', () => {
+forEachCryptoBackend('uid2 v2 envelopes', () => {
   describe('client side', () => {
     for (const { json, envelope } of PUBLISHER_TESTS.requests) {
       it(`seals ${JSON.stringify(json)} exactly as the Java SDK`, async () => {

@@ -12,6 +12,7 @@ import {
 } from '../../../libraries/uid2/refreshToken.js';
 import { rejectionOf, testKey } from './expectations.js';
 import { DOCS_SAMPLE_IDENTITY, LOCAL_KEYS } from './vectors.js';
+import { forEachCryptoBackend } from './cryptoBackends.js';
 
 const refreshKey = testKey(LOCAL_KEYS.refresh.id, LOCAL_KEYS.refresh.secret);
 const lookup = (id: number) => (id === refreshKey.id ? refreshKey : undefined);
@@ -20,7 +21,7 @@ async function refusal(wrapped: string): Promise<Uid2OperatorError> {
   return (await rejectionOf(unwrapRefreshToken(wrapped, lookup))) as Uid2OperatorError;
 }
 
-describe('uid2 refresh tokens', () => {
+forEachCryptoBackend('uid2 refresh tokens', () => {
   it('unwraps and decodes the docs\' sample refresh token with the local refresh key', async () => {
     const { refreshToken, refreshResponseKey } = await unwrapRefreshToken(DOCS_SAMPLE_IDENTITY.refresh_token, lookup);
     expect(refreshResponseKey).to.equal(DOCS_SAMPLE_IDENTITY.refresh_response_key);

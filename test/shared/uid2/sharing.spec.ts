@@ -3,6 +3,7 @@ import { decryptAdvertisingToken, type DecryptedToken } from '../../../libraries
 import { encryptRawUidIntoToken } from '../../../libraries/uid2/sharing.js';
 import { testContainer, testKey } from './expectations.js';
 import { CROSS_SDK_V4, LOCAL_KEYS } from './vectors.js';
+import { forEachCryptoBackend } from './cryptoBackends.js';
 
 const NOW = 1_750_000_000_000;
 const MASTER_KEYSET = 9999999;
@@ -16,7 +17,7 @@ const sharerKeys = testContainer(
   { callerSiteId: 123, masterKeysetId: MASTER_KEYSET, defaultKeysetId: 501, tokenExpirySeconds: 600, maxSharingLifetimeSeconds: 610 },
 );
 
-describe('uid2 sharing', () => {
+forEachCryptoBackend('uid2 sharing', () => {
   it('encrypts a raw UID2 into a v4 token the receiver decrypts back', async () => {
     const result = await encryptRawUidIntoToken(CROSS_SDK_V4.rawUid, sharerKeys, { now: NOW });
     if (result.status !== 'success') throw new Error(result.status);

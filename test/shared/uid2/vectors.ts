@@ -104,6 +104,14 @@ export const CROSS_SDK_V4 = {
   rawUid: 'ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=',
 };
 
+/** Raw UIDs of the cross-SDK tests (EncryptionTestsV4 and others): v3 raw UIDs start with their scope and type */
+export const RAW_UIDS = {
+  v2Email: 'oKg0ZY9ieD/CGMEjAA0kcq+8aUbLMBG0MgCT3kWUnJs=',
+  v3Uid2Email: 'AKCoNGWPYng/whjBIwANJHKvvGlGyzARtDIAk95FlJyb',
+  v3Uid2Phone: 'BEOGxroPLdcY7LrSiwjY52+X05V0ryELpJmoWAyXiwbZ',
+  v3EuidEmail: 'EKCoNGWPYng/whjBIwANJHKvvGlGyzARtDIAk95FlJyb',
+};
+
 /** The operator's local CSTG test keypair (client_side_keypairs.json), site 123 */
 export const LOCAL_CSTG = {
   subscriptionId: '4WvryDGbR5',
