@@ -6,7 +6,6 @@ import { settings } from '../../libraries/uid2Module/index.js';
 // navigator.locks.request takes ~0.3-0.7 ms here (over 10 ms the first time on a page): enough to make those tests
 // flaky. So this run uses the module's path for browsers without Web Locks; the lock has its own specs in
 // test/spec/uid2IdSystem.spec.ts.
-settings.locks = () => undefined;
 
 // No network: Prebid's ajax goes through `dep.fetch`, which test/mocks/xhr.js replaces with its fake server, and the
 // nise stand-in (nise.js) blocks XHR; anything calling fetch directly fails loudly instead of leaving the machine.
