@@ -146,6 +146,8 @@ export function captureLogs() {
 }
 
 export const storageKeys = ['__uid2_advertising_token', '__euid_advertising_token'];
+/** The cookies in which a page claims a refresh (libraries/uid2Module/claim.ts), one per module. */
+export const claimCookies = storageKeys.map((key) => `${key}_refreshing`);
 
 export function readStored(key = '__uid2_advertising_token'): any {
   const raw = localStorage.getItem(key);
@@ -169,7 +171,7 @@ export const defaultSettings = { ...settings };
 
 let attached: any[] = [];
 
-const clearStoredIds = () => storageKeys.forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
+const clearStoredIds = () => [...storageKeys, ...claimCookies].forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
 
 /**
  * A fresh page for each test: userId core reset with our submodules attached again, no config, no consent,
@@ -207,23 +209,19 @@ export const settle = () => pbjs.getUserIdsAsync();
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until no page holds or waits for a uid2/euid module lock: the refreshes and generations under way ended. */
-export async function locksFree() {
-  const busy = async () => {
-    const { held = [], pending = [] } = await navigator.locks.query();
-    return [...held, ...pending].some((lock) => storageKeys.includes(lock.name!));
-  };
-  while (await busy()) await sleep(5);
+/** Waits until no page claims a uid2/euid refresh: the refreshes under way ended and handed over their records. */
+export async function claimsFree() {
+  while (claimCookies.some((name) => readCookie(name))) await sleep(5);
 }
 
 /**
  * Waits for a background refresh: the module hands the core the current token at once and refreshes under its
- * cross-tab lock, so this waits for the callbacks to run, the lock to be free, and the core to take what the refresh
- * stored.
+ * cross-tab claim, so this waits for the callbacks to run, the claim to be released, and the core to take what the
+ * refresh stored.
  */
 export async function refreshDone() {
   await settle();
-  await locksFree();
+  await claimsFree();
   await settle();
 }
 
