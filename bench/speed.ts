@@ -146,7 +146,7 @@ async function refreshCalls(browser: BrowserBench, op: BenchOperator, module: Mo
   return op.calls('/v2/token/refresh') - before;
 }
 
-async function acrossTabs(browser: BrowserBench, op: BenchOperator, due: Cases['refreshDue'], opts: SpeedOptions) {
+async function acrossTabs(browser: BrowserBench, op: BenchOperator, due: Cases['refreshDue'], opts: Pick<SpeedOptions, 'tabCounts' | 'tabRuns'>) {
   const results: TabsResult[] = [];
   for (const tabs of opts.tabCounts) {
     const result: TabsResult = { tabs, official: [], ours: [] };
@@ -178,6 +178,11 @@ async function buildRequestsCost(browser: BrowserBench, fresh: Cases['freshToken
     perBid.push({ adUnits: adUnitCount, coldUs: median(cold), warmUs: median(warm) });
   }
   return perBid;
+}
+
+/** The cross-tab part alone (bench/tabs.ts): refresh calls at the operator for each tab count, official and ours. */
+export async function benchRefreshCallsAcrossTabs(browser: BrowserBench, op: BenchOperator, opts: Pick<SpeedOptions, 'tabCounts' | 'tabRuns'>) {
+  return acrossTabs(browser, op, cases(op, await op.generate('bench@example.com')).refreshDue, opts);
 }
 
 export async function benchSpeed(browser: BrowserBench, op: BenchOperator, opts: SpeedOptions): Promise<SpeedReport> {

@@ -1,89 +1,98 @@
 /**
  * One refresh across a site's tabs, without holding the request: before calling the operator, a page claims the
- * refresh token synchronously in a short-lived cookie; a page that finds another page's live claim on the same
- * refresh token does not call, but polls storage for the record that page stores, and calls itself only once
- * that claim has ended without one.
+ * refresh token synchronously in a short-lived cookie of its own, reads all claims back, and calls at once if no
+ * other page claims the same refresh token. A page that finds other claims does not call: it polls for the record
+ * the calling page stores, and calls itself only when no page is calling any more and it is the first of those
+ * still waiting (or every claim has ended without a record).
  *
- * Why a cookie: it is the one synchronous store whose reads see other renderer processes' writes within an IPC
- * round trip. A Web Lock is exact but asynchronous (the first `navigator.locks.request` of a page takes tens of ms,
- * which every auction waiting for an expired token's refresh would pay); localStorage is synchronous, but Chromium
- * applies other processes' writes between tasks, so two tabs starting at once would both see no claim.
+ * Why cookies: they are the one synchronous store whose reads reach the browser's shared store (document.cookie
+ * after a write of one's own goes to the cookie service, which has every write that arrived before). A Web Lock is
+ * exact but asynchronous (the first `navigator.locks.request` of a page takes tens of ms, which every auction waiting
+ * for an expired token's refresh would pay); localStorage is synchronous, but Chromium applies other processes'
+ * writes between tasks, so tabs starting at once would not see each other. Each page writes its own cookie, so no
+ * claim overwrites another: two pages that claim at the same moment both see both claims, and neither calls until
+ * the order among them is settled.
  */
 import type { StorageManager } from 'prebid.js/src/storageManager.js';
 
 export interface ClaimOptions {
   /** ms a claim lives without renewal: one attempt's timeout and a margin */
   lifetime(): number;
-  /** ms between checks while another page holds the claim */
+  /** ms between checks while waiting for other pages */
   pollMs: number;
   /**
-   * ms the claim stays after the call ended: the record the claimant stored reaches other processes' localStorage
-   * between their tasks, later than the cookie's removal would
+   * ms a claim says "done" after the call stored its record: that record reaches other processes' localStorage
+   * between their tasks, later than the cookie does, and waiting pages keep looking for it meanwhile
    */
   handoverMs: number;
 }
 
 export interface Claims {
   /**
-   * `call` (given a `renew` to keep the claim alive across retries) unless another page holds a live claim on
-   * `subject`; then `settled()` once that page has stored its result, or `call` once its claim has ended without one.
-   * `call` starts synchronously when nobody else holds the claim.
+   * `call` (given a `renew` to keep the claim alive across retries) unless other pages claim `subject`; then
+   * `settled()` once the calling page has stored its result, or `call` once this page's turn has come.
+   * `call` starts synchronously when no other page claims the subject.
    */
   run<T>(subject: string, call: (renew: () => void) => Promise<T>, settled: () => T | undefined, onWait: () => void): Promise<T>;
 }
 
-interface Claim { page: string; subject: string; until: number }
+/** the page decided to call the operator */
+const CALLING = 'c';
+/** the page called and stored the result */
+const DONE = 'd';
+/** the page claimed, but other pages' claims were there */
+const WAITING = 'w';
+
+interface Claim { page: string; subject: string; until: number; state: string }
 
 export function createClaims(sm: StorageManager, name: string, { lifetime, pollMs, handoverMs }: ClaimOptions): Claims {
-  /** this module instance on this page */
+  /** this module instance on this page; claims are ordered by it when several pages wait */
   const page = Math.random().toString(36).slice(2);
-  const cookieName = `${name}_refreshing`;
-  // cookies unavailable (publisher rules, consent): the same claim in localStorage, weaker across processes
-  const area = () => sm.cookiesAreEnabled() ? {
-    get: () => sm.getCookie(cookieName),
-    set: (value: string, until: number) => sm.setCookie(cookieName, value, new Date(until).toUTCString(), 'Strict'),
-  } : {
-    get: () => sm.getDataFromLocalStorage(cookieName),
-    set: (value: string) => sm.setDataInLocalStorage(cookieName, value),
-  };
+  const prefix = `${name}_refreshing_`;
 
-  const read = (): Claim | undefined => {
-    const [owner, subject, until] = area().get()?.split('.') ?? [];
-    if (owner && subject) return { page: owner, subject, until: Number(until) };
+  const write = (subject: string, state: string, ms = lifetime()) => {
+    const until = Date.now() + ms;
+    sm.setCookie(prefix + page, [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict');
   };
-  const heldElsewhere = (subject: string) => {
-    const claim = read();
-    return claim?.subject === subject && claim.page !== page && Date.now() < claim.until;
-  };
-  const claim = (subject: string) => {
-    const until = Date.now() + lifetime();
-    area().set(`${page}.${subject}.${until}`, until);
-  };
-  const release = (subject: string) => {
-    const current = read();
-    if (current?.page === page && current.subject === subject) area().set('', 0);
-  };
+  const release = () => sm.setCookie(prefix + page, '', new Date(0).toUTCString(), 'Strict');
+  /** the live claims of other pages on `subject` */
+  const others = (subject: string): Claim[] => (sm.findSimilarCookies(prefix) ?? [])
+    .map((value) => {
+      const [owner = '', claimed, until, state] = value.split('.');
+      return { page: owner, subject: claimed!, until: Number(until), state: state! };
+    })
+    .filter((claim) => claim.page !== page && claim.subject === subject && Date.now() < claim.until);
 
   async function callClaimed<T>(subject: string, call: (renew: () => void) => Promise<T>): Promise<T> {
-    claim(subject);
+    write(subject, CALLING);
     try {
-      return await call(() => claim(subject));
-    } finally {
-      setTimeout(() => release(subject), handoverMs);
+      const result = await call(() => write(subject, CALLING));
+      write(subject, DONE, handoverMs);
+      return result;
+    } catch (e) {
+      // nothing stored: the waiting pages take over at once
+      release();
+      throw e;
     }
   }
 
   return {
     async run(subject, call, settled, onWait) {
-      if (heldElsewhere(subject)) {
-        onWait();
-        // bounded: a claim ends when its page finishes or stops renewing it
-        for (;;) {
-          await new Promise((resolve) => setTimeout(resolve, pollMs));
-          const result = settled();
-          if (result !== undefined) return result;
-          if (!heldElsewhere(subject)) break;
+      // write first: this page's own write makes the read after it go to the shared cookie store
+      write(subject, WAITING);
+      if (!sm.cookiesAreEnabled() || !others(subject).length) return callClaimed(subject, call);
+      onWait();
+      // bounded: other claims end when their pages finish or stop renewing them
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+        const result = settled();
+        if (result !== undefined) {
+          release();
+          return result;
         }
+        write(subject, WAITING);
+        const waitingToo = others(subject);
+        if (waitingToo.every((claim) => claim.state === WAITING && claim.page > page)) break;
       }
       return callClaimed(subject, call);
     },

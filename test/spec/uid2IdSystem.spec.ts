@@ -609,10 +609,9 @@ describe('uid2 userId submodule', () => {
   });
 
   describe('one refresh across tabs', () => {
-    const CLAIM = `${KEY}_refreshing`;
-    /** Another tab (another page id) claims the refresh of `identity` until `ms` from now, as claim.ts writes it. */
+    /** Another tab (page id "othertab") calls the operator to refresh `identity` until `ms` from now, as claim.ts writes it. */
     const otherTabClaims = (identity: Uid2Identity, ms: number) =>
-      setCookie(CLAIM, `othertab.${cyrb53Hash(identity.refresh_token)}.${Date.now() + ms}`);
+      setCookie(`${KEY}_refreshing_othertab`, `othertab.${cyrb53Hash(identity.refresh_token)}.${Date.now() + ms}.c`);
     const newTab = () => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true });
 
     it('sends the refresh request within getId: no lock or other wait before the network call', () => {

@@ -146,8 +146,8 @@ export function captureLogs() {
 }
 
 export const storageKeys = ['__uid2_advertising_token', '__euid_advertising_token'];
-/** The cookies in which a page claims a refresh (libraries/uid2Module/claim.ts), one per module. */
-export const claimCookies = storageKeys.map((key) => `${key}_refreshing`);
+/** The cookies in which pages claim a refresh (libraries/uid2Module/claim.ts): `<key>_refreshing_<page>`. */
+const claimCookies = () => document.cookie.split('; ').map((c) => c.split('=')[0]!).filter((name) => name.includes('_refreshing_'));
 
 export function readStored(key = '__uid2_advertising_token'): any {
   const raw = localStorage.getItem(key);
@@ -171,7 +171,10 @@ export const defaultSettings = { ...settings };
 
 let attached: any[] = [];
 
-const clearStoredIds = () => [...storageKeys, ...claimCookies].forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
+const clearStoredIds = () => {
+  storageKeys.forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
+  claimCookies().forEach(clearCookie);
+};
 
 /**
  * A fresh page for each test: userId core reset with our submodules attached again, no config, no consent,
@@ -209,9 +212,10 @@ export const settle = () => pbjs.getUserIdsAsync();
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until no page claims a uid2/euid refresh: the refreshes under way ended and handed over their records. */
+/** Waits until no page claims a uid2/euid refresh it has not finished: the refreshes under way stored their records. */
 export async function claimsFree() {
-  while (claimCookies.some((name) => readCookie(name))) await sleep(5);
+  const busy = () => claimCookies().some((name) => !readCookie(name)?.endsWith('.d'));
+  while (busy()) await sleep(5);
 }
 
 /**
