@@ -50,11 +50,13 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
   const page = Math.random().toString(36).slice(2);
   const prefix = `${name}_refreshing_`;
 
+  // one cookie per page and refresh token: a page refreshing two tokens at once keeps two claims
+  const cookieName = (subject: string) => `${prefix}${page}_${subject}`;
   const write = (subject: string, state: string, ms = lifetime()) => {
     const until = Date.now() + ms;
-    sm.setCookie(prefix + page, [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict');
+    sm.setCookie(cookieName(subject), [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict');
   };
-  const release = () => sm.setCookie(prefix + page, '', new Date(0).toUTCString(), 'Strict');
+  const release = (subject: string) => sm.setCookie(cookieName(subject), '', new Date(0).toUTCString(), 'Strict');
   /** the live claims of other pages on `subject` */
   const others = (subject: string): Claim[] => (sm.findSimilarCookies(prefix) ?? [])
     .map((value) => {
@@ -71,7 +73,7 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
       return result;
     } catch (e) {
       // nothing stored: the waiting pages take over at once
-      release();
+      release(subject);
       throw e;
     }
   }
@@ -87,7 +89,7 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
         await new Promise((resolve) => setTimeout(resolve, pollMs));
         const result = settled();
         if (result !== undefined) {
-          release();
+          release(subject);
           return result;
         }
         write(subject, WAITING);

@@ -4,15 +4,16 @@
 // record cookie's attributes.
 import { expect } from 'chai';
 import { cyrb53Hash } from 'prebid.js/src/utils.js';
+import type { UserIdConfig } from 'prebid.js/modules/userId/spec.js';
 // the publisher's activity controls (setConfig({allowActivities})) live in this module
 import 'prebid.js/modules/allowActivities';
 import { uid2IdSubmodule } from '../../modules/uid2IdSystem.js';
 import { OPTOUT_MEMORY_MS, settings } from '../../libraries/uid2Module/index.js';
 import { sha256Base64 } from '../../libraries/uid2/normalize.js';
-import { jsonResponse, type FakeFetch } from '../helpers/fakeFetch.js';
+import { jsonResponse } from '../helpers/fakeFetch.js';
 import {
-  FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, captureLogs, configure, freshPage, leavePage,
-  makeIdentity, nextPage, pbjs, readStored, refreshDone, settle, sleep, success, tokenIn,
+  OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, configure, freshPageEachTest,
+  makeIdentity, nextPage, pbjs, readStored, refreshDone, settle, success, tokenIn,
 } from './uid2TestHelpers.js';
 
 const KEY = '__uid2_advertising_token';
@@ -20,62 +21,63 @@ const CSTG = { serverPublicKey: PUBLIC_KEY, subscriptionId: SUBSCRIPTION_ID };
 const store = (value: unknown) => localStorage.setItem(KEY, JSON.stringify(value));
 const withoutKey = <T extends { refresh_response_key?: string }>({ refresh_response_key: _key, ...rest }: T) => rest;
 
+// The params a publisher writes are type-checked (`tsc -p tsconfig.json` compiles this file): Uid2Params through
+// Prebid's UserIdConfig, and the lifecycle reads the same type.
+export const typedConfigs: Array<UserIdConfig<'uid2'>> = [
+  { name: 'uid2', params: { uid2ApiBase: 'https://operator-integ.uidapi.com', uid2Cookie: 'uid2_pub_cookie', storage: 'cookie' } },
+  { name: 'uid2', params: { serverPublicKey: PUBLIC_KEY, subscriptionId: SUBSCRIPTION_ID, email: 'user@example.com' } },
+  // @ts-expect-error uid2Token is an identity (or its JSON text), not a number
+  { name: 'uid2', params: { uid2Token: 42 } },
+  // @ts-expect-error storage is 'localStorage' or 'cookie'
+  { name: 'uid2', params: { storage: 'sessionStorage' } },
+  // @ts-expect-error an identity has all of its fields
+  { name: 'uid2', params: { uid2Token: { advertising_token: 'A4' } } },
+];
+
 describe('uid2 module: official behaviours, config by config', () => {
-  let network: FakeFetch;
-  let op: FakeOperator;
-  let log: ReturnType<typeof captureLogs>;
-  beforeEach(() => {
-    network = freshPage(uid2IdSubmodule);
-    op = new FakeOperator(network);
-    log = captureLogs();
-  });
-  afterEach(async () => {
-    await Promise.race([refreshDone(), sleep(1000)]);
-    log.stop();
-    leavePage(network);
-  });
+  const page = freshPageEachTest(uid2IdSubmodule);
 
   describe('identities without refresh_response_key (plain-JSON refresh answers)', () => {
     it('uses such a params.uid2Token in the auction and stores it', async () => {
       const token = withoutKey(makeIdentity('A4-no-key'));
       configure({ params: { uid2Token: token } });
-      expect(tokenIn(await auctionEids(network))).to.equal('A4-no-key');
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-no-key');
       expect(readStored().latestToken).to.deep.equal(token);
-      expect(log.errors()).to.deep.equal([]);
+      expect(page.log.errors()).to.deep.equal([]);
     });
 
     it('refreshes it with a plain-JSON answer, and takes a refreshed identity without key too', async () => {
       const expired = withoutKey(makeIdentity('A4-no-key', { expired: true }));
       const refreshed = withoutKey(makeIdentity('A4-refreshed-plain'));
-      network.respondWith('/v2/token/refresh', () => jsonResponse({ status: 'success', body: refreshed }));
+      page.network.respondWith('/v2/token/refresh', () => jsonResponse({ status: 'success', body: refreshed }));
       configure({ params: { uid2Token: expired }, auctionDelay: 1000 });
-      expect(tokenIn(await auctionEids(network))).to.equal('A4-refreshed-plain');
-      expect(op.refreshRequests().map((r) => r.body)).to.deep.equal([expired.refresh_token]);
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-refreshed-plain');
+      expect(page.op.refreshRequests().map((r) => r.body)).to.deep.equal([expired.refresh_token]);
       expect(readStored()).to.deep.equal({ originalToken: expired, latestToken: refreshed });
     });
 
     it('still rejects a refresh_response_key that is not a string', async () => {
       configure({ params: { uid2Token: { ...makeIdentity('A4-bad-key'), refresh_response_key: 42 } as any }, auctionDelay: 50 });
-      expect(tokenIn(await auctionEids(network))).to.equal(undefined);
-      expect(log.errors().join()).to.contain('not an identity');
+      expect(tokenIn(await auctionEids(page.network))).to.equal(undefined);
+      expect(page.log.errors().join()).to.contain('not an identity');
     });
   });
 
   describe('which operator answers end a refresh token', () => {
     /** A page with `token` due for refresh whose refresh gets `answer`; resolves once the refresh settled. */
     async function refreshAnswered(token: ReturnType<typeof makeIdentity>, answer: () => Response) {
-      op.knows(token).onRefresh(answer);
+      page.op.knows(token).onRefresh(answer);
       configure({ params: { uid2Token: token }, auctionDelay: 1000 });
       await refreshDone();
     }
     /** The next page with the same supplied token: does it ask the operator again? */
     async function nextPageAsks(token: ReturnType<typeof makeIdentity>) {
-      const before = op.refreshRequests().length;
+      const before = page.op.refreshRequests().length;
       nextPage();
       configure({ params: { uid2Token: token }, auctionDelay: 1000 });
-      expect(tokenIn(await auctionEids(network))).to.equal(token.advertising_token);
+      expect(tokenIn(await auctionEids(page.network))).to.equal(token.advertising_token);
       await refreshDone();
-      return op.refreshRequests().length > before;
+      return page.op.refreshRequests().length > before;
     }
 
     const definitive: Array<[string, () => Response]> = [
@@ -89,9 +91,9 @@ describe('uid2 module: official behaviours, config by config', () => {
       it(`${what}: not retried, the token kept while it lasts, its refresh token never sent again`, async () => {
         const current = makeIdentity('A4-current', { refreshDue: true });
         await refreshAnswered(current, answer);
-        expect(op.refreshRequests()).to.have.length(1);
+        expect(page.op.refreshRequests()).to.have.length(1);
         expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-current' } });
-        expect(log.errors().join()).to.contain('refresh refused');
+        expect(page.log.errors().join()).to.contain('refresh refused');
         expect(await nextPageAsks(current)).to.equal(false);
       });
     });
@@ -101,17 +103,17 @@ describe('uid2 module: official behaviours, config by config', () => {
       it(`${what}: retried with backoff, and the answer that follows is used`, async () => {
         const expired = makeIdentity('A4-expired', { expired: true });
         let calls = 0;
-        op.knows(expired).onRefresh(() => (++calls === 1 ? jsonResponse({ status: 'unknown' }, status) : success(makeIdentity('A4-second-try'))));
+        page.op.knows(expired).onRefresh(() => (++calls === 1 ? jsonResponse({ status: 'unknown' }, status) : success(makeIdentity('A4-second-try'))));
         configure({ params: { uid2Token: expired }, auctionDelay: 1000 });
-        expect(tokenIn(await auctionEids(network))).to.equal('A4-second-try');
-        expect(op.refreshRequests()).to.have.length(2);
-        expect(log.warnings().join()).to.contain(`HTTP ${status}`).and.to.contain('retrying');
+        expect(tokenIn(await auctionEids(page.network))).to.equal('A4-second-try');
+        expect(page.op.refreshRequests()).to.have.length(2);
+        expect(page.log.warnings().join()).to.contain(`HTTP ${status}`).and.to.contain('retrying');
       });
 
       it(`${what} on every attempt: bounded retries, the refresh token kept and tried again on the next page`, async () => {
         const current = makeIdentity('A4-current', { refreshDue: true });
         await refreshAnswered(current, () => jsonResponse({ status: 'unknown' }, status));
-        expect(op.refreshRequests()).to.have.length(settings.retries + 1);
+        expect(page.op.refreshRequests()).to.have.length(settings.retries + 1);
         expect(readStored().latestToken).to.deep.equal(current);
         expect(await nextPageAsks(current)).to.equal(true);
       });
@@ -120,7 +122,7 @@ describe('uid2 module: official behaviours, config by config', () => {
     it('another 4xx (403, a setup problem): not retried, the refresh token kept for the next page', async () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
       await refreshAnswered(current, () => jsonResponse({ status: 'invalid_http_origin', message: 'unexpected http origin' }, 403));
-      expect(op.refreshRequests()).to.have.length(1);
+      expect(page.op.refreshRequests()).to.have.length(1);
       expect(readStored().latestToken).to.deep.equal(current);
       expect(await nextPageAsks(current)).to.equal(true);
     });
@@ -128,14 +130,14 @@ describe('uid2 module: official behaviours, config by config', () => {
     it('waits as long as a 429\'s Retry-After says (bounded) before retrying', async () => {
       const expired = makeIdentity('A4-expired', { expired: true });
       const times: number[] = [];
-      op.knows(expired).onRefresh(() => {
+      page.op.knows(expired).onRefresh(() => {
         times.push(performance.now());
         return times.length === 1
           ? new Response('{"status":"unknown"}', { status: 429, headers: { 'Retry-After': '1' } })
           : success(makeIdentity('A4-after-wait'));
       });
       configure({ params: { uid2Token: expired }, auctionDelay: 3000 });
-      expect(tokenIn(await auctionEids(network))).to.equal('A4-after-wait');
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-after-wait');
       expect(times[1]! - times[0]!).to.be.at.least(950);
     }).timeout(5000);
   });
@@ -145,32 +147,32 @@ describe('uid2 module: official behaviours, config by config', () => {
       ({ originalIdentity: { identity: cyrb53Hash('optout@example.com', 3), salt: 3 }, latestToken: 'optout', ...(until && { optoutUntil: until }) });
 
     it(`remembers an optout answer for its DII for ${OPTOUT_MEMORY_MS / 3600_000} hours: no ID and no request meanwhile`, async () => {
-      op.onCstg(() => OPTOUT);
+      page.op.onCstg(() => OPTOUT);
       configure({ params: { ...CSTG, email: 'optout@example.com' }, auctionDelay: 1000 });
       await settle();
       const { optoutUntil } = readStored();
       expect(optoutUntil - Date.now()).to.be.within(OPTOUT_MEMORY_MS - 60_000, OPTOUT_MEMORY_MS);
       nextPage();
       configure({ params: { ...CSTG, email: 'optout@example.com' }, auctionDelay: 1000 });
-      expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+      expect(tokenIn(await auctionEids(page.network))).to.equal(undefined);
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
-      expect(op.cstgRequests()).to.have.length(1);
+      expect(page.op.cstgRequests()).to.have.length(1);
     });
 
     it('asks the operator again once the memory has lapsed, and a user who opted back in gets a token', async () => {
       store(optedOut(Date.now() - 1000));
-      op.onCstg(() => success(makeIdentity('A4-opted-back-in')));
+      page.op.onCstg(() => success(makeIdentity('A4-opted-back-in')));
       configure({ params: { ...CSTG, email: 'optout@example.com' }, auctionDelay: 1000 });
-      expect(tokenIn(await auctionEids(network))).to.equal('A4-opted-back-in');
-      expect(op.cstgRequests()).to.have.length(1);
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-opted-back-in');
+      expect(page.op.cstgRequests()).to.have.length(1);
     });
 
     it('asks again for an opt-out stored without an end (the official module\'s record)', async () => {
       store(optedOut(undefined));
-      op.onCstg(() => OPTOUT);
+      page.op.onCstg(() => OPTOUT);
       configure({ params: { ...CSTG, email: 'optout@example.com' }, auctionDelay: 1000 });
       await settle();
-      expect(op.cstgRequests()).to.have.length(1);
+      expect(page.op.cstgRequests()).to.have.length(1);
       expect(readStored().optoutUntil).to.be.above(Date.now());
     });
   });
@@ -178,9 +180,9 @@ describe('uid2 module: official behaviours, config by config', () => {
   describe('email normalization: the operator\'s, so CSTG and server-side generation give the same UID2', () => {
     it('hashes a non-ASCII capital as given and lowercases A-Z only, as uid2-operator does for /v2/token/generate', async () => {
       let sent: unknown;
-      op.onCstg((dii) => { sent = dii; return success(makeIdentity('A4-elodie')); });
+      page.op.onCstg((dii) => { sent = dii; return success(makeIdentity('A4-elodie')); });
       configure({ params: { ...CSTG, email: ' ÉLODIE@Example.COM ' }, auctionDelay: 1000 });
-      expect(tokenIn(await auctionEids(network))).to.equal('A4-elodie');
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-elodie');
       expect(sent).to.deep.equal({ email_hash: await sha256Base64('Élodie@example.com') });
       const { originalIdentity } = readStored();
       expect(originalIdentity.identity).to.equal(cyrb53Hash('Élodie@example.com', originalIdentity.salt));
@@ -192,7 +194,7 @@ describe('uid2 module: official behaviours, config by config', () => {
   describe('consent', () => {
     it('warns why it does not run where GDPR applies (consent)', async () => {
       uid2IdSubmodule.getId({ name: 'uid2', params: { uid2Token: makeIdentity('A4-config') } }, { gdpr: { gdprApplies: true } } as any);
-      expect(log.warnings().join()).to.contain('GDPR');
+      expect(page.log.warnings().join()).to.contain('GDPR');
     });
   });
 
@@ -202,14 +204,14 @@ describe('uid2 module: official behaviours, config by config', () => {
 
     it('gives a URL while the activities are allowed (the control for the denials below)', async () => {
       configure({ params: { uid2Token: makeIdentity('A4-pixel') } });
-      await auctionEids(network);
+      await auctionEids(page.network);
       expect(new URL(pbjs.getUid2PixelUrl(RECEIVER)!).searchParams.get('uid2_token')).to.equal('A4-pixel');
     });
 
     ['transmitEids', 'enrichEids'].forEach((activity) => {
       it(`gives no URL when ${activity} is denied`, async () => {
         configure({ params: { uid2Token: makeIdentity('A4-pixel') } });
-        await auctionEids(network);
+        await auctionEids(page.network);
         deny(activity);
         expect(pbjs.getUid2PixelUrl(RECEIVER)).to.equal(undefined);
       });
@@ -217,7 +219,7 @@ describe('uid2 module: official behaviours, config by config', () => {
 
     it('gives no URL when transmitEids is denied for the uid2 module only', async () => {
       configure({ params: { uid2Token: makeIdentity('A4-pixel') } });
-      await auctionEids(network);
+      await auctionEids(page.network);
       pbjs.setConfig({ allowActivities: { transmitEids: { rules: [{ condition: (p: any) => p.componentName === 'uid2', allow: false }] } } } as any);
       expect(pbjs.getUid2PixelUrl(RECEIVER)).to.equal(undefined);
     });
@@ -229,7 +231,7 @@ describe('uid2 module: official behaviours, config by config', () => {
     it('is SameSite=Lax, not Secure on http, and expires with the refresh token', async () => {
       const token = makeIdentity('A4-config');
       configure({ params: { uid2Token: token, storage: 'cookie' } });
-      await auctionEids(network);
+      await auctionEids(page.network);
       const cookie = await cookieStore.get(KEY);
       expect(cookie.sameSite).to.equal('lax');
       expect(cookie.secure).to.equal(location.protocol === 'https:');
@@ -239,7 +241,7 @@ describe('uid2 module: official behaviours, config by config', () => {
     });
 
     it('records an opt-out until the opt-out memory ends', async () => {
-      op.onCstg(() => OPTOUT);
+      page.op.onCstg(() => OPTOUT);
       configure({ params: { ...CSTG, email: 'optout@example.com', storage: 'cookie' }, auctionDelay: 1000 });
       await settle();
       const cookie = await cookieStore.get(KEY);

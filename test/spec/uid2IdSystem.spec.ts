@@ -11,9 +11,10 @@ import { sha256Base64 } from '../../libraries/uid2/normalize.js';
 import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import { jsonResponse, textResponse, type FakeFetch } from '../helpers/fakeFetch.js';
 import {
-  FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, captureLogs, clearCookie, configure, freshPage,
-  claimsFree, leavePage, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, success,
+  FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, clearCookie, configure, freshPageEachTest,
+  claimsFree, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, success,
   tokenIn, until,
+  type TestPage,
 } from './uid2TestHelpers.js';
 
 const KEY = '__uid2_advertising_token';
@@ -30,20 +31,11 @@ function gate<T>(answer: T) {
 }
 
 describe('uid2 userId submodule', () => {
+  const page = freshPageEachTest(uid2IdSubmodule, SERVER_COOKIE);
   let network: FakeFetch;
   let op: FakeOperator;
-  let log: ReturnType<typeof captureLogs>;
-  beforeEach(() => {
-    network = freshPage(uid2IdSubmodule);
-    op = new FakeOperator(network);
-    log = captureLogs();
-  });
-  afterEach(async () => {
-    // let background work finish on this page's fake network
-    await Promise.race([refreshDone(), sleep(1000)]);
-    log.stop();
-    leavePage(network, SERVER_COOKIE);
-  });
+  let log: TestPage['log'];
+  beforeEach(() => ({ network, op, log } = page));
 
   describe('token sources', () => {
     it('uses a current params.uid2Token as is: in the bid request and stored, no operator call', async () => {
@@ -609,10 +601,22 @@ describe('uid2 userId submodule', () => {
   });
 
   describe('one refresh across tabs', () => {
-    /** Another tab (page id "othertab") calls the operator to refresh `identity` until `ms` from now, as claim.ts writes it. */
-    const otherTabClaims = (identity: Uid2Identity, ms: number) =>
-      setCookie(`${KEY}_refreshing_othertab`, `othertab.${cyrb53Hash(identity.refresh_token)}.${Date.now() + ms}.c`);
+    /** Another tab (`page` id) claims the refresh of `identity` until `ms` from now in `state`, as claim.ts writes it. */
+    const otherTabClaims = (identity: Uid2Identity, ms: number, state = 'c', page = 'othertab') =>
+      setCookie(`${KEY}_refreshing_${page}`, `${page}.${cyrb53Hash(identity.refresh_token)}.${Date.now() + ms}.${state}`);
     const newTab = () => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true });
+
+    /** This page needs its expired token refreshed while another tab claims that refresh; resolves once this page waits. */
+    async function waitingForOtherTab(...claim: [ms: number, state?: string, page?: string]) {
+      const expired = makeIdentity('A4-expired', { expired: true });
+      op.knows(expired).onRefresh(() => success(makeIdentity('A4-this-tab')));
+      otherTabClaims(expired, ...claim);
+      configure({ params: { uid2Token: expired }, auctionDelay: 2000 });
+      const ids = pbjs.getUserIdsAsync();
+      await sleep(60);
+      expect(op.refreshRequests()).to.have.length(0);
+      return { expired, ids };
+    }
 
     it('sends the refresh request within getId: no lock or other wait before the network call', () => {
       const expired = makeIdentity('A4-expired', { expired: true });
@@ -622,14 +626,8 @@ describe('uid2 userId submodule', () => {
       expect((dep.fetch as sinon.SinonStub).callCount - fetchCalls).to.equal(1);
     });
 
-    it('waits while another tab claims the refresh and takes the record that tab stored, without calling the operator', async () => {
-      const expired = makeIdentity('A4-expired', { expired: true });
-      op.knows(expired).onRefresh(() => success(makeIdentity('A4-this-tab')));
-      otherTabClaims(expired, 5000);
-      configure({ params: { uid2Token: expired }, auctionDelay: 2000 });
-      const ids = pbjs.getUserIdsAsync();
-      await sleep(60);
-      expect(op.refreshRequests()).to.have.length(0);
+    it('waits while another tab calls the operator and takes the record that tab stored, without calling itself', async () => {
+      const { expired, ids } = await waitingForOtherTab(5000);
       // the other tab finishes its refresh
       store({ originalToken: expired, latestToken: makeIdentity('A4-other-tab') });
       await ids;
@@ -638,15 +636,16 @@ describe('uid2 userId submodule', () => {
     });
 
     it('refreshes itself once the other tab\'s claim ends without a record (that tab closed or failed)', async () => {
-      const expired = makeIdentity('A4-expired', { expired: true });
-      op.knows(expired).onRefresh(() => success(makeIdentity('A4-this-tab')));
-      otherTabClaims(expired, 150);
-      configure({ params: { uid2Token: expired }, auctionDelay: 2000 });
-      const ids = pbjs.getUserIdsAsync();
-      await sleep(60);
-      expect(op.refreshRequests()).to.have.length(0);
+      const { ids } = await waitingForOtherTab(150);
       await ids;
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-this-tab' } });
+      expect(op.refreshRequests()).to.have.length(1);
+    });
+
+    it('lets a tab that claimed at the same moment and comes first by page id call, then calls once that claim ends', async () => {
+      // page id "0" sorts before any other: this page waits for it while it lasts
+      const { ids } = await waitingForOtherTab(200, 'w', '0');
+      await ids;
       expect(op.refreshRequests()).to.have.length(1);
     });
 

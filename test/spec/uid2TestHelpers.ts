@@ -207,6 +207,28 @@ export function leavePage(network: FakeFetch | undefined, ...cookies: string[]) 
   Object.assign(settings, defaultSettings);
 }
 
+export interface TestPage { network: FakeFetch; op: FakeOperator; log: ReturnType<typeof captureLogs> }
+
+/**
+ * Mocha hooks that give each test a fresh page for `submodule` (fake network, scripted operator, log capture) and
+ * clean up after it, `cookies` included; the returned object holds the current test's.
+ */
+export function freshPageEachTest(submodule: unknown, ...cookies: string[]): TestPage {
+  const page = {} as TestPage;
+  beforeEach(() => {
+    page.network = freshPage(submodule);
+    page.op = new FakeOperator(page.network);
+    page.log = captureLogs();
+  });
+  afterEach(async () => {
+    // let background work finish on this page's fake network
+    await Promise.race([refreshDone(), sleep(1000)]);
+    page.log.stop();
+    leavePage(page.network, ...cookies);
+  });
+  return page;
+}
+
 /** Waits for the module's background work (callbacks) that pbjs exposes through getUserIdsAsync. */
 export const settle = () => pbjs.getUserIdsAsync();
 
