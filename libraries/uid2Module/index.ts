@@ -119,7 +119,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     return next;
   }
 
-  const describe = (t: Outcome) => (t === 'optout' ? 'opted out' : `new token, refresh from ${when(t.refresh_from)}`);
+  const outcomeText = (t: Outcome) => (t === 'optout' ? 'opted out' : `new token, refresh from ${when(t.refresh_from)}`);
 
   /** Refreshes the token of `s`; at most one tab calls the operator for a refresh token, the others take its record. */
   function refresh(s: Stored, store: Store, base: string): Promise<Stored> {
@@ -141,7 +141,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
         // keep the advertising token while it lasts
         return { ...t, refresh_expires: Date.now() };
       });
-      info('refresh answered:', describe(latestToken));
+      info('refresh answered:', outcomeText(latestToken));
       return commit(store, { ...s, latestToken }, reuse);
     };
     const fromOtherTab = () => {
@@ -163,7 +163,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     const salt = Math.floor(Math.random() * 2 ** 32);
     const latestToken = await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
       (text) => openCstgResponse(request.sharedKey, text), { warn });
-    info('token generation answered:', describe(latestToken));
+    info('token generation answered:', outcomeText(latestToken));
     const next: Stored = { originalIdentity: { identity: cyrb53Hash(id, salt), salt }, latestToken };
     if (latestToken === 'optout') next.optoutUntil = Date.now() + OPTOUT_MEMORY_MS;
     return commit(store, next, (cur) => sameIdentity(cur, id) && current(cur));

@@ -1,6 +1,6 @@
 // The uid2 userId submodule through the public pbjs API of the real bundle (bid requests of an openrtbSsp
 // auction, getUserIds*, refreshUserIds): token sources, lifecycle, opt-out, client-side generation, failures,
-// cross-tab locking, storage and consent. Operator answers are sealed with real WebCrypto.
+// one refresh across tabs, storage and consent. Operator answers are sealed with real WebCrypto.
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { cyrb53Hash } from 'prebid.js/src/utils.js';

@@ -146,7 +146,7 @@ export function captureLogs() {
 }
 
 export const storageKeys = ['__uid2_advertising_token', '__euid_advertising_token'];
-/** The cookies in which pages claim a refresh (libraries/uid2Module/claim.ts): `<key>_refreshing_<page>`. */
+/** The cookies in which pages claim a refresh (libraries/uid2Module/claim.ts): `<key>_refreshing_<page>_<subject>`. */
 const claimCookies = () => document.cookie.split('; ').map((c) => c.split('=')[0]!).filter((name) => name.includes('_refreshing_'));
 
 export function readStored(key = '__uid2_advertising_token'): any {
