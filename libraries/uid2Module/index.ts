@@ -65,7 +65,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   const sm = getStorageManager({ moduleType: MODULE_TYPE_UID, moduleName: name });
   const key = `__${name}_advertising_token`;
   const clientVersion = `PrebidJS-${getGlobal().version}-${NAME}Module-prebid-uid2`;
-  const claims = createClaims(sm, key, { lifetime: () => settings.timeout + 1000, pollMs: 25, handoverMs: 1000 });
+  const claims = createClaims(sm, key, { lifetime: () => settings.timeout + 1000, pollMs: 25, handoverMs: 5000 });
   const param = <S extends string>(suffix: S) => `${name}${suffix}` as `${N}${S}`;
   const when = (ms: number) => new Date(ms).toISOString();
 
