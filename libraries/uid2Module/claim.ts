@@ -1,9 +1,10 @@
 /**
  * One refresh across a site's tabs, without holding the request: before calling the operator, a page claims the
- * refresh token synchronously in a short-lived cookie of its own, reads all claims back, and calls at once if no
- * other page claims the same refresh token. A page that finds other claims does not call: it polls for the record
- * the calling page stores, and calls itself only when no page is calling any more and it is the first of those
- * still waiting (or every claim has ended without a record).
+ * refresh token synchronously in a short-lived cookie of its own, reads all claims back, marks its claim "calling",
+ * reads them back once more, and calls at once if no other page claims the same refresh token (or only pages that
+ * wait and come after it by page id). A page that finds other claims does not call: it polls for the record the
+ * calling page stores, and calls itself only when no page is calling or done any more and it is the first of those
+ * still waiting (every claim ended without a record).
  *
  * Why cookies: they are the one synchronous store whose reads reach the browser's shared store (document.cookie
  * after a write of one's own goes to the cookie service, which has every write that arrived before). A Web Lock is
@@ -65,8 +66,20 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
     })
     .filter((claim) => claim.page !== page && claim.subject === subject && Date.now() < claim.until);
 
-  async function callClaimed<T>(subject: string, call: (renew: () => void) => Promise<T>): Promise<T> {
+  /** nobody else calls, has called, or comes before this page among those waiting */
+  const first = (subject: string) => others(subject).every((claim) => claim.state === WAITING && claim.page > page);
+  /**
+   * Claims the call, then reads the claims back once more: two pages whose first reads missed each other see each
+   * other now, and only the first of them by page id calls.
+   */
+  const mayCall = (subject: string) => {
     write(subject, CALLING);
+    if (first(subject)) return true;
+    write(subject, WAITING);
+    return false;
+  };
+
+  async function callClaimed<T>(subject: string, call: (renew: () => void) => Promise<T>): Promise<T> {
     try {
       const result = await call(() => write(subject, CALLING));
       write(subject, DONE, handoverMs);
@@ -82,7 +95,7 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
     async run(subject, call, settled, onWait) {
       // write first: this page's own write makes the read after it go to the shared cookie store
       write(subject, WAITING);
-      if (!sm.cookiesAreEnabled() || !others(subject).length) return callClaimed(subject, call);
+      if (!sm.cookiesAreEnabled() || (first(subject) && mayCall(subject))) return callClaimed(subject, call);
       onWait();
       // bounded: other claims end when their pages finish or stop renewing them
       for (;;) {
@@ -93,8 +106,7 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
           return result;
         }
         write(subject, WAITING);
-        const waitingToo = others(subject);
-        if (waitingToo.every((claim) => claim.state === WAITING && claim.page > page)) break;
+        if (first(subject) && mayCall(subject)) break;
       }
       return callClaimed(subject, call);
     },
