@@ -138,8 +138,20 @@ async function timeToEids(browser: BrowserBench, op: BenchOperator, all: Cases, 
   return { baseline, freshToken: comparison('freshToken'), refreshDue: comparison('refreshDue'), cstg: comparison('cstg') };
 }
 
+/**
+ * Returns once the operator has had no refresh call for TABS_SETTLE_MS: a request the previous case's pages sent just
+ * before they closed lands before this case starts counting, not during it.
+ */
+async function operatorQuiet(op: BenchOperator) {
+  for (let seen = -1; seen !== op.calls('/v2/token/refresh');) {
+    seen = op.calls('/v2/token/refresh');
+    await new Promise((resolve) => setTimeout(resolve, TABS_SETTLE_MS));
+  }
+}
+
 /** Refresh calls at the operator when `tabs` tabs of one site open at once with a token due for refresh. */
 async function refreshCalls(browser: BrowserBench, op: BenchOperator, module: Module, tabs: number, due: Cases['refreshDue']) {
+  await operatorQuiet(op);
   const before = op.calls('/v2/token/refresh');
   await browser.openTabs({ bundle: MODULES[module], uid2Params: due.params }, due.stored(), tabs);
   await new Promise((resolve) => setTimeout(resolve, TABS_SETTLE_MS));
