@@ -48,9 +48,9 @@ export interface UidModuleOptions<N extends UidModuleName> {
 }
 
 /**
- * How long a CSTG opt-out answer stands for its DII: meanwhile pages ask nothing for it (at most one call a day per
- * browser for an opted-out user; the official module asks on every page), and a user who opted back in gets a token
- * within a day.
+ * How long an opt-out answer stands for its token or DII: meanwhile pages ask nothing for it (at most one call a day
+ * per browser for an opted-out user; the official module generates again on every page), and a user who opted back
+ * in gets a token within a day.
  */
 export const OPTOUT_MEMORY_MS = 24 * 3600_000;
 
@@ -119,6 +119,9 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     return next;
   }
 
+  /** `record` with the operator's answer as its latest token; an opt-out is remembered for OPTOUT_MEMORY_MS */
+  const answered = (record: Omit<Stored, 'latestToken'>, latestToken: Outcome): Stored =>
+    (latestToken === 'optout' ? { ...record, latestToken, optoutUntil: Date.now() + OPTOUT_MEMORY_MS } : { ...record, latestToken });
   const outcomeText = (t: Outcome) => (t === 'optout' ? 'opted out' : `new token, refresh from ${when(t.refresh_from)}`);
 
   /** Refreshes the token of `s`; at most one tab calls the operator for a refresh token, the others take its record. */
@@ -142,7 +145,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
         return { ...t, refresh_expires: Date.now() };
       });
       info('refresh answered:', outcomeText(latestToken));
-      return commit(store, { ...s, latestToken }, reuse);
+      return commit(store, answered(s, latestToken), reuse);
     };
     const fromOtherTab = () => {
       const cur = store.read();
@@ -164,8 +167,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     const latestToken = await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
       (text) => openCstgResponse(request.sharedKey, text), { warn });
     info('token generation answered:', outcomeText(latestToken));
-    const next: Stored = { originalIdentity: { identity: cyrb53Hash(id, salt), salt }, latestToken };
-    if (latestToken === 'optout') next.optoutUntil = Date.now() + OPTOUT_MEMORY_MS;
+    const next = answered({ originalIdentity: { identity: cyrb53Hash(id, salt), salt } }, latestToken);
     return commit(store, next, (cur) => sameIdentity(cur, id) && current(cur));
   }
 
@@ -214,6 +216,11 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     }
     if (typeof s !== 'object' || s.originalToken?.advertising_token !== supplied.advertising_token) {
       if (s) info('the stored record came from another token (another user?): using the supplied one');
+      return { originalToken: supplied, latestToken: supplied };
+    }
+    if (s.latestToken === 'optout') {
+      if (current(s)) return s;
+      info('a remembered opt-out for this token has lapsed: using the supplied token again');
       return { originalToken: supplied, latestToken: supplied };
     }
     // keep a stored token refreshed from the supplied one unless the supplied one is newer

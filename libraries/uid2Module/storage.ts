@@ -13,7 +13,7 @@ export interface Stored {
   latestToken: ModuleIdentity | 'optout';
   /** present when the record came from client-side token generation */
   originalIdentity?: OriginalIdentity;
-  /** ms epoch until which an opt-out answer stands for the DII of originalIdentity (ours only; see OPTOUT_MEMORY_MS) */
+  /** ms epoch until which an opt-out answer stands for this record's token or DII (ours only; see OPTOUT_MEMORY_MS) */
   optoutUntil?: number;
 }
 

@@ -142,7 +142,7 @@ describe('uid2 module: official behaviours, config by config', () => {
     }).timeout(5000);
   });
 
-  describe('CSTG opt-out memory', () => {
+  describe('opt-out memory', () => {
     const optedOut = (until: number | undefined) =>
       ({ originalIdentity: { identity: cyrb53Hash('optout@example.com', 3), salt: 3 }, latestToken: 'optout', ...(until && { optoutUntil: until }) });
 
@@ -165,6 +165,32 @@ describe('uid2 module: official behaviours, config by config', () => {
       configure({ params: { ...CSTG, email: 'optout@example.com' }, auctionDelay: 1000 });
       expect(tokenIn(await auctionEids(page.network))).to.equal('A4-opted-back-in');
       expect(page.op.cstgRequests()).to.have.length(1);
+    });
+
+    it('remembers a refresh\'s optout answer for a generated token\'s DII too: no new generation on the next page', async () => {
+      const due = makeIdentity('A4-due', { refreshDue: true });
+      store({ originalIdentity: { identity: cyrb53Hash('user@example.com', 3), salt: 3 }, latestToken: due });
+      page.op.knows(due).onRefresh(() => OPTOUT);
+      page.op.onCstg(() => success(makeIdentity('A4-generated')));
+      configure({ params: { ...CSTG, email: 'user@example.com' }, auctionDelay: 1000 });
+      await refreshDone();
+      expect(readStored().optoutUntil).to.be.above(Date.now());
+      nextPage();
+      configure({ params: { ...CSTG, email: 'user@example.com' }, auctionDelay: 1000 });
+      expect(tokenIn(await auctionEids(page.network))).to.equal(undefined);
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
+      expect(page.op.cstgRequests()).to.have.length(0);
+    });
+
+    it('uses the supplied token again once a refresh opt-out\'s memory has lapsed', async () => {
+      const supplied = makeIdentity('A4-supplied');
+      store({ originalToken: supplied, latestToken: 'optout', optoutUntil: Date.now() - 1000 });
+      configure({ params: { uid2Token: supplied } });
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-supplied');
+      nextPage();
+      store({ originalToken: supplied, latestToken: 'optout', optoutUntil: Date.now() + 60_000 });
+      configure({ params: { uid2Token: supplied } });
+      expect(tokenIn(await auctionEids(page.network))).to.equal(undefined);
     });
 
     it('asks again for an opt-out stored without an end (the official module\'s record)', async () => {

@@ -248,7 +248,8 @@ describe('uid2 userId submodule', () => {
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
       expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
       expect(tokenIn(await auctionEids(network))).to.equal(undefined);
-      expect(readStored()).to.deep.equal({ originalToken: current, latestToken: 'optout' });
+      expect(readStored()).to.deep.include({ originalToken: current, latestToken: 'optout' });
+      expect(readStored().optoutUntil).to.be.above(Date.now());
 
       nextPage();
       configure({ params: { uid2Token: current }, auctionDelay: 50 });
