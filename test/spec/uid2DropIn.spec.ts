@@ -143,6 +143,14 @@ describe('uid2 module: official behaviours, config by config', () => {
   });
 
   describe('opt-out memory', () => {
+    /** The next page with CSTG for `email`: opted out, no ID, and still `generations` generation requests in all. */
+    async function nextPageStaysOptedOut(email: string, generations: number) {
+      nextPage();
+      configure({ params: { ...CSTG, email }, auctionDelay: 1000 });
+      expect(tokenIn(await auctionEids(page.network))).to.equal(undefined);
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
+      expect(page.op.cstgRequests()).to.have.length(generations);
+    }
     const optedOut = (until: number | undefined) =>
       ({ originalIdentity: { identity: cyrb53Hash('optout@example.com', 3), salt: 3 }, latestToken: 'optout', ...(until && { optoutUntil: until }) });
 
@@ -152,11 +160,7 @@ describe('uid2 module: official behaviours, config by config', () => {
       await settle();
       const { optoutUntil } = readStored();
       expect(optoutUntil - Date.now()).to.be.within(OPTOUT_MEMORY_MS - 60_000, OPTOUT_MEMORY_MS);
-      nextPage();
-      configure({ params: { ...CSTG, email: 'optout@example.com' }, auctionDelay: 1000 });
-      expect(tokenIn(await auctionEids(page.network))).to.equal(undefined);
-      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
-      expect(page.op.cstgRequests()).to.have.length(1);
+      await nextPageStaysOptedOut('optout@example.com', 1);
     });
 
     it('asks the operator again once the memory has lapsed, and a user who opted back in gets a token', async () => {
@@ -175,11 +179,7 @@ describe('uid2 module: official behaviours, config by config', () => {
       configure({ params: { ...CSTG, email: 'user@example.com' }, auctionDelay: 1000 });
       await refreshDone();
       expect(readStored().optoutUntil).to.be.above(Date.now());
-      nextPage();
-      configure({ params: { ...CSTG, email: 'user@example.com' }, auctionDelay: 1000 });
-      expect(tokenIn(await auctionEids(page.network))).to.equal(undefined);
-      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
-      expect(page.op.cstgRequests()).to.have.length(0);
+      await nextPageStaysOptedOut('user@example.com', 0);
     });
 
     it('uses the supplied token again once a refresh opt-out\'s memory has lapsed', async () => {
