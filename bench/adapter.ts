@@ -6,11 +6,10 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { writeFile } from 'node:fs/promises';
-import { chromium } from 'playwright-core';
 import { closeServer, readBody } from '../server/http.js';
 import { staticFiles } from '../server/static.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/browsers.js';
+import { launchChromium } from '../test/helpers/node/chromium.js';
 import { BUILD_DIR, buildVariants, measureSize, type BundleSize } from './bundles.js';
 
 const AD_UNIT_COUNTS = [1, 10, 50];
@@ -71,7 +70,7 @@ async function requestSizes(): Promise<RequestSize[]> {
   }
   const server = http.createServer((req, res) => void serve(req, res));
   const origin = (await listenOnLoopback(server)).replace('127.0.0.1', 'localhost');
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+  const browser = await launchChromium();
   /** the one request an auction of `adUnits` ad units sends with these settings */
   async function send(adUnits: number, settings: Record<string, unknown>): Promise<Received> {
     const path = `/requests-${adUnits}-${pages.size}.html`;

@@ -6,11 +6,10 @@
  * send every request of the page through Node and slow the operator calls being measured.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { chromium } from 'playwright-core';
 import { closeServer } from '../server/http.js';
 import { staticFiles } from '../server/static.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/node/browsers.js';
+import { launchChromium } from '../test/helpers/node/chromium.js';
 import { launchFirefox } from '../test/helpers/node/firefox.js';
 import { BUILD_DIR } from './bundles.js';
 
@@ -168,7 +167,7 @@ async function launchDriver(engine: BenchEngine): Promise<BenchDriver> {
       close: () => browser.close(),
     });
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+  const browser = await launchChromium();
   return benchDriver({
     version: browser.version(),
     newContext: () => browser.newContext(),

@@ -138,15 +138,27 @@ async function timeToEids(browser: BrowserBench, op: BenchOperator, all: Cases, 
   return { baseline, freshToken: comparison('freshToken'), refreshDue: comparison('refreshDue'), cstg: comparison('cstg') };
 }
 
+/**
+ * Returns once the operator has had no refresh call for TABS_SETTLE_MS: a request the previous case's pages sent just
+ * before they closed lands before this case starts counting, not during it.
+ */
+async function operatorQuiet(op: BenchOperator) {
+  for (let seen = -1; seen !== op.calls('/v2/token/refresh');) {
+    seen = op.calls('/v2/token/refresh');
+    await new Promise((resolve) => setTimeout(resolve, TABS_SETTLE_MS));
+  }
+}
+
 /** Refresh calls at the operator when `tabs` tabs of one site open at once with a token due for refresh. */
 async function refreshCalls(browser: BrowserBench, op: BenchOperator, module: Module, tabs: number, due: Cases['refreshDue']) {
+  await operatorQuiet(op);
   const before = op.calls('/v2/token/refresh');
   await browser.openTabs({ bundle: MODULES[module], uid2Params: due.params }, due.stored(), tabs);
   await new Promise((resolve) => setTimeout(resolve, TABS_SETTLE_MS));
   return op.calls('/v2/token/refresh') - before;
 }
 
-async function acrossTabs(browser: BrowserBench, op: BenchOperator, due: Cases['refreshDue'], opts: SpeedOptions) {
+async function acrossTabs(browser: BrowserBench, op: BenchOperator, due: Cases['refreshDue'], opts: Pick<SpeedOptions, 'tabCounts' | 'tabRuns'>) {
   const results: TabsResult[] = [];
   for (const tabs of opts.tabCounts) {
     const result: TabsResult = { tabs, official: [], ours: [] };
@@ -183,6 +195,11 @@ async function buildRequestsCost(browser: BrowserBench, fresh: Cases['freshToken
     perBid.push({ adUnits: adUnitCount, coldUs: median(cold), warmUs: median(warm) });
   }
   return perBid;
+}
+
+/** The cross-tab part alone (bench/tabs.ts): refresh calls at the operator for each tab count, official and ours. */
+export async function benchRefreshCallsAcrossTabs(browser: BrowserBench, op: BenchOperator, opts: Pick<SpeedOptions, 'tabCounts' | 'tabRuns'>) {
+  return acrossTabs(browser, op, cases(op, await op.generate('bench@example.com')).refreshDue, opts);
 }
 
 export async function benchSpeed(browser: BrowserBench, op: BenchOperator, opts: SpeedOptions): Promise<SpeedReport> {

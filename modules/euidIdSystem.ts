@@ -6,17 +6,16 @@
  */
 import { submodule } from 'prebid.js/src/hook.js';
 import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
-import { createUidModule, type UidCommonParams } from '../libraries/uid2Module/index.js';
-import type { Uid2Identity } from '../libraries/uid2/identity.js';
+import { createUidModule, type ModuleIdentity, type UidParams } from '../libraries/uid2Module/index.js';
 
 /** The Trade Desk, operator of EUID */
 const GVLID = 21;
 
-export interface EuidParams extends UidCommonParams {
+export interface EuidParams extends UidParams<'euid'> {
   /** operator base URL; default https://prod.euid.eu */
   euidApiBase?: string;
-  /** identity from /v2/token/generate or /v2/token/refresh (the response `body`) */
-  euidToken?: Uid2Identity;
+  /** identity from /v2/token/generate or /v2/token/refresh (the response `body`, or its JSON text) */
+  euidToken?: ModuleIdentity | string;
   /** name of a cookie holding that identity as JSON (ignored when euidToken is set) */
   euidCookie?: string;
 }
@@ -27,7 +26,7 @@ declare module 'prebid.js/modules/userId/spec.js' {
   interface ProviderParams { euid: EuidParams }
 }
 
-export const euidIdSubmodule = createUidModule({
+export const euidIdSubmodule = createUidModule<'euid'>({
   name: 'euid',
   baseUrl: 'https://prod.euid.eu',
   gvlid: GVLID,

@@ -8,6 +8,13 @@ declare module 'prebid.js/libraries/uid2Eids/uid2Eids.js' {
   import type { IdProviderSpec } from 'prebid.js/modules/userId/spec.js';
   export const UID2_EIDS: NonNullable<IdProviderSpec<'uid2'>['eids']>;
 }
+// used by modules/uid2IdSystem.ts (getUid2PixelUrl follows the activity controls eids follow)
+declare module 'prebid.js/src/activities/rules.js' {
+  export function isActivityAllowed(activity: string, params: Record<string, unknown>): boolean;
+}
+declare module 'prebid.js/src/activities/activityParams.js' {
+  export function activityParams(componentType: string, componentName: string, additionalParams?: Record<string, unknown>): Record<string, unknown>;
+}
 declare module 'prebid.js/src/utils.js' {
   export function cyrb53Hash(str: string, seed?: number): string;
   export function prefixLog(prefix: string): {

@@ -7,14 +7,18 @@ import { submodule } from 'prebid.js/src/hook.js';
 import { addApiMethod } from 'prebid.js/src/prebid.js';
 import { getGlobal } from 'prebid.js/src/prebidGlobal.js';
 import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
-import { createUidModule, type UidCommonParams } from '../libraries/uid2Module/index.js';
-import type { Uid2Identity } from '../libraries/uid2/identity.js';
+import { isActivityAllowed } from 'prebid.js/src/activities/rules.js';
+import { ACTIVITY_ENRICH_EIDS, ACTIVITY_TRANSMIT_EIDS } from 'prebid.js/src/activities/activities.js';
+import { activityParams } from 'prebid.js/src/activities/activityParams.js';
+import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
+import { logInfo } from 'prebid.js/src/utils.js';
+import { createUidModule, type ModuleIdentity, type UidParams } from '../libraries/uid2Module/index.js';
 
-export interface Uid2Params extends UidCommonParams {
+export interface Uid2Params extends UidParams<'uid2'> {
   /** operator base URL; default https://prod.uidapi.com */
   uid2ApiBase?: string;
-  /** identity from /v2/token/generate or /v2/token/refresh (the response `body`) */
-  uid2Token?: Uid2Identity;
+  /** identity from /v2/token/generate or /v2/token/refresh (the response `body`, or its JSON text) */
+  uid2Token?: ModuleIdentity | string;
   /** name of a cookie holding that identity as JSON (ignored when uid2Token is set) */
   uid2Cookie?: string;
   /** older name of uid2Cookie */
@@ -38,7 +42,7 @@ declare module 'prebid.js/modules/userId/spec.js' {
   interface ProviderParams { uid2: Uid2Params }
 }
 
-export const uid2IdSubmodule = createUidModule({
+export const uid2IdSubmodule = createUidModule<'uid2'>({
   name: 'uid2',
   baseUrl: 'https://prod.uidapi.com',
   eids: UID2_EIDS,
@@ -47,10 +51,15 @@ export const uid2IdSubmodule = createUidModule({
 
 submodule('userId', uid2IdSubmodule);
 
+/** A pixel transmits the ID as bid requests do: the same activity controls (transmitEids, enrichEids) apply. */
+const PIXEL_ACTIVITIES = [ACTIVITY_ENRICH_EIDS, ACTIVITY_TRANSMIT_EIDS];
+
 addApiMethod('getUid2PixelUrl', (baseUrl, params = {}, tokenParam = 'uid2_token') => {
+  const denied = PIXEL_ACTIVITIES.find((activity) => !isActivityAllowed(activity, activityParams(MODULE_TYPE_UID, 'uid2')));
+  if (denied) return void logInfo(`UID2: no pixel URL: activity ${denied} denied`);
   // the token the userId core holds now: what bid requests carry, after consent and lifecycle rules
   const token = getGlobal().getUserIds?.().uid2?.id;
-  if (!token) return;
+  if (!token) return void logInfo('UID2: no pixel URL: no valid token');
   const url = new URL(baseUrl, location.href);
   Object.entries({ ...params, [tokenParam]: token }).forEach(([name, value]) => url.searchParams.set(name, value));
   return url.href;

@@ -8,11 +8,16 @@ export type HashedDii = { email_hash: string } | { phone_hash: string };
 const WHITESPACE = /\s/;
 
 /**
- * Trim, lowercase ASCII, and for gmail.com only drop dots and "+tag" from the local part.
- * Undefined when the result is not exactly one non-empty local part and one domain.
+ * Trim, lowercase A-Z, and for gmail.com only drop dots and "+tag" from the local part.
+ * Undefined when the result is not exactly one non-empty local part and one domain, or holds whitespace.
+ *
+ * The UID2 operator normalizes the raw emails of /v2/token/generate this way (uid2-operator's
+ * InputUtil.normalizeEmailString lowercases 'A'-'Z' and nothing else), so a browser that hashes what this returns
+ * gets the same UID2 through CSTG as the publisher's server gets for the same address. Prebid's official module and
+ * the UID2 web SDK use toLowerCase(), which also lowercases non-ASCII capitals (É, Ö, İ): for such addresses they get
+ * a different UID2 than server-side generation.
  */
 export function normalizeEmail(email: string): string | undefined {
-  // the operator lowercases A-Z only, so non-ASCII letters keep their case (and their hash)
   const lowered = email.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
   if (WHITESPACE.test(lowered)) return undefined;
   const parts = lowered.split('@');
@@ -54,24 +59,32 @@ export async function sha256Base64(text: string): Promise<string> {
   return toBase64(await sha256(utf8(text)));
 }
 
+/** The CSTG params, in the order Prebid's uid2 module picks the one it uses when several are set. */
+export const DII_PARAMS = ['emailHash', 'phoneHash', 'email', 'phone'] as const;
+export type DiiParam = (typeof DII_PARAMS)[number];
+export type DiiParams = { [param in DiiParam]?: string };
+
 /**
- * Exactly one of email, phone, emailHash, phoneHash → the hashed payload CSTG sends.
- * Undefined when none or several are given, or the one given is invalid.
+ * The DII a publisher gave: the first param of DII_PARAMS that is set, and its value normalized (the email as
+ * the operator normalizes it, the phone and hashes as given), or `value` undefined when that value is invalid.
+ * Undefined when no DII param is set.
  */
-export async function hashDii(params: {
-  email?: string;
-  phone?: string;
-  emailHash?: string;
-  phoneHash?: string;
-}): Promise<HashedDii | undefined> {
-  const given = (['email', 'phone', 'emailHash', 'phoneHash'] as const).filter((k) => params[k] !== undefined);
-  if (given.length !== 1) return undefined;
-  const { email, phone, emailHash, phoneHash } = params;
-  if (email !== undefined) {
-    const normalized = normalizeEmail(email);
-    return normalized === undefined ? undefined : { email_hash: await sha256Base64(normalized) };
-  }
-  if (phone !== undefined) return isValidPhone(phone) ? { phone_hash: await sha256Base64(phone) } : undefined;
-  if (emailHash !== undefined) return isBase64Sha256(emailHash) ? { email_hash: emailHash } : undefined;
-  return isBase64Sha256(phoneHash!) ? { phone_hash: phoneHash! } : undefined;
+export function pickDii(params: DiiParams): { param: DiiParam; value: string | undefined } | undefined {
+  const param = DII_PARAMS.find((name) => params[name] != null);
+  if (!param) return undefined;
+  const given = String(params[param]);
+  const valid = param === 'email' ? normalizeEmail(given) : (param === 'phone' ? isValidPhone(given) : isBase64Sha256(given)) ? given : undefined;
+  return { param, value: valid };
+}
+
+/** A picked, valid DII → the hashed payload CSTG sends: hashes go as given, email and phone are hashed here. */
+export async function hashPickedDii(param: DiiParam, value: string): Promise<HashedDii> {
+  const hash = param.endsWith('Hash') ? value : await sha256Base64(value);
+  return param.startsWith('email') ? { email_hash: hash } : { phone_hash: hash };
+}
+
+/** The DII params → the hashed payload CSTG sends (pickDii's rule); undefined when none is set or it is invalid. */
+export async function hashDii(params: DiiParams): Promise<HashedDii | undefined> {
+  const dii = pickDii(params);
+  return dii?.value === undefined ? undefined : hashPickedDii(dii.param, dii.value);
 }

@@ -1,39 +1,65 @@
-// Operator calls from the browser: Prebid's fetch (no credentials), bounded retry with backoff on network
-// errors, timeouts and 5xx, none on 4xx; answers reduced to an identity, 'optout', or an error.
+// Operator calls from the browser: Prebid's fetch (no credentials), answers reduced to an identity, 'optout' or an
+// error that says whether asking again could help. Transient failures (network, timeout, 408, 425, 429, 5xx) are
+// retried a bounded number of times with growing delays; answers about the input itself are not.
 import { fetcherFactory } from 'prebid.js/src/ajax.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
-import { isUid2Identity, type Uid2Identity } from '../uid2/identity.js';
+import { isModuleIdentity, type ModuleIdentity } from './identity.js';
 
 /** Timing knobs, shared by the uid2 and euid modules; tests shorten them. */
 export const settings = {
   /** ms before a request is aborted (and counts as a network error) */
   timeout: 5000,
-  /** attempts after the first one, on network errors, timeouts and 5xx */
+  /** attempts after the first one, on transient failures */
   retries: 2,
   /** ms before the first retry, doubled for each further one */
   backoff: 1000,
-  /** cross-tab lock; missing where the page is not a secure context */
-  locks: (): LockManager | undefined => navigator.locks,
 };
 
-/** The operator refused (4xx, expired_token): asking again with the same input would not help. */
-export class Refused extends Error {}
-
-export type Outcome = Uid2Identity | 'optout';
+/** a 429's or 503's Retry-After is honoured up to this many ms, so a retry never waits longer */
+const MAX_RETRY_AFTER_MS = 10_000;
+/** HTTP statuses that mean "not now": retried, whatever the body says */
+const TRANSIENT_HTTP = new Set([408, 425, 429]);
+/** operator statuses that say the token (or the request) itself is dead */
+const DEFINITIVE_STATUSES = new Set(['invalid_token', 'expired_token']);
 
 /**
- * POSTs `body` and returns what `open` makes of a 200 answer, as an identity or 'optout'. Throws Refused for
- * 4xx (with the operator's JSON status and message), Error for anything else that fails.
+ * The operator refused the input for good: 400 (its answer to a bad or unknown token or request, which for a browser's
+ * refresh is a generic `error`), 401, or an `invalid_token` / `expired_token` status. Asking again with the same
+ * input would not help: a refresh token that gets this answer is dead.
+ */
+export class Refused extends Error {}
+
+export type Outcome = ModuleIdentity | 'optout';
+
+const statusOf = (text: string): unknown => {
+  try { return JSON.parse(text)?.status; } catch (e) { return undefined; }
+};
+
+const retryAfterMs = (response: Response | undefined) => {
+  const seconds = Number(response?.headers.get('Retry-After'));
+  return seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
+};
+
+export interface CallOptions {
+  warn: (...a: unknown[]) => void;
+  headers?: Record<string, string>;
+  /** called before each retry, once its wait is over */
+  onRetry?: () => void;
+}
+
+/**
+ * POSTs `body` and returns what `open` makes of a 200 answer, as an identity or 'optout'. Throws Refused for a
+ * definitive refusal, Error for anything else that fails (after the retries, for transient failures).
  */
 export async function callOperator(
   moduleName: string,
   url: string,
   body: string,
   open: (text: string) => Promise<any>,
-  warn: (...a: unknown[]) => void,
-  headers?: Record<string, string>,
+  { warn, headers, onRetry }: CallOptions,
 ): Promise<Outcome> {
   for (let attempt = 0; ; attempt++) {
+    if (attempt) onRetry?.();
     const response = await fetcherFactory(settings.timeout, {}, MODULE_TYPE_UID, moduleName)(url, { method: 'POST', body, headers })
       .catch(() => undefined);
     const text = await response?.text().catch(() => '') ?? '';
@@ -41,14 +67,17 @@ export async function callOperator(
     if (status === 200) {
       const answer = await open(text).catch((e) => { throw Error(`unreadable response (${e})`); });
       if (answer?.status === 'optout') return 'optout';
-      if (answer?.status === 'success' && isUid2Identity(answer.body)) return answer.body;
-      throw new (answer?.status === 'expired_token' ? Refused : Error)(`response status ${answer?.status}`);
+      if (answer?.status === 'success' && isModuleIdentity(answer.body)) return answer.body;
+      throw new (DEFINITIVE_STATUSES.has(answer?.status) ? Refused : Error)(`response status ${answer?.status}`);
     }
-    // 4xx bodies are the operator's JSON error, e.g. {"status":"client_error","message":"bad subscription_id"}
+    // error bodies are the operator's plain JSON, e.g. {"status":"client_error","message":"bad subscription_id"}
     const failure = status ? `HTTP ${status} ${text.slice(0, 99)}` : 'network error';
-    if (status! < 500) throw new Refused(failure);
+    if (status === 400 || status === 401 || DEFINITIVE_STATUSES.has(statusOf(text) as string)) throw new Refused(failure);
+    const transient = !status || status >= 500 || TRANSIENT_HTTP.has(status);
+    // any other 4xx (403 origin not allowed, 404 wrong base URL) is about the setup, not the token: not retried
+    if (!transient) throw Error(failure);
     if (attempt >= settings.retries) throw Error(`${failure} (${attempt + 1} attempts)`);
     warn(url, failure, 'retrying');
-    await new Promise((resolve) => setTimeout(resolve, settings.backoff * 2 ** attempt));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(settings.backoff * 2 ** attempt, retryAfterMs(response))));
   }
 }

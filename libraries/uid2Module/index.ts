@@ -1,160 +1,185 @@
-/// <reference path="../../modules/prebidInternals.d.ts" />
 /**
  * The token lifecycle behind the uid2 and euid userId submodules: which identity to use (config token,
  * publisher cookie, stored record, or one generated client-side from DII), when to refresh it (in the
  * background past refresh_from, before the auction once the advertising token expired), opt-out, and one
- * refresh at a time across the site's tabs.
+ * refresh across the site's tabs. Every decision is logged with logInfo (shown with pbjs_debug=true).
  */
-import { cyrb53Hash, logError, logWarn } from 'prebid.js/src/utils.js';
+import { cyrb53Hash, logInfo, logWarn, logError } from 'prebid.js/src/utils.js';
 import { getStorageManager } from 'prebid.js/src/storageManager.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
 import { getGlobal } from 'prebid.js/src/prebidGlobal.js';
 import type { AllConsentData } from 'prebid.js/src/consentHandler.js';
-import type { IdProviderSpec } from 'prebid.js/modules/userId/spec.js';
-import { isUid2Identity, type Uid2Identity } from '../uid2/identity.js';
-import { isBase64Sha256, isValidPhone, normalizeEmail, sha256Base64, type HashedDii } from '../uid2/normalize.js';
+import type { IdProviderSpec, UserIdConfig } from 'prebid.js/modules/userId/spec.js';
+import { hashPickedDii, pickDii, type DiiParam, type DiiParams } from '../uid2/normalize.js';
 import { openRefreshResponse } from '../uid2/refreshResponse.js';
 import { createCstgRequestForSpki, openCstgResponse, parseServerPublicKey } from '../uid2/cstg.js';
 import { callOperator, Refused, settings, type Outcome } from './api.js';
+import { createClaims } from './claim.js';
+import { isModuleIdentity, type ModuleIdentity } from './identity.js';
 import { createStore, type Store, type Stored } from './storage.js';
 
 export { settings };
-export type { Stored };
+export type { Stored, ModuleIdentity };
 
-/** Params the uid2 and euid modules share; each adds its own <name>ApiBase, <name>Token and <name>Cookie. */
-export interface UidCommonParams {
+export type UidModuleName = 'uid2' | 'euid';
+
+/** Params the uid2 and euid modules share. */
+export interface UidCommonParams extends DiiParams {
   /** where the module keeps its record; default localStorage */
-  storage?: 'localStorage' | 'cookie';
-  /** client-side token generation: credentials, and exactly one DII */
+  storage?: 'localStorage' | 'cookie' | null;
+  /** client-side token generation: credentials, and one DII (DiiParams) */
   serverPublicKey?: string;
   subscriptionId?: string;
-  email?: string;
-  phone?: string;
-  emailHash?: string;
-  phoneHash?: string;
 }
 
-export interface UidModuleOptions {
-  name: 'uid2' | 'euid';
+/** The params of the `name` module: the common ones and <name>ApiBase, <name>Token, <name>Cookie, <name>ServerCookie. */
+export type UidParams<N extends UidModuleName> = UidCommonParams
+  & { [param in `${N}ApiBase` | `${N}Cookie` | `${N}ServerCookie`]?: string }
+  & { [param in `${N}Token`]?: ModuleIdentity | string };
+
+export interface UidModuleOptions<N extends UidModuleName> {
+  name: N;
   /** operator base URL unless params.<name>ApiBase says otherwise */
   baseUrl: string;
-  eids: IdProviderSpec<any>['eids'];
+  eids: IdProviderSpec<N>['eids'];
   gvlid?: number;
   /** the ID's consent rule; false stops the module (after saying why with `warn`) */
   allowed(consent: AllConsentData | undefined, warn: (msg: string) => void): unknown;
 }
 
 /**
- * ms the lock stays held after storing a new record: a tab in another process that takes the lock next may not see
- * the write yet, and would call the operator again
+ * How long an opt-out answer stands for its token or DII: meanwhile pages ask nothing for it (at most one call a day
+ * per browser for an opted-out user; the official module generates again on every page), and a user who opted back
+ * in gets a token within a day.
  */
-const LOCK_HANDOVER_MS = 100;
+export const OPTOUT_MEMORY_MS = 24 * 3600_000;
 
-/** Exactly one is used, in this order (as Prebid's official module does). */
-const DII_PARAMS = ['emailHash', 'phoneHash', 'email', 'phone'] as const;
+/** CSTG credentials and the DII as pickDii gave it (`value` undefined: invalid or none given) */
+interface Cstg { spki: Uint8Array<ArrayBuffer>; sub: string; param?: DiiParam; value?: string }
 
-/** CSTG credentials and, if given, the DII: `id` is the normalized email, the phone or the hash as given */
-interface Cstg { spki: Uint8Array<ArrayBuffer>; sub: string; param?: string; id?: string }
-
-export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModuleOptions): IdProviderSpec<any> {
+export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, gvlid, allowed }: UidModuleOptions<N>): IdProviderSpec<N> {
   const NAME = name.toUpperCase();
   const err = (...a: unknown[]) => logError(`${NAME}:`, ...a);
   const warn = (...a: unknown[]) => logWarn(`${NAME}:`, ...a);
+  const info = (...a: unknown[]) => logInfo(`${NAME}:`, ...a);
   const sm = getStorageManager({ moduleType: MODULE_TYPE_UID, moduleName: name });
   const key = `__${name}_advertising_token`;
   const clientVersion = `PrebidJS-${getGlobal().version}-${NAME}Module-prebid-uid2`;
+  const claims = createClaims(sm, key, { lifetime: () => settings.timeout + 1000, pollMs: 25, handoverMs: 5000 });
+  const param = <S extends string>(suffix: S) => `${name}${suffix}` as `${N}${S}`;
+  const when = (ms: number) => new Date(ms).toISOString();
 
-  const withLock = <T>(fn: () => Promise<T>): Promise<T> => settings.locks()?.request(key, fn) ?? fn();
   const sameIdentity = (s: Stored, id: string) => s.originalIdentity?.identity === cyrb53Hash(id, s.originalIdentity?.salt);
-  const usable = (t: Outcome) => t === 'optout' || Date.now() < t.identity_expires;
   /** past refresh_from and still refreshable ('optout' has neither field) */
-  const due = (t: Uid2Identity, now = Date.now()) => now > t.refresh_from && now < t.refresh_expires;
+  const due = (t: ModuleIdentity, now = Date.now()) => now > t.refresh_from && now < t.refresh_expires;
+  /** an opt-out still remembered, or an advertising token not expired */
+  const current = (s: Stored, now = Date.now()) => (s.latestToken === 'optout' ? now < (s.optoutUntil ?? 0) : now < s.latestToken.identity_expires);
   /** the supplied token or DII a record descends from */
   const origin = (s: Stored) => s.originalIdentity?.identity ?? s.originalToken?.advertising_token;
 
-  /** false: invalid (logged); undefined: no CSTG; else the credentials and, if given, the DII */
-  function cstgConfig(p: Record<string, any>): Cstg | false | undefined {
-    const param = DII_PARAMS.find((k) => p[k] != null);
-    const { serverPublicKey: key, subscriptionId: sub } = p;
-    const invalid = (what: string): false => (err(`invalid CSTG params: ${what}`), false);
-    if (key == null && sub == null) return param && invalid(`${param} needs serverPublicKey, subscriptionId`);
-    const spki = parseServerPublicKey(key)?.spki;
-    if (!spki) return invalid('serverPublicKey');
-    if (typeof sub !== 'string' || !sub) return invalid('subscriptionId');
-    const v = String(p[param!]);
-    const id = param === 'email' ? normalizeEmail(v) : (param === 'phone' ? isValidPhone(v) : isBase64Sha256(v)) ? v : undefined;
-    return !param || id ? { spki, sub, param, id } : invalid(param);
+  /** CSTG credentials and DII; undefined (after saying why) when CSTG is not configured or its credentials are invalid */
+  function cstgConfig(p: UidParams<N>): Cstg | undefined {
+    const dii = pickDii(p);
+    const { serverPublicKey, subscriptionId: sub } = p;
+    if (serverPublicKey == null && sub == null) {
+      if (dii) warn(`params.${dii.param} needs serverPublicKey and subscriptionId: not generating a token`);
+      return;
+    }
+    const spki = typeof serverPublicKey === 'string' ? parseServerPublicKey(serverPublicKey)?.spki : undefined;
+    const invalid = !spki ? 'serverPublicKey' : typeof sub !== 'string' || !sub ? 'subscriptionId' : undefined;
+    if (invalid) return void warn(`invalid CSTG params.${invalid}: not generating a token`);
+    if (dii && dii.value === undefined) warn(`invalid CSTG params.${dii.param}: not generating a token`);
+    return { spki: spki!, sub: sub!, ...dii };
   }
 
   /** params.<name>Token, else the identity JSON in the cookie params.<name>Cookie names */
-  function suppliedToken(p: Record<string, any>): Uid2Identity | undefined {
-    const cookie = p[`${name}Cookie`] ?? p[`${name}ServerCookie`];
-    let token = p[`${name}Token`] ?? (cookie && sm.getCookie(cookie));
+  function suppliedToken(p: UidParams<N>): ModuleIdentity | undefined {
+    const cookie = p[param('Cookie')] ?? p[param('ServerCookie')];
+    const fromParams = p[param('Token')];
+    let token: unknown = fromParams ?? (cookie && sm.getCookie(cookie));
     // JSON text only: anything else (an object, nothing) throws, and a page's first throw costs 1-3 ms in Chromium
     if (typeof token === 'string') try { token = JSON.parse(token); } catch (e) { /* not JSON */ }
-    if (!token || isUid2Identity(token)) return token;
-    err(`params.${name}Token or the ${name} cookie is not an identity`);
+    if (!token) return;
+    if (!isModuleIdentity(token)) return void err(`params.${name}Token or the ${name} cookie is not an identity`);
+    info(`token source: ${fromParams ? `params.${name}Token` : `the cookie ${cookie}`}`);
+    return token;
   }
 
   /**
-   * Runs `make` under the cross-tab lock, unless meanwhile another tab stored a record `reuse` accepts, and
-   * stores its result. Returns the userId callback: it hands over the new record, or nothing after logging
-   * why, and always completes.
+   * Stores `next` unless meanwhile another tab stored a record `reuse` accepts, which is then kept: one record
+   * across tabs. Synchronous, so that the stored record is there as soon as the result is handed over.
    */
-  function update(what: string, store: Store, reuse: (cur: Stored) => unknown, make: () => Promise<Stored>) {
-    const pending = new Promise<Stored>((resolve, reject) => {
+  function commit(store: Store, next: Stored, reuse: (cur: Stored) => unknown): Stored {
+    const cur = store.read();
+    if (typeof cur === 'object' && reuse(cur)) {
+      info('another tab stored a newer record meanwhile: using it');
+      return cur;
+    }
+    store.write(next);
+    return next;
+  }
+
+  /** `record` with the operator's answer as its latest token; an opt-out is remembered for OPTOUT_MEMORY_MS */
+  const answered = (record: Omit<Stored, 'latestToken'>, latestToken: Outcome): Stored =>
+    (latestToken === 'optout' ? { ...record, latestToken, optoutUntil: Date.now() + OPTOUT_MEMORY_MS } : { ...record, latestToken });
+  const outcomeText = (t: Outcome) => (t === 'optout' ? 'opted out' : `new token, refresh from ${when(t.refresh_from)}`);
+
+  /** Refreshes the token of `s`; at most one tab calls the operator for a refresh token, the others take its record. */
+  function refresh(s: Stored, store: Store, base: string): Promise<Stored> {
+    const t = s.latestToken as ModuleIdentity;
+    // the same identity, refreshed (or found opted out, or dead) by another tab
+    const reuse = (cur: Stored, c = cur.latestToken as ModuleIdentity) =>
+      origin(cur) === origin(s) && c.refresh_token + c.refresh_expires !== t.refresh_token + t.refresh_expires;
+    const open = (text: string) => {
+      if (t.refresh_response_key) return openRefreshResponse(t.refresh_response_key, text);
+      info('token has no refresh_response_key: reading the refresh answer as plain JSON');
+      return Promise.resolve().then(() => JSON.parse(text));
+    };
+    const call = async (renew: () => void) => {
+      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open,
+        { warn, onRetry: renew, headers: { 'X-UID2-Client-Version': clientVersion } },
+      ).catch((e) => {
+        if (!(e instanceof Refused)) throw e;
+        err('refresh refused, the refresh token is not used again:', e.message);
+        // keep the advertising token while it lasts
+        return { ...t, refresh_expires: Date.now() };
+      });
+      info('refresh answered:', outcomeText(latestToken));
+      return commit(store, answered(s, latestToken), reuse);
+    };
+    const fromOtherTab = () => {
+      const cur = store.read();
+      if (typeof cur === 'object' && reuse(cur)) return cur;
+    };
+    return claims.run(String(cyrb53Hash(t.refresh_token)), call, fromOtherTab,
+      () => info('another tab is refreshing this token: waiting for the record it stores'));
+  }
+
+  /**
+   * Client-side generation goes to the operator at once. A record another tab stored first for the same DII wins
+   * over this tab's answer (two tabs generating at the same moment both call the operator).
+   */
+  async function generate({ spki, sub, param: diiParam, value }: Cstg, store: Store, base: string): Promise<Stored> {
+    const id = value!;
+    info(`generating a token from params.${diiParam}`);
+    const request = await createCstgRequestForSpki(spki, sub, await hashPickedDii(diiParam!, id));
+    const salt = Math.floor(Math.random() * 2 ** 32);
+    const latestToken = await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
+      (text) => openCstgResponse(request.sharedKey, text), { warn });
+    info('token generation answered:', outcomeText(latestToken));
+    const next = answered({ originalIdentity: { identity: cyrb53Hash(id, salt), salt } }, latestToken);
+    return commit(store, next, (cur) => sameIdentity(cur, id) && current(cur));
+  }
+
+  /** The userId callback for `work`: hands over the new record, or nothing after logging why; always completes. */
+  const handOver = (what: string, work: () => Promise<Stored>) => {
+    const pending = new Promise<Stored>((resolve) => {
       if (!window.crypto?.subtle) throw Error('no WebCrypto (insecure context?)');
-      withLock(async () => {
-        const cur = store.read();
-        if (typeof cur === 'object' && reuse(cur)) return resolve(cur);
-        const next = await make();
-        store.write(next);
-        resolve(next);
-        // this tab goes on at once; tabs waiting for the lock get it once the write has reached them
-        await new Promise((wait) => setTimeout(wait, LOCK_HANDOVER_MS));
-      }).catch(reject);
+      resolve(work());
     });
     return (cb: (v?: Stored) => void) => {
       pending.then(cb, (e) => { err(`${what} failed:`, e?.message ?? e); cb(); });
     };
-  }
-
-  const refresh = (s: Stored, store: Store, base: string, t = s.latestToken as Uid2Identity) => update('token refresh', store,
-    // the same identity, refreshed (or found opted out, or dead) by another tab
-    (cur, c = cur.latestToken as Uid2Identity) =>
-      origin(cur) === origin(s) && c.refresh_token + c.refresh_expires !== t.refresh_token + t.refresh_expires,
-    async () => ({
-      ...s,
-      latestToken: await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token,
-        (text) => openRefreshResponse(t.refresh_response_key, text), warn, { 'X-UID2-Client-Version': clientVersion },
-      ).catch((e) => {
-        if (!(e instanceof Refused)) throw e;
-        err('refresh refused, not retried:', e.message);
-        // the refresh token is dead: keep the advertising token while it lasts
-        return { ...t, refresh_expires: Date.now() };
-      }),
-    }));
-
-  const cstgRequest = async ({ spki, sub, param, id }: Cstg) => createCstgRequestForSpki(spki, sub,
-    { [param!.startsWith('email') ? 'email_hash' : 'phone_hash']: param!.endsWith('Hash') ? id : await sha256Base64(id!) } as HashedDii);
-
-  /**
-   * Client-side generation goes to the operator at once: the first Web Locks call on a page takes tens of ms, which
-   * the first auction would wait for. The lock still orders the write, and a record another tab stored first for
-   * the same DII wins over this tab's answer (two tabs generating at the same moment both call the operator).
-   */
-  const generate = (cstg: Cstg, store: Store, base: string) => {
-    const id = cstg.id!;
-    const called = cstgRequest(cstg).then(async (request): Promise<Stored> => {
-      const salt = Math.floor(Math.random() * 2 ** 32);
-      return {
-        originalIdentity: { identity: cyrb53Hash(id, salt), salt },
-        latestToken: await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
-          (text) => openCstgResponse(request.sharedKey, text), warn),
-      };
-    });
-    called.catch(() => { /* reported by update() unless another tab's record is used */ });
-    return update('token generation', store, (cur) => sameIdentity(cur, id) && usable(cur.latestToken), () => called);
   };
 
   /**
@@ -162,47 +187,93 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
    * refreshed one once it lands (through refreshUserIds, which finds it stored). A refreshed token that is due
    * again at once (a skewed clock) waits for the next page instead of refreshing in a loop.
    */
-  const inBackground = (current: Stored, run: ReturnType<typeof update>) => (cb: (v?: Stored) => void) => {
+  const inBackground = (current: Stored, run: ReturnType<typeof handOver>) => (cb: (v?: Stored) => void) => {
     cb(current);
     run((next) => {
-      if (next && next !== current && !due(next.latestToken as Uid2Identity)) getGlobal().refreshUserIds({ submoduleNames: [name] });
+      if (next && next !== current && !due(next.latestToken as ModuleIdentity)) getGlobal().refreshUserIds({ submoduleNames: [name] });
     });
   };
 
-  function getId(config: { params?: Record<string, any> }, consent?: AllConsentData) {
-    if (!allowed(consent, warn)) return;
-    const p = config.params ?? {};
-    const base = p[`${name}ApiBase`] ?? baseUrl;
-    const cstg = cstgConfig(p);
-    if (cstg === false) return;
-    const store = createStore(sm, key, p.storage === 'cookie', err);
-    let s = store.read();
-    const now = Date.now();
-    if (cstg?.id) {
-      if (typeof s !== 'object' || !sameIdentity(s, cstg.id) ||
-        (s.latestToken !== 'optout' && now > s.latestToken.refresh_expires)) {
-        return { callback: generate(cstg, store, base) };
-      }
-    } else if (!cstg) {
-      const supplied = suppliedToken(p);
-      if (supplied) {
-        // a different supplied token means a different user: forget what is stored
-        if (typeof s !== 'object' || s.originalToken?.advertising_token !== supplied.advertising_token) s = undefined;
-        // keep a stored token refreshed from the supplied one unless the supplied one is newer
-        if (!s || (s.latestToken as Uid2Identity).identity_expires < supplied.identity_expires) {
-          s = { originalToken: supplied, latestToken: supplied };
-        }
-      }
+  /** The stored record for a CSTG config with a valid DII: kept when it descends from that DII and is still usable. */
+  function forDii(s: Stored | string | undefined, id: string, now: number): Stored | undefined {
+    if (typeof s !== 'object') return void info('no stored token for this DII');
+    if (!sameIdentity(s, id)) return void info('the stored token came from another DII: ignoring it');
+    if (s.latestToken === 'optout') {
+      if (!current(s, now)) return void info('a remembered opt-out for this DII has lapsed: asking again');
+      info(`opted out for this DII: no token, nothing asked until ${when(s.optoutUntil!)}`);
+      return s;
     }
-    if (typeof s !== 'object') return s && { id: s };
-    // 'optout' has none of these fields, so every comparison below is false for it
-    const t = s.latestToken as Uid2Identity;
-    const expired = now > t.identity_expires;
-    if (expired && now > t.refresh_expires) return;
-    // an expired token is stored only once refreshed, and meanwhile there is no ID
-    if (expired) return { callback: refresh(s, store, base) };
-    store.keep(s);
-    return { id: s, callback: due(t) ? inBackground(s, refresh(s, store, base)) : undefined };
+    if (now > s.latestToken.refresh_expires) return void info('the stored token for this DII can no longer be refreshed');
+    info('using the stored token for this DII');
+    return s;
+  }
+
+  /** With no CSTG DII: the supplied token, or the stored record when it descends from it and is newer. */
+  function forSuppliedToken(s: Stored | string | undefined, supplied: ModuleIdentity | undefined): Stored | string | undefined {
+    if (!supplied) {
+      info(typeof s === 'object' ? 'using the stored record' : typeof s === 'string' ? 'using the bare token stored by an older integration' : 'no token supplied or stored');
+      return s;
+    }
+    if (typeof s !== 'object' || s.originalToken?.advertising_token !== supplied.advertising_token) {
+      if (s) info('the stored record came from another token (another user?): using the supplied one');
+      return { originalToken: supplied, latestToken: supplied };
+    }
+    if (s.latestToken === 'optout') {
+      if (current(s)) return s;
+      info('a remembered opt-out for this token has lapsed: using the supplied token again');
+      return { originalToken: supplied, latestToken: supplied };
+    }
+    // keep a stored token refreshed from the supplied one unless the supplied one is newer
+    if ((s.latestToken as ModuleIdentity).identity_expires < supplied.identity_expires) {
+      info('the supplied token is newer than the stored one: using it');
+      return { originalToken: supplied, latestToken: supplied };
+    }
+    info('using the stored token refreshed from the supplied one');
+    return s;
+  }
+
+  // Prebid's DecodedId<N> is {[N]: UserId[N]}, which TypeScript cannot resolve for a generic N (as ProviderParams[N] below)
+  const decoded = (id: { id?: string; optout?: boolean }) => ({ [name]: id }) as unknown as ReturnType<IdProviderSpec<N>['decode']>;
+
+  function getId(config: UserIdConfig<N>, consent?: AllConsentData) {
+    if (!allowed(consent, warn)) return;
+    // ProviderParams[N] is UidParams<N> (Uid2Params, EuidParams); TypeScript cannot resolve that for a generic N
+    const p = (config.params ?? {}) as UidParams<N>;
+    const base = p[param('ApiBase')] ?? baseUrl;
+    const cstg = cstgConfig(p);
+    const store = createStore(sm, key, p.storage === 'cookie', err);
+    const stored = store.read();
+    const now = Date.now();
+    let s: Stored | string | undefined;
+    if (cstg?.value) {
+      s = forDii(stored, cstg.value, now);
+      if (!s) return { callback: handOver('token generation', () => generate(cstg, store, base)) };
+    } else if (cstg) {
+      info('CSTG configured without a valid DII: params.*Token and cookie ignored, using the stored record');
+      s = stored;
+    } else {
+      s = forSuppliedToken(stored, suppliedToken(p));
+    }
+    if (typeof s !== 'object') return s ? { id: s } : undefined;
+    const record = s;
+    if (record.latestToken === 'optout') {
+      info('opted out: no token');
+      return { id: record };
+    }
+    const t = record.latestToken;
+    if (now > t.identity_expires) {
+      if (now > t.refresh_expires) return void info('token and refresh token expired: no ID');
+      // an expired token is stored only once refreshed, and meanwhile there is no ID
+      info('token expired: refreshing before the ID is available');
+      return { callback: handOver('token refresh', () => refresh(record, store, base)) };
+    }
+    store.keep(record);
+    if (!due(t)) {
+      info(`token valid, refresh from ${when(t.refresh_from)}`);
+      return { id: record };
+    }
+    info('token past refresh_from: refreshing in the background');
+    return { id: record, callback: inBackground(record, handOver('token refresh', () => refresh(record, store, base))) };
   }
 
   return {
@@ -211,12 +282,12 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
     getId,
     // with a userId `storage` config, core skips getId while its copy lasts; keep the lifecycle running
     extendId: getId,
-    decode(v: any) {
-      if (typeof v === 'string') return { [name]: { id: v } };
+    decode(v: Stored | string) {
+      if (typeof v === 'string') return decoded({ id: v });
       const t = v?.latestToken;
-      if (t === 'optout') return { [name]: { optout: true } };
-      if (Date.now() < t?.identity_expires) return { [name]: { id: t.advertising_token } };
+      if (t === 'optout') return decoded({ optout: true });
+      if (Date.now() < t?.identity_expires) return decoded({ id: t.advertising_token });
     },
     eids,
-  } as IdProviderSpec<any>;
+  } as IdProviderSpec<N>;
 }

@@ -2,17 +2,19 @@
 // (`{originalToken, latestToken, originalIdentity?}` as JSON, or a bare advertising token from older
 // server-side integrations), so publishers can switch modules without losing their users' identities.
 import type { StorageManager } from 'prebid.js/src/storageManager.js';
-import { isUid2Identity, type Uid2Identity } from '../uid2/identity.js';
+import { isModuleIdentity, type ModuleIdentity } from './identity.js';
 
 /** cyrb53Hash of the normalized DII (or the hash given), salted: tells whether a stored token came from it. */
 export interface OriginalIdentity { identity: string; salt: number }
 
 export interface Stored {
   /** the token the publisher supplied (config or cookie) that this record descends from */
-  originalToken?: Uid2Identity;
-  latestToken: Uid2Identity | 'optout';
+  originalToken?: ModuleIdentity;
+  latestToken: ModuleIdentity | 'optout';
   /** present when the record came from client-side token generation */
   originalIdentity?: OriginalIdentity;
+  /** ms epoch until which an opt-out answer stands for this record's token or DII (ours only; see OPTOUT_MEMORY_MS) */
+  optoutUntil?: number;
 }
 
 /** A bare string is a server-only advertising token (legacy integrations): used as is, never refreshed. */
@@ -28,22 +30,35 @@ export interface Store {
   keep(value: Stored): void;
 }
 
-const DAY = 864e5;
-
 /** The record if its latestToken is usable; other fields are only compared, so need no check. */
 function validStored(v: any): Stored | undefined {
-  if (v?.latestToken === 'optout' || isUid2Identity(v?.latestToken)) return v;
+  if (v?.latestToken === 'optout' || isModuleIdentity(v?.latestToken)) return v;
 }
+
+/**
+ * When a record cookie stops being useful: with its refresh token (a token whose refresh the operator refused keeps
+ * the record until the advertising token itself expires, so that the next page does not ask again), or with the
+ * opt-out memory.
+ */
+export function recordExpiry(v: Stored): number {
+  const t = v.latestToken;
+  return t === 'optout' ? v.optoutUntil ?? Date.now() : Math.max(t.refresh_expires, t.identity_expires);
+}
+
+/**
+ * SameSite=Lax: the record is read by the site's own pages only; Secure on https. Prebid's setCookie adds `Secure` for
+ * SameSite=None only, so it goes in with the SameSite value.
+ */
+const cookieAttributes = () => (location.protocol === 'https:' ? 'Lax; Secure' : 'Lax');
 
 export function createStore(sm: StorageManager, key: string, useCookie: boolean, logError: (...a: unknown[]) => void): Store {
   const local = {
     get: () => sm.getDataFromLocalStorage(key),
-    set: (v: string) => sm.setDataInLocalStorage(key, v),
+    set: (v: Stored) => sm.setDataInLocalStorage(key, JSON.stringify(v)),
   };
   const cookie = {
     get: () => sm.getCookie(key),
-    // like localStorage, the record outlives its tokens: it remembers where they came from, and opt-outs
-    set: (v: string) => sm.setCookie(key, v, new Date(Date.now() + 400 * DAY).toUTCString()),
+    set: (v: Stored) => sm.setCookie(key, JSON.stringify(v), new Date(recordExpiry(v)).toUTCString(), cookieAttributes()),
   };
   const [primary, secondary] = useCookie ? [cookie, local] : [local, cookie];
 
@@ -57,7 +72,7 @@ export function createStore(sm: StorageManager, key: string, useCookie: boolean,
   }
 
   let lastReadFromPrimary: StoredValue | undefined;
-  const write = (v: Stored) => primary.set(JSON.stringify(v));
+  const write = (v: Stored) => primary.set(v);
   return {
     // a refreshable record wins over a bare token, the configured storage over the other (a record found only
     // there moves over with the next write); the other storage is read only when needed (cookie reads cost)

@@ -1,5 +1,5 @@
-// Runs Prebid's own spec for uid2IdSystem (node_modules/prebid.js/test/spec/modules/uid2IdSystem_spec.js), unmodified,
-// against OUR modules/uid2IdSystem.ts. See README.md beside this file.
+// Runs Prebid's own specs for uid2IdSystem and euidIdSystem (node_modules/prebid.js/test/spec/modules/*_spec.js),
+// unmodified, against OUR modules/uid2IdSystem.ts and modules/euidIdSystem.ts. See README.md beside this file.
 const path = require('node:path');
 const { STATUS_CODES } = require('node:http');
 
@@ -8,6 +8,8 @@ const pkg = path.join(root, 'node_modules/prebid.js');
 const dist = path.join(pkg, 'dist/src');
 const prebidTest = (file) => path.join(pkg, 'test', file);
 const commonjsPlugin = require.resolve('@babel/plugin-transform-modules-commonjs', { paths: [root] });
+/** Prebid's specs run here, each against our module of the same name */
+const SPECS = ['uid2IdSystem', 'euidIdSystem'];
 
 module.exports = async (karmaConfig) => {
   const { baseConfig } = await import('../../webpack.conf.js');
@@ -17,7 +19,7 @@ module.exports = async (karmaConfig) => {
   const webpackModule = require(require.resolve('webpack', { paths: [root] }));
   // Prebid's single-spec order (its karma.conf.maker.js): test_deps.js (pipeline_setup, global hooks, mocks), the
   // spec, hookSetup.js; our setup.js goes before the spec
-  const files = [prebidTest('test_deps.js'), path.join(__dirname, 'setup.js'), prebidTest('spec/modules/uid2IdSystem_spec.js'),
+  const files = [prebidTest('test_deps.js'), path.join(__dirname, 'setup.js'), ...SPECS.map((spec) => prebidTest(`spec/modules/${spec}_spec.js`)),
     prebidTest('helpers/hookSetup.js')];
   const base = baseConfig({ mode: 'development', distUrlBase: '/prebid-standalone/' });
   const webpack = {
@@ -25,10 +27,10 @@ module.exports = async (karmaConfig) => {
     resolve: {
       ...base.resolve,
       alias: {
-        // the module under test: ours in place of Prebid's
-        // (PARITY_MODULE=prebid runs the spec against Prebid's own module instead: a check of this harness)
-        'modules/uid2IdSystem.js$': process.env.PARITY_MODULE === 'prebid'
-          ? path.join(dist, 'modules/uid2IdSystem.js') : path.join(root, 'modules/uid2IdSystem.ts'),
+        // the modules under test: ours in place of Prebid's
+        // (PARITY_MODULE=prebid runs the specs against Prebid's own modules instead: a check of this harness)
+        ...Object.fromEntries(SPECS.map((module) => [`modules/${module}.js$`, process.env.PARITY_MODULE === 'prebid'
+          ? path.join(dist, `modules/${module}.js`) : path.join(root, `modules/${module}.ts`)])),
         ...base.resolve.alias,
         // the bare paths Prebid's tests import (its webpack resolves them from the source root) ...
         src: path.join(dist, 'src'),

@@ -1,11 +1,12 @@
 // The euid userId submodule (same lifecycle code as uid2) through the public pbjs API: TCF consent gating,
 // its own params, storage key, operator host and eid source.
 import { expect } from 'chai';
+import { cyrb53Hash } from 'prebid.js/src/utils.js';
 import { euidIdSubmodule } from '../../modules/euidIdSystem.js';
 import { uid2IdSubmodule } from '../../modules/uid2IdSystem.js';
 import type { FakeFetch } from '../helpers/fakeFetch.js';
 import {
-  FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, captureLogs, configure, freshPage, leavePage, makeIdentity, nextPage, pbjs,
+  FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, captureLogs, clearCookie, configure, freshPage, leavePage, makeIdentity, nextPage, pbjs,
   readStored, refreshDone, runAuction, setCookie, settle, sleep, success,
 } from './uid2TestHelpers.js';
 
@@ -127,5 +128,39 @@ describe('euid userId submodule', () => {
     expect(euidIdSubmodule.decode({ latestToken: makeIdentity('E4-x') } as any, {} as any)).to.deep.equal({ euid: { id: 'E4-x' } });
     expect(euidIdSubmodule.decode({ latestToken: 'optout' } as any, {} as any)).to.deep.equal({ euid: { optout: true } });
     expect(euidIdSubmodule.decode('E4-bare', {} as any)).to.deep.equal({ euid: { id: 'E4-bare' } });
+  });
+
+  it('warns about invalid CSTG credentials and uses params.euidToken instead, as the official module does', async () => {
+    consent(CONSENTED);
+    await page({ euidToken: makeIdentity('E4-config'), serverPublicKey: 'EUID-X-L-not*base64', subscriptionId: SUBSCRIPTION_ID, email: 'user@example.com' });
+    expect(pbjs.getUserIds()).to.deep.equal({ euid: { id: 'E4-config' } });
+    expect(log.warnings('EUID:').join()).to.contain('invalid CSTG params.serverPublicKey');
+    expect(op.cstgRequests()).to.have.length(0);
+  });
+
+  it('accepts an identity without refresh_response_key and refreshes it with a plain-JSON answer', async () => {
+    consent(CONSENTED);
+    const { refresh_response_key: _key, ...expired } = makeIdentity('E4-expired', { expired: true });
+    const { refresh_response_key: _newKey, ...refreshed } = makeIdentity('E4-refreshed');
+    network.respondWith(`${EUID_BASE}/v2/token/refresh`, () => new Response(JSON.stringify({ status: 'success', body: refreshed })));
+    await page({ euidToken: expired });
+    expect(pbjs.getUserIds()).to.deep.equal({ euid: { id: 'E4-refreshed' } });
+  });
+
+  it('claims its refresh in its own cookie: a uid2 claim on another token does not hold it, an euid claim does', async () => {
+    consent(CONSENTED);
+    const expired = makeIdentity('E4-expired', { expired: true });
+    op.knows(expired).onRefresh(() => success(makeIdentity('E4-refreshed')));
+    const claim = (key: string) => setCookie(`${key}_refreshing_othertab`, `othertab.${cyrb53Hash(expired.refresh_token)}.${Date.now() + 5000}.c`);
+    claim('__uid2_advertising_token');
+    claim(KEY);
+    configure({ name: 'euid', params: { euidToken: expired }, auctionDelay: 1000 });
+    void runAuction();
+    await sleep(100);
+    expect(op.refreshRequests()).to.have.length(0);
+    clearCookie(`${KEY}_refreshing_othertab`);
+    await settle();
+    expect(pbjs.getUserIds()).to.deep.equal({ euid: { id: 'E4-refreshed' } });
+    expect(op.refreshRequests()).to.have.length(1);
   });
 });

@@ -1,6 +1,6 @@
 // The uid2 userId submodule through the public pbjs API of the real bundle (bid requests of an openrtbSsp
 // auction, getUserIds*, refreshUserIds): token sources, lifecycle, opt-out, client-side generation, failures,
-// cross-tab locking, storage and consent. Operator answers are sealed with real WebCrypto.
+// one refresh across tabs, storage and consent. Operator answers are sealed with real WebCrypto.
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { cyrb53Hash } from 'prebid.js/src/utils.js';
@@ -8,11 +8,13 @@ import { dep } from 'prebid.js/src/ajax.js';
 import { uid2IdSubmodule } from '../../modules/uid2IdSystem.js';
 import { createUidModule, settings } from '../../libraries/uid2Module/index.js';
 import { sha256Base64 } from '../../libraries/uid2/normalize.js';
+import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import { jsonResponse, textResponse, type FakeFetch } from '../helpers/fakeFetch.js';
 import {
-  FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, captureLogs, clearCookie, configure, freshPage,
-  leavePage, locksFree, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, success,
+  FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, clearCookie, configure, freshPageEachTest,
+  claimsFree, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, success,
   tokenIn, until,
+  type TestPage,
 } from './uid2TestHelpers.js';
 
 const KEY = '__uid2_advertising_token';
@@ -29,20 +31,11 @@ function gate<T>(answer: T) {
 }
 
 describe('uid2 userId submodule', () => {
+  const page = freshPageEachTest(uid2IdSubmodule, SERVER_COOKIE);
   let network: FakeFetch;
   let op: FakeOperator;
-  let log: ReturnType<typeof captureLogs>;
-  beforeEach(() => {
-    network = freshPage(uid2IdSubmodule);
-    op = new FakeOperator(network);
-    log = captureLogs();
-  });
-  afterEach(async () => {
-    // let background work finish on this page's fake network
-    await Promise.race([refreshDone(), sleep(1000)]);
-    log.stop();
-    leavePage(network, SERVER_COOKIE);
-  });
+  let log: TestPage['log'];
+  beforeEach(() => ({ network, op, log } = page));
 
   describe('token sources', () => {
     it('uses a current params.uid2Token as is: in the bid request and stored, no operator call', async () => {
@@ -255,7 +248,8 @@ describe('uid2 userId submodule', () => {
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
       expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
       expect(tokenIn(await auctionEids(network))).to.equal(undefined);
-      expect(readStored()).to.deep.equal({ originalToken: current, latestToken: 'optout' });
+      expect(readStored()).to.deep.include({ originalToken: current, latestToken: 'optout' });
+      expect(readStored().optoutUntil).to.be.above(Date.now());
 
       nextPage();
       configure({ params: { uid2Token: current }, auctionDelay: 50 });
@@ -402,23 +396,50 @@ describe('uid2 userId submodule', () => {
       ['a server public key of the wrong format', { ...CSTG, serverPublicKey: 'serverPublicKey', email: 'user@example.com' }, 'serverPublicKey'],
       ['a server public key that is not a string', { ...CSTG, serverPublicKey: {}, email: 'user@example.com' }, 'serverPublicKey'],
       ['a server public key that is not base64', { ...CSTG, serverPublicKey: 'UID2-X-L-not*base64', email: 'user@example.com' }, 'serverPublicKey'],
+      ['a missing server public key', { subscriptionId: SUBSCRIPTION_ID, email: 'user@example.com' }, 'serverPublicKey'],
       ['an empty subscriptionId', { ...CSTG, subscriptionId: '', email: 'user@example.com' }, 'subscriptionId'],
       ['a subscriptionId that is not a string', { ...CSTG, subscriptionId: {}, email: 'user@example.com' }, 'subscriptionId'],
-      ['an invalid email', { ...CSTG, email: 'test . test@gmail.com' }, 'email'],
-      ['an email without local part', { ...CSTG, email: '+@gmail.com' }, 'email'],
-      ['an invalid phone', { ...CSTG, phone: 'test123' }, 'phone'],
-      ['a phone without +', { ...CSTG, phone: '12345678901' }, 'phone'],
-      ['an invalid emailHash', { ...CSTG, emailHash: 'test@example.com' }, 'emailHash'],
-      ['an invalid phoneHash', { ...CSTG, phoneHash: '614332222111' }, 'phoneHash'],
+      ['a missing subscriptionId', { serverPublicKey: PUBLIC_KEY, email: 'user@example.com' }, 'subscriptionId'],
       ['an email without CSTG credentials', { email: 'user@example.com' }, 'email'],
     ];
     invalid.forEach(([what, params, named]) => {
-      it(`refuses ${what}: logged, no uid2, nothing sent or stored`, async () => {
+      it(`warns about ${what} and uses params.uid2Token instead, as the official module does: nothing generated`, async () => {
+        configure({ params: { ...params, uid2Token: makeIdentity('A4-config') }, auctionDelay: 50 });
+        expect(tokenIn(await auctionEids(network))).to.equal('A4-config');
+        expect(log.warnings().join()).to.contain(named);
+        expect(op.cstgRequests()).to.have.length(0);
+        expect(readStored().latestToken.advertising_token).to.equal('A4-config');
+      });
+    });
+
+    it('warns about invalid credentials and uses the token in the publisher cookie', async () => {
+      setCookie(SERVER_COOKIE, JSON.stringify(makeIdentity('A4-cookie')));
+      configure({ params: { ...CSTG, subscriptionId: '', email: 'user@example.com', uid2Cookie: SERVER_COOKIE }, auctionDelay: 50 });
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-cookie');
+      expect(log.warnings().join()).to.contain('invalid CSTG params.subscriptionId');
+    });
+
+    it('warns about invalid credentials and uses the stored record when nothing is supplied', async () => {
+      store({ originalIdentity: originalIdentity('user@example.com'), latestToken: makeIdentity('A4-stored') });
+      configure({ params: { ...CSTG, serverPublicKey: 'UID2-X-L-not*base64', email: 'user@example.com' }, auctionDelay: 50 });
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-stored');
+      expect(op.cstgRequests()).to.have.length(0);
+    });
+
+    const invalidDii: Array<[string, Record<string, unknown>, string]> = [
+      ['an invalid email', { email: 'test . test@gmail.com' }, 'email'],
+      ['an email without local part', { email: '+@gmail.com' }, 'email'],
+      ['an invalid phone', { phone: 'test123' }, 'phone'],
+      ['a phone without +', { phone: '12345678901' }, 'phone'],
+      ['an invalid emailHash', { emailHash: 'test@example.com' }, 'emailHash'],
+      ['an invalid phoneHash', { phoneHash: '614332222111' }, 'phoneHash'],
+    ];
+    invalidDii.forEach(([what, dii, named]) => {
+      it(`warns about ${what} with valid credentials: nothing generated, the stored record used, params.uid2Token ignored`, async () => {
         store({ originalIdentity: originalIdentity('user@example.com'), latestToken: makeIdentity('A4-stored') });
-        configure({ params, auctionDelay: 50 });
-        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
-        expect(pbjs.getUserIds()).to.deep.equal({});
-        expect(log.errors().join()).to.contain('invalid CSTG params').and.to.contain(named);
+        configure({ params: { ...CSTG, ...dii, uid2Token: makeIdentity('A4-config') }, auctionDelay: 50 });
+        expect(tokenIn(await auctionEids(network))).to.equal('A4-stored');
+        expect(log.warnings().join()).to.contain(`invalid CSTG params.${named}`);
         expect(network.requests.filter((r) => r.url.includes('uidapi.com'))).to.have.length(0);
       });
     });
@@ -580,38 +601,61 @@ describe('uid2 userId submodule', () => {
     });
   });
 
-  describe('one refresh at a time across tabs', () => {
-    /** Another tab holds the refresh lock while this page needs a refresh; resolves once this page waits. */
-    async function otherTabRefreshing() {
-      let release!: () => void;
-      await new Promise<void>((taken) => navigator.locks.request(KEY, () => {
-        taken();
-        return new Promise<void>((resolve) => { release = resolve; });
-      }));
+  describe('one refresh across tabs', () => {
+    /** Another tab (`page` id) claims the refresh of `identity` until `ms` from now in `state`, as claim.ts writes it. */
+    const otherTabClaims = (identity: Uid2Identity, ms: number, state = 'c', page = 'othertab') =>
+      setCookie(`${KEY}_refreshing_${page}`, `${page}.${cyrb53Hash(identity.refresh_token)}.${Date.now() + ms}.${state}`);
+    const newTab = () => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true });
+
+    /** This page needs its expired token refreshed while another tab claims that refresh; resolves once this page waits. */
+    async function waitingForOtherTab(...claim: [ms: number, state?: string, page?: string]) {
       const expired = makeIdentity('A4-expired', { expired: true });
       op.knows(expired).onRefresh(() => success(makeIdentity('A4-this-tab')));
+      otherTabClaims(expired, ...claim);
       configure({ params: { uid2Token: expired }, auctionDelay: 2000 });
       const ids = pbjs.getUserIdsAsync();
-      await sleep(50);
-      return { expired, ids, release };
+      await sleep(60);
+      expect(op.refreshRequests()).to.have.length(0);
+      return { expired, ids };
     }
 
-    it('waits while another tab holds the lock and takes the token that tab stored, without calling the operator', async () => {
-      const { expired, ids, release } = await otherTabRefreshing();
-      expect(op.refreshRequests()).to.have.length(0);
+    it('sends the refresh request within getId: no lock or other wait before the network call', () => {
+      const expired = makeIdentity('A4-expired', { expired: true });
+      op.knows(expired).onRefresh(() => success(makeIdentity('A4-refreshed')));
+      const fetchCalls = (dep.fetch as sinon.SinonStub).callCount;
+      newTab().getId({ name: 'uid2', params: { uid2Token: expired } }, {} as any);
+      expect((dep.fetch as sinon.SinonStub).callCount - fetchCalls).to.equal(1);
+    });
+
+    it('waits while another tab calls the operator and takes the record that tab stored, without calling itself', async () => {
+      const { expired, ids } = await waitingForOtherTab(5000);
       // the other tab finishes its refresh
       store({ originalToken: expired, latestToken: makeIdentity('A4-other-tab') });
-      release();
       await ids;
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-other-tab' } });
       expect(op.refreshRequests()).to.have.length(0);
     });
 
-    it('refreshes itself after waiting when the other tab stored nothing new', async () => {
-      const { ids, release } = await otherTabRefreshing();
-      expect(op.refreshRequests()).to.have.length(0);
-      release();
+    it('refreshes itself once the other tab\'s claim ends without a record (that tab closed or failed)', async () => {
+      const { ids } = await waitingForOtherTab(150);
       await ids;
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-this-tab' } });
+      expect(op.refreshRequests()).to.have.length(1);
+    });
+
+    it('lets a tab that claimed at the same moment and comes first by page id call, then calls once that claim ends', async () => {
+      // page id "0" sorts before any other: this page waits for it while it lasts
+      const { ids } = await waitingForOtherTab(200, 'w', '0');
+      await ids;
+      expect(op.refreshRequests()).to.have.length(1);
+    });
+
+    it('ignores another tab\'s claim on a different refresh token', async () => {
+      const expired = makeIdentity('A4-expired', { expired: true });
+      op.knows(expired).onRefresh(() => success(makeIdentity('A4-this-tab')));
+      otherTabClaims(makeIdentity('A4-someone-else'), 5000);
+      configure({ params: { uid2Token: expired }, auctionDelay: 2000 });
+      await settle();
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-this-tab' } });
       expect(op.refreshRequests()).to.have.length(1);
     });
@@ -621,45 +665,33 @@ describe('uid2 userId submodule', () => {
       const slow = gate(success(makeIdentity('A4-refreshed')));
       op.knows(current).onRefresh(slow.answer);
       store({ originalToken: current, latestToken: current });
-      const tabs = [1, 2].map(() => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true }));
-      const results = tabs.map((tab) => new Promise((resolve) => (tab.getId({ name: 'uid2', params: {} }, {} as any) as any).callback(resolve)));
+      const results = [newTab(), newTab()].map((tab) => new Promise((resolve) => (tab.getId({ name: 'uid2', params: {} }, {} as any) as any).callback(resolve)));
       const [a, b] = (await Promise.all(results)) as any[];
       expect(a.latestToken).to.deep.equal(current);
       expect(b.latestToken).to.deep.equal(current);
       await sleep(30);
       slow.release();
-      await locksFree();
+      await claimsFree();
       expect(readStored().latestToken.advertising_token).to.equal('A4-refreshed');
       expect(op.refreshRequests()).to.have.length(1);
     });
 
-    it('sends a client-side generation request without waiting for the lock, and stores its answer once it has it', async () => {
-      let release!: () => void;
-      await new Promise<void>((taken) => navigator.locks.request(KEY, () => {
-        taken();
-        return new Promise<void>((resolve) => { release = resolve; });
-      }));
-      try {
-        op.onCstg(() => success(makeIdentity('A4-generated')));
-        configure({ params: { ...CSTG, email: 'user@example.com' }, auctionDelay: 2000 });
-        const ids = pbjs.getUserIdsAsync();
-        await until(() => op.cstgRequests().length === 1);
-        expect(readStored()).to.equal(null);
-        release();
-        await ids;
-      } finally {
-        release();
-      }
-      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-generated' } });
-      expect(readStored().latestToken.advertising_token).to.equal('A4-generated');
+    it('two module instances with an expired token: one request, and both hand the refreshed token to the core', async () => {
+      const expired = makeIdentity('A4-expired', { expired: true });
+      op.knows(expired).onRefresh(() => sleep(20).then(() => success(makeIdentity('A4-refreshed'))));
+      const results = [newTab(), newTab()].map((tab) =>
+        new Promise((resolve) => (tab.getId({ name: 'uid2', params: { uid2Token: expired } }, {} as any) as any).callback(resolve)));
+      const [a, b] = (await Promise.all(results)) as any[];
+      expect(a.latestToken.advertising_token).to.equal('A4-refreshed');
+      expect(b).to.deep.equal(a);
+      expect(op.refreshRequests()).to.have.length(1);
     });
 
     it('two module instances generating for the same DII both call the operator and end with the record stored first', async () => {
       let answers = 0;
       op.onCstg(() => success(makeIdentity(`A4-generated-${++answers}`)));
-      const tabs = [1, 2].map(() => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true }));
       const params = { ...CSTG, email: 'user@example.com' };
-      const results = tabs.map((tab) => new Promise((resolve) => (tab.getId({ name: 'uid2', params }, {} as any) as any).callback(resolve)));
+      const results = [newTab(), newTab()].map((tab) => new Promise((resolve) => (tab.getId({ name: 'uid2', params }, {} as any) as any).callback(resolve)));
       const [a, b] = (await Promise.all(results)) as any[];
       expect(op.cstgRequests()).to.have.length(2);
       expect(b).to.deep.equal(a);

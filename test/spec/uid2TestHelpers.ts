@@ -147,6 +147,8 @@ export function captureLogs() {
 }
 
 export const storageKeys = ['__uid2_advertising_token', '__euid_advertising_token'];
+/** The cookies in which pages claim a refresh (libraries/uid2Module/claim.ts): `<key>_refreshing_<page>_<subject>`. */
+const claimCookies = () => document.cookie.split('; ').map((c) => c.split('=')[0]!).filter((name) => name.includes('_refreshing_'));
 
 export function readStored(key = '__uid2_advertising_token'): any {
   const raw = localStorage.getItem(key);
@@ -170,7 +172,10 @@ export const defaultSettings = { ...settings };
 
 let attached: any[] = [];
 
-const clearStoredIds = () => storageKeys.forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
+const clearStoredIds = () => {
+  storageKeys.forEach((k) => { localStorage.removeItem(k); clearCookie(k); });
+  claimCookies().forEach(clearCookie);
+};
 
 /**
  * A fresh page for each test: userId core reset with our submodules attached again, no config, no consent,
@@ -203,28 +208,47 @@ export function leavePage(network: FakeFetch | undefined, ...cookies: string[]) 
   Object.assign(settings, defaultSettings);
 }
 
+export interface TestPage { network: FakeFetch; op: FakeOperator; log: ReturnType<typeof captureLogs> }
+
+/**
+ * Mocha hooks that give each test a fresh page for `submodule` (fake network, scripted operator, log capture) and
+ * clean up after it, `cookies` included; the returned object holds the current test's.
+ */
+export function freshPageEachTest(submodule: unknown, ...cookies: string[]): TestPage {
+  const page = {} as TestPage;
+  beforeEach(() => {
+    page.network = freshPage(submodule);
+    page.op = new FakeOperator(page.network);
+    page.log = captureLogs();
+  });
+  afterEach(async () => {
+    // let background work finish on this page's fake network
+    await Promise.race([refreshDone(), sleep(1000)]);
+    page.log.stop();
+    leavePage(page.network, ...cookies);
+  });
+  return page;
+}
+
 /** Waits for the module's background work (callbacks) that pbjs exposes through getUserIdsAsync. */
 export const settle = () => pbjs.getUserIdsAsync();
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until no page holds or waits for a uid2/euid module lock: the refreshes and generations under way ended. */
-export async function locksFree() {
-  const busy = async () => {
-    const { held = [], pending = [] } = await navigator.locks.query();
-    return [...held, ...pending].some((lock) => storageKeys.includes(lock.name!));
-  };
-  while (await busy()) await sleep(5);
+/** Waits until no page claims a uid2/euid refresh it has not finished: the refreshes under way stored their records. */
+export async function claimsFree() {
+  const busy = () => claimCookies().some((name) => !readCookie(name)?.endsWith('.d'));
+  while (busy()) await sleep(5);
 }
 
 /**
  * Waits for a background refresh: the module hands the core the current token at once and refreshes under its
- * cross-tab lock, so this waits for the callbacks to run, the lock to be free, and the core to take what the refresh
- * stored.
+ * cross-tab claim, so this waits for the callbacks to run, the claim to be released, and the core to take what the
+ * refresh stored.
  */
 export async function refreshDone() {
   await settle();
-  await locksFree();
+  await claimsFree();
   await settle();
 }
 

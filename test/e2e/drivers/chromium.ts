@@ -1,12 +1,10 @@
 /** Chromium through playwright-core: its Page and Request are the harness's JourneyPage and JourneyRequest as they are. */
-import { chromium, type Page, type Request } from 'playwright-core';
-import { CHROMIUM_FLAGS, findBrowser, missingEnginesLine } from '../../helpers/node/browsers.js';
+import type { Page, Request } from 'playwright-core';
+import { launchChromium as launchPlaywrightChromium } from '../../helpers/node/chromium.js';
 import type { E2eBrowser, Session } from '../harness.js';
 
 export async function launchChromium(): Promise<E2eBrowser<Page, Request>> {
-  const executablePath = findBrowser('chromium');
-  if (!executablePath) throw new Error(missingEnginesLine(['chromium']));
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS, headless: true });
+  const browser = await launchPlaywrightChromium();
   return {
     name: 'Chromium',
     async openSession(): Promise<Session<Page, Request>> {

@@ -98,9 +98,6 @@ export function missingEnginesLine(missing: Engine[]): string {
     `${missing.map((engine) => SEARCH[engine].envVariable).join('/')}`;
 }
 
-/** Debian's Chromium, or the first one found (CHROME_BIN wins); /usr/bin/chromium when there is none, for the error it gives. */
-export const CHROMIUM_PATH = findBrowser('chromium') ?? '/usr/bin/chromium';
-
 export const CHROMIUM_FLAGS = [
   '--no-sandbox', // Chromium refuses to run as root (CI) otherwise
   '--disable-gpu', '--disable-quic', '--no-first-run',

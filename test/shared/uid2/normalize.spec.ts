@@ -5,6 +5,7 @@ import {
   isValidPhone,
   normalizeDiiHash,
   normalizeEmail,
+  pickDii,
   sha256Base64,
 } from '../../../libraries/uid2/normalize.js';
 
@@ -17,6 +18,12 @@ const EMAILS: Array<[input: string, normalized: string, hash: string]> = [
   ['janedoe@gmail.com', 'janedoe@gmail.com', '1hFzBkhe0OUK+rOshx6Y+BaZFR8wKBUn1j/18jNlbGk='],
   ['   jane.doe+home@gmail.com   ', 'janedoe@gmail.com', '1hFzBkhe0OUK+rOshx6Y+BaZFR8wKBUn1j/18jNlbGk='],
   ['validate@example.com', 'validate@example.com', 'ntI244ZRTXwAwpki6/M5cyBYW7h/Wq576lnN3l9+W/c='],
+  // non-ASCII capitals keep their case, as uid2-operator's InputUtil.normalizeEmailString leaves them (it lowercases
+  // 'A'-'Z' only): the hash is the one server-side generation gets for the same raw email
+  ['ÉLODIE@Example.COM', 'Élodie@example.com', 'qFm2koEJ/B5tVpEoHPyc1H2lgaGEMhGHzdzn472tqc0='],
+  [' J.Ö.R.G.Müller+News@GMAIL.com', 'jÖrgmüller@gmail.com', 'F+JvdlNHrdBGGKJ9RMVc936iMJT8PMfSTbtww2qiyvk='],
+  ['İPEK@Example.com', 'İpek@example.com', 'n6/HLay0fRNZnpnniO8HmOwRRDH9esRbGneprc7Y3do='],
+  ['ǅEMAL@ÉXAMPLE.FR', 'ǅemal@Éxample.fr', 'KMkDwuJEMxXpYT7b6Tp7Je9BVK/8HrFMxjje6uwHOms='],
 ];
 
 const INVALID_EMAILS = ['', ' @', '@', 'a@', '@b', '@b.com', '+', ' ', '+@gmail.com', '.+@gmail.com', 'a@ba@z.com', 'jane doe@example.com'];
@@ -39,8 +46,11 @@ describe('uid2 normalization', () => {
     expect(normalizeEmail('+@example.com')).to.equal('+@example.com');
   });
 
-  it('lowercases ASCII only, like the operator', () => {
+  it('lowercases A-Z only, like the operator: a non-ASCII capital is not the lowercase letter', async () => {
     expect(normalizeEmail('ÉLODIE@Example.COM')).to.equal('Élodie@example.com');
+    // what toLowerCase() (Prebid's official module, the UID2 web SDK) would hash instead: another UID2
+    expect(await sha256Base64('élodie@example.com')).to.equal('4/Mgy37fw/2iWClU4s2PZDZ+eyyif8Zw55sFIqZrZio=');
+    expect(await hashDii({ email: 'ÉLODIE@Example.COM' })).to.not.deep.equal({ email_hash: '4/Mgy37fw/2iWClU4s2PZDZ+eyyif8Zw55sFIqZrZio=' });
   });
 
   it('accepts only E.164 phones and hashes them unchanged', async () => {
@@ -70,12 +80,17 @@ describe('uid2 normalization', () => {
     expect(normalizeDiiHash('b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e47551')).to.equal(undefined);
   });
 
-  it('hashes exactly one DII and refuses none, several or invalid ones', async () => {
+  it("hashes the first DII set in the module's order (emailHash, phoneHash, email, phone) and refuses none or an invalid one", async () => {
     const emailHash = 'tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ=';
     expect(await hashDii({ emailHash })).to.deep.equal({ email_hash: emailHash });
     expect(await hashDii({ phoneHash: emailHash })).to.deep.equal({ phone_hash: emailHash });
     expect(await hashDii({})).to.equal(undefined);
-    expect(await hashDii({ email: 'user@example.com', phone: '+12345678901' })).to.equal(undefined);
+    expect(await hashDii({ email: 'user@example.com', phone: '+12345678901' })).to.deep.equal({ email_hash: emailHash });
+    expect(await hashDii({ phone: '+12345678901', phoneHash: emailHash })).to.deep.equal({ phone_hash: emailHash });
+    expect(await hashDii({ phone: '+12345678901', emailHash: 'not a hash' })).to.equal(undefined);
+    expect(pickDii({ phone: '+12345678901', email: ' User@Example.com' })).to.deep.equal({ param: 'email', value: 'user@example.com' });
+    expect(pickDii({ email: 'not an email' })).to.deep.equal({ param: 'email', value: undefined });
+    expect(pickDii({})).to.equal(undefined);
     expect(await hashDii({ email: 'not an email' })).to.equal(undefined);
     expect(await hashDii({ emailHash: 'b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514' })).to.equal(undefined);
   });
