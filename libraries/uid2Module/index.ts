@@ -124,9 +124,16 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     (latestToken === 'optout' ? { ...record, latestToken, optoutUntil: Date.now() + OPTOUT_MEMORY_MS } : { ...record, latestToken });
   const outcomeText = (t: Outcome) => (t === 'optout' ? 'opted out' : `new token, refresh from ${when(t.refresh_from)}`);
 
-  /** Refreshes the token of `s`; at most one tab calls the operator for a refresh token, the others take its record. */
-  function refresh(s: Stored, store: Store, base: string): Promise<Stored> {
+  /**
+   * Refreshes the token of `s`; at most one tab calls the operator for a refresh token, the others take its record.
+   * Hands over nothing when the reader logged out or another reader logged in while the call was under way.
+   */
+  function refresh(s: Stored, store: Store, base: string): Promise<Stored | undefined> {
     const t = s.latestToken as ModuleIdentity;
+    const storedBefore = JSON.stringify(store.read() ?? null);
+    /** the stored record was removed or replaced by another identity's since the refresh began */
+    const identityLeft = (cur: Stored | string | undefined) =>
+      JSON.stringify(cur ?? null) !== storedBefore && !(typeof cur === 'object' && origin(cur) === origin(s));
     // the same identity, refreshed (or found opted out, or dead) by another tab
     const reuse = (cur: Stored, c = cur.latestToken as ModuleIdentity) =>
       origin(cur) === origin(s) && c.refresh_token + c.refresh_expires !== t.refresh_token + t.refresh_expires;
@@ -145,6 +152,8 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
         return { ...t, refresh_expires: Date.now() };
       });
       info('refresh answered:', outcomeText(latestToken));
+      // storing it would bring back a reader who logged out, or overwrite the one who logged in since
+      if (identityLeft(store.read())) return void info('the stored identity changed during the refresh (logout or another login): dropping the answer');
       return commit(store, answered(s, latestToken), reuse);
     };
     const fromOtherTab = () => {
@@ -172,8 +181,8 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   }
 
   /** The userId callback for `work`: hands over the new record, or nothing after logging why; always completes. */
-  const handOver = (what: string, work: () => Promise<Stored>) => {
-    const pending = new Promise<Stored>((resolve) => {
+  const handOver = (what: string, work: () => Promise<Stored | undefined>) => {
+    const pending = new Promise<Stored | undefined>((resolve) => {
       if (!window.crypto?.subtle) throw Error('no WebCrypto (insecure context?)');
       resolve(work());
     });

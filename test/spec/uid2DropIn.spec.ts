@@ -275,4 +275,34 @@ describe('uid2 module: official behaviours, config by config', () => {
       expect(cookie.expires).to.be.within(optoutUntil - 1000, optoutUntil);
     });
   });
+
+  describe('logout or another login while a refresh is under way', () => {
+    /** A page whose due token's refresh is sent and held; `meanwhile` runs, then the operator answers. */
+    async function refreshAcross(meanwhile: () => void) {
+      const due = makeIdentity('A4-reader-one', { refreshDue: true });
+      let answer!: () => void;
+      const held = new Promise<void>((resolve) => { answer = resolve; });
+      page.op.knows(due).onRefresh(async () => {
+        await held;
+        return success(makeIdentity('A4-reader-one-refreshed'));
+      });
+      configure({ params: { uid2Token: due } });
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-reader-one');
+      expect(page.op.refreshRequests()).to.have.length(1);
+      meanwhile();
+      answer();
+      await refreshDone();
+    }
+
+    it('logged out (record removed): the refreshed token is not stored, so the reader stays logged out', async () => {
+      await refreshAcross(() => localStorage.removeItem(KEY));
+      expect(localStorage.getItem(KEY)).to.equal(null);
+    });
+
+    it('another reader logged in (record replaced): that reader\'s record stays', async () => {
+      const other = makeIdentity('A4-reader-two');
+      await refreshAcross(() => store({ originalToken: other, latestToken: other }));
+      expect(readStored()).to.deep.equal({ originalToken: other, latestToken: other });
+    });
+  });
 });
