@@ -1,7 +1,7 @@
 // `npm test`: finds the browser engines installed (Chromium, Firefox, WebKit) and says in one line which are missing
 // before anything runs, stopping at once when there is none; type-checks; runs the Node specs (mocha, with the e2e
 // journeys in each engine found), then for each engine in turn the browser specs (karma) and Prebid's own
-// uid2IdSystem spec against our module (test/prebid-parity/); closes with each engine's counts and one
+// uid2IdSystem and euidIdSystem specs against our modules (test/prebid-parity/); closes with each engine's counts and one
 // "N passed, N failed" line for the whole suite.
 import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
@@ -77,7 +77,7 @@ for (const engine of engines) {
   // its own karma run: Prebid's spec re-initialises the userId core that our browser specs' bundle relies on
   const parity = await runBrowserSpecs('test/prebid-parity/karma.conf.cjs', engine);
   suites.push(specs, parity);
-  engineLines.push(`${ENGINE_NAMES[engine]}: browser specs ${counts(specs)}; Prebid's uid2IdSystem_spec.js against our module ` +
+  engineLines.push(`${ENGINE_NAMES[engine]}: browser specs ${counts(specs)}; Prebid's uid2 and euid specs against our modules ` +
     `${counts(parity)} (${seconds(engineStarted)})`);
 }
 const passed = suites.reduce((sum, s) => sum + s.passed, 0);
