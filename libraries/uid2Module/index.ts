@@ -1,4 +1,3 @@
-/// <reference path="../../modules/prebidInternals.d.ts" />
 /**
  * The token lifecycle behind the uid2 and euid userId submodules: which identity to use (config token,
  * publisher cookie, stored record, or one generated client-side from DII), when to refresh it (in the
@@ -64,7 +63,7 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
   const key = `__${name}_advertising_token`;
   const clientVersion = `PrebidJS-${getGlobal().version}-${NAME}Module-prebid-uid2`;
 
-  const withLock = <T>(fn: () => Promise<T>): Promise<T> => settings.locks()?.request(key, fn) ?? fn();
+  const withLock = <T>(fn: () => Promise<T>): Promise<T> => (settings.locks()?.request(key, fn) as Promise<T> | undefined) ?? fn();
   const sameIdentity = (s: Stored, id: string) => s.originalIdentity?.identity === cyrb53Hash(id, s.originalIdentity?.salt);
   const usable = (t: Outcome) => t === 'optout' || Date.now() < t.identity_expires;
   /** past refresh_from and still refreshable ('optout' has neither field) */
@@ -76,7 +75,10 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
   function cstgConfig(p: Record<string, any>): Cstg | false | undefined {
     const param = DII_PARAMS.find((k) => p[k] != null);
     const { serverPublicKey: key, subscriptionId: sub } = p;
-    const invalid = (what: string): false => (err(`invalid CSTG params: ${what}`), false);
+    const invalid = (what: string): false => {
+      err(`invalid CSTG params: ${what}`);
+      return false;
+    };
     if (key == null && sub == null) return param && invalid(`${param} needs serverPublicKey, subscriptionId`);
     const spki = parseServerPublicKey(key)?.spki;
     if (!spki) return invalid('serverPublicKey');
@@ -111,7 +113,7 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
         store.write(next);
         resolve(next);
         // this tab goes on at once; tabs waiting for the lock get it once the write has reached them
-        await new Promise((wait) => setTimeout(wait, LOCK_HANDOVER_MS));
+        await new Promise((resolve) => setTimeout(resolve, LOCK_HANDOVER_MS));
       }).catch(reject);
     });
     return (cb: (v?: Stored) => void) => {
@@ -189,7 +191,7 @@ export function createUidModule({ name, baseUrl, eids, gvlid, allowed }: UidModu
         // a different supplied token means a different user: forget what is stored
         if (typeof s !== 'object' || s.originalToken?.advertising_token !== supplied.advertising_token) s = undefined;
         // keep a stored token refreshed from the supplied one unless the supplied one is newer
-        if (!s || (s.latestToken as Uid2Identity).identity_expires < supplied.identity_expires) {
+        if (typeof s !== 'object' || (s.latestToken as Uid2Identity).identity_expires < supplied.identity_expires) {
           s = { originalToken: supplied, latestToken: supplied };
         }
       }

@@ -7,18 +7,15 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/node/chromium.js';
-import { listenOnLoopback } from '../helpers/node/localServers.js';
+import type { Browser } from 'playwright-core';
+import { checkAuction, launchBrowser, type AuctionServers } from './auction.js';
 import { createTally, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
 
 type Flavor = 'esm' | 'cjs';
 const FLAVORS: Record<Flavor, { type: string }> = { esm: { type: 'module' }, cjs: { type: 'commonjs' } };
-const UID2_SOURCE = 'uidapi.com';
 const PACKAGE = 'prebid-uid2';
 
 /** A fenced block of the README marked `<!-- consumer-test[ flavors]: name -->`. */
@@ -99,7 +96,7 @@ async function writeProject(dir: string, flavor: Flavor, blocks: ReadmeBlock[]):
   }
 }
 
-interface LocalServers { operatorUrl: string; sspUrl: string; children: ChildProcess[] }
+interface LocalServers extends AuctionServers { children: ChildProcess[] }
 
 /** the package's own bin commands, as a publisher runs them with npx */
 async function startPackageServers(project: string): Promise<LocalServers> {
@@ -115,74 +112,9 @@ async function startPackageServers(project: string): Promise<LocalServers> {
   }
 }
 
-/** the publisher page: the consumer's bundle, CSTG against the local operator, one openrtbSsp ad unit */
-function publisherPage(servers: LocalServers, cstg: { subscriptionId: string; publicKey: string }): string {
-  const config = {
-    userSync: {
-      auctionDelay: 5000,
-      userIds: [{
-        name: 'uid2',
-        params: {
-          uid2ApiBase: servers.operatorUrl,
-          email: 'consumer-test@example.com',
-          subscriptionId: cstg.subscriptionId,
-          serverPublicKey: cstg.publicKey,
-        },
-      }],
-    },
-    openrtbSsp: { endpoint: `${servers.sspUrl}/openrtb2/auction` },
-  };
-  const adUnits = [{
-    code: 'ad-1',
-    mediaTypes: { banner: { sizes: [[300, 250]] } },
-    bids: [{ bidder: 'openrtbSsp', params: { placementId: 'consumer-test', test: true } }],
-  }];
-  return `<!doctype html><title>consumer</title><div id="ad-1"></div><script src="/main.js"></script><script>
-pbjs.que.push(() => {
-  pbjs.setConfig(${JSON.stringify(config)});
-  pbjs.addAdUnits(${JSON.stringify(adUnits)});
-  pbjs.requestBids({ bidsBackHandler: (bids) => { window.auctionBids = bids; } });
-});
-</script>`;
-}
-
-/** Serves the page and the bundle on localhost (an origin the local operator's CSTG accepts). */
-async function servePage(html: string, bundle: Buffer): Promise<{ url: string; close: () => void }> {
-  const server = http.createServer((req, res) => {
-    if (req.url === '/main.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-    else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-    else res.writeHead(404).end();
-  });
-  const url = (await listenOnLoopback(server)).replace('127.0.0.1', 'localhost');
-  return { url: `${url}/`, close: () => server.close() };
-}
-
-/** the UID2 eid of the first OpenRTB request the page sends to the SSP, and the SSP's report on it */
-async function auctionFromBrowser(browser: Browser, pageUrl: string, sspUrl: string) {
-  const context = await browser.newContext();
-  const messages: string[] = [];
-  try {
-    const page = await context.newPage();
-    page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') messages.push(message.text()); });
-    page.on('pageerror', (error) => messages.push(String(error)));
-    const isAuction = (url: string) => url.startsWith(`${sspUrl}/openrtb2/auction`);
-    const exchange = page.waitForResponse((response) => isAuction(response.url()) && response.request().method() === 'POST', { timeout: 20_000 });
-    await page.goto(pageUrl);
-    const response = await exchange;
-    const ortb = JSON.parse(response.request().postData() ?? 'null');
-    const eids: Array<{ source: string; uids: Array<{ id: string; atype: number }> }> = ortb?.user?.ext?.eids ?? ortb?.user?.eids ?? [];
-    const body = await response.json().catch(() => undefined);
-    return { uid2: eids.find((eid) => eid.source === UID2_SOURCE), report: body?.ext?.debug?.uid2 };
-  } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : error}\npage console:\n${messages.join('\n')}`);
-  } finally {
-    await context.close();
-  }
-}
-
 async function checkConsumer(tally: Tally, flavor: Flavor, setup: {
   workDir: string; packed: Packed; blocks: ReadmeBlock[]; browser: () => Promise<Browser>;
-  servers: (project: string) => Promise<LocalServers>; cstg: { subscriptionId: string; publicKey: string };
+  servers: (project: string) => Promise<LocalServers>;
 }): Promise<void> {
   const project = path.join(setup.workDir, flavor);
   const installed = await tally.step(`${flavor} project: the README's install commands`, async () => {
@@ -202,21 +134,7 @@ async function checkConsumer(tally: Tally, flavor: Flavor, setup: {
   });
   if (!bundle) return;
   await tally.step(`${flavor} project: the bundle sends the UID2 eid to openrtbSsp, and the SSP decrypts it`, async () => {
-    const servers = await setup.servers(project);
-    const page = await servePage(publisherPage(servers, setup.cstg), bundle);
-    try {
-      const { uid2, report } = await auctionFromBrowser(await setup.browser(), page.url, servers.sspUrl);
-      if (!uid2) throw new Error('the OpenRTB request carries no eid with source uidapi.com');
-      const [uid] = uid2.uids;
-      if (uid2.uids.length !== 1 || uid.atype !== 3 || !/^[A-Za-z0-9+/=_-]{100,}$/.test(uid.id)) {
-        throw new Error(`unexpected UID2 eid: ${JSON.stringify(uid2).slice(0, 200)}`);
-      }
-      if (report?.status !== 'success' || report.siteId !== 123 || report.clientSideGenerated !== true) {
-        throw new Error(`the SSP did not decrypt the token as a CSTG token of site 123: ${JSON.stringify(report)}`);
-      }
-    } finally {
-      page.close();
-    }
+    await checkAuction(await setup.browser(), bundle, await setup.servers(project));
   });
 }
 
@@ -256,14 +174,11 @@ export async function runConsumerChecks(): Promise<Totals> {
     });
     const blocks = await tally.step("README: the publisher section's blocks", readmeBlocks);
     if (!packed || !blocks) return tally;
-    const localConfig = JSON.parse(await readFile(path.join(ROOT, 'server/operator/local-config.json'), 'utf8'));
-    const [keypair] = localConfig.client_side_keypairs;
     for (const flavor of Object.keys(FLAVORS) as Flavor[]) {
       await checkConsumer(tally, flavor, {
         workDir, packed, blocks,
-        browser: () => (browser ??= chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true })),
+        browser: () => (browser ??= launchBrowser()),
         servers: (project) => (servers ??= startPackageServers(project)),
-        cstg: { subscriptionId: keypair.subscription_id, publicKey: keypair.public_key },
       });
     }
     await tally.step('esm project: a Node sharer and receiver use the UID2 protocol library', () => checkNodeReceiver(path.join(workDir, 'esm')));

@@ -1,0 +1,106 @@
+/**
+ * The modules as a Prebid.js contribution, checked with Prebid's own tooling. On a copy of the Prebid source tree
+ * the `prebid.js` npm package carries (node_modules/prebid.js), with Prebid's devDependencies installed:
+ *
+ *   1. `npm run prebid-tree -- <tree>` writes our modules, libraries and specs into it;
+ *   2. Prebid's eslint config passes on every file it wrote;
+ *   3. `gulp test --file` passes for our adapter spec and for Prebid's own uid2IdSystem_spec.js (against our module);
+ *   4. `gulp build --modules=userId,uid2IdSystem,openrtbSspBidAdapter` gives a bundle whose auction in Chromium
+ *      carries the UID2 eid to the mock SSP, which decrypts it.
+ *
+ * The tree lives in .cache/prebid-tree/prebid.js-<version>; its node_modules is kept between runs (the install
+ * takes a few minutes: the npm package has no lock file), everything else is copied afresh each run.
+ */
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM_PATH } from '../helpers/node/chromium.js';
+import { startLocalServers } from '../helpers/node/localServers.js';
+import { checkAuction, launchBrowser } from './auction.js';
+import { createTally, ROOT, runAlone, runCommand, type Totals } from './steps.js';
+
+const PACKAGE_TREE = path.join(ROOT, 'node_modules/prebid.js');
+/** kept between runs: the installed devDependencies and Prebid's own build caches */
+const KEPT = new Set(['node_modules', '.cache']);
+const INSTALLED_STAMP = path.join('node_modules', '.prebid-uid2-installed');
+const ADAPTER_SPEC = 'test/spec/modules/openrtbSspBidAdapter_spec.js';
+const PREBID_UID2_SPEC = 'test/spec/modules/uid2IdSystem_spec.js';
+const BUILD_MODULES = 'userId,uid2IdSystem,openrtbSspBidAdapter';
+
+/** Prebid's tests and builds start Debian's Chromium, never a browser a tool downloads */
+const TREE_ENV = { CHROME_BIN: CHROMIUM_PATH, PUPPETEER_SKIP_DOWNLOAD: '1' };
+
+/**
+ * The npm package has no lock file, so a fresh install resolves each devDependency range to its newest release.
+ * TypeScript must stay at the release Prebid's range starts from: under a newer one Prebid's own sources stop
+ * compiling (with 11.36.0 and TypeScript 5.9, modules/encypherRtdProvider.ts), and `gulp test` compiles them all.
+ */
+function typescriptPin(range: string): string {
+  const lowest = range.match(/\d+\.\d+\.\d+/)?.[0];
+  if (!lowest) throw new Error(`Prebid's typescript range "${range}" names no version`);
+  return `typescript@~${lowest}`;
+}
+
+async function prepareTree(): Promise<string> {
+  const manifest = JSON.parse(await readFile(path.join(PACKAGE_TREE, 'package.json'), 'utf8'));
+  const tree = path.join(ROOT, '.cache/prebid-tree', `prebid.js-${manifest.version}`);
+  await mkdir(tree, { recursive: true });
+  for (const entry of await readdir(tree)) if (!KEPT.has(entry)) await rm(path.join(tree, entry), { recursive: true, force: true });
+  await cp(PACKAGE_TREE, tree, { recursive: true, filter: (source) => path.relative(PACKAGE_TREE, source).split(path.sep)[0] !== 'node_modules' });
+  // npm leaves .gitignore out of packages; Prebid's eslint config reads it for its ignores
+  await writeFile(path.join(tree, '.gitignore'), 'node_modules/\nbuild/\ndist/\n.cache/\n');
+  if (!existsSync(path.join(tree, INSTALLED_STAMP))) {
+    await runCommand('npm', ['install', '--ignore-scripts', '--no-save', '--no-audit', '--no-fund', typescriptPin(manifest.devDependencies.typescript)], tree, TREE_ENV);
+    await writeFile(path.join(tree, INSTALLED_STAMP), `${new Date().toISOString()}\n`);
+  }
+  return tree;
+}
+
+const gulp = (tree: string, ...args: string[]) => runCommand('npx', ['gulp', ...args], tree, TREE_ENV);
+
+export async function runPrebidTreeChecks(): Promise<Totals> {
+  const tally = createTally('prebid-tree');
+  const started = Date.now();
+  let browser: Promise<Browser> | undefined;
+  try {
+    const tree = await tally.step("a copy of node_modules/prebid.js with Prebid's devDependencies", prepareTree);
+    if (!tree) return tally;
+    const written = await tally.step('npm run prebid-tree -- <tree>: our modules, libraries and specs in Prebid\'s layout', async () => {
+      const out = await runCommand('npm', ['run', 'prebid-tree', '--', tree], ROOT);
+      const files = [...out.matchAll(/^wrote\s+(\S+)$/gm)].map((match) => match[1]);
+      if (!files.includes(ADAPTER_SPEC) || !files.includes('modules/uid2IdSystem.ts')) throw new Error(`unexpected files:\n${out}`);
+      return files;
+    });
+    if (!written) return tally;
+    await tally.step("Prebid's eslint on every file we add", async () => {
+      const code = written.filter((file) => /\.(js|ts)$/.test(file));
+      await runCommand('npx', ['eslint', '--no-warn-ignored', ...code], tree);
+      console.log(`    ${code.length} files, no eslint errors or warnings`);
+    });
+    await tally.step(`gulp test --file ${ADAPTER_SPEC}`, () => gulp(tree, 'test', '--nolint', '--file', ADAPTER_SPEC));
+    await tally.step(`gulp test --file ${PREBID_UID2_SPEC} (Prebid's spec, our module)`, () => gulp(tree, 'test', '--nolint', '--file', PREBID_UID2_SPEC));
+    const bundle = await tally.step(`gulp build --modules=${BUILD_MODULES}`, async () => {
+      await gulp(tree, 'build', `--modules=${BUILD_MODULES}`);
+      return readFile(path.join(tree, 'build/dist/prebid.js'));
+    });
+    if (bundle) {
+      await tally.step("that bundle's auction sends the UID2 eid to openrtbSsp, and the SSP decrypts it", async () => {
+        const servers = await startLocalServers();
+        try {
+          const { operatorUrl, sspUrl } = servers.urls;
+          if (!operatorUrl || !sspUrl) throw new Error('the local operator or mock SSP did not start');
+          await checkAuction(await (browser ??= launchBrowser()), bundle, { operatorUrl, sspUrl });
+        } finally {
+          await servers.close();
+        }
+      });
+    }
+    return tally;
+  } finally {
+    await (await browser?.catch(() => undefined))?.close();
+    console.log(`  prebid-tree checks took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+
+await runAlone(import.meta.url, runPrebidTreeChecks);
