@@ -44,18 +44,25 @@ function indent(text: string): string {
 
 const execFileAsync = promisify(execFile);
 
-/** Runs a command to its end; on failure the error says which command and carries the tail of its output. */
-export async function runCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+/** Runs a command to its end: whether it exited with 0, and its stdout and stderr. */
+export async function execCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ ok: boolean; stdout: string; output: string }> {
   try {
-    const { stdout } = await execFileAsync(command, args, {
+    const { stdout, stderr } = await execFileAsync(command, args, {
       cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 15 * 60_000,
     });
-    return stdout;
+    return { ok: true, stdout, output: `${stdout}\n${stderr}` };
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    const tail = `${stdout}\n${stderr}`.trim().split('\n').slice(-40).join('\n');
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed:\n${tail}`);
+    return { ok: false, stdout, output: `${stdout}\n${stderr}` };
   }
+}
+
+/** Runs a command to its end; on failure the error says which command and carries the tail of its output. */
+export async function runCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { ok, stdout, output } = await execCommand(command, args, cwd, env);
+  if (ok) return stdout;
+  const tail = output.trim().split('\n').slice(-40).join('\n');
+  throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed:\n${tail}`);
 }
 
 /** Starts a long-running command and resolves once a line of its output matches `ready` (with that match). */
