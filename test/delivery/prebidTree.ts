@@ -4,9 +4,10 @@
  *
  *   1. `npm run prebid-tree -- <tree>` writes our modules, libraries and specs into it;
  *   2. Prebid's eslint config passes on every file it wrote;
- *   3. `gulp test --file` passes for our adapter spec; Prebid's own uid2IdSystem_spec.js, run the same way against our
- *      module and against Prebid's, fails no test with ours that passes with Prebid's (in this tree, at 11.36.0, it
- *      does not pass whole even with Prebid's own module: see the README);
+ *   3. `gulp test`'s two karma passes (all features off, then on) pass for our adapter spec and our UID2 library
+ *      specs; Prebid's own uid2IdSystem_spec.js, run the same way against our module and against Prebid's, fails no
+ *      test with ours that passes with Prebid's (in this tree, at 11.36.0, it does not pass whole even with
+ *      Prebid's own module: see the README);
  *   4. `gulp build --modules=userId,uid2IdSystem,openrtbSspBidAdapter` gives a bundle whose auction in Chromium
  *      carries the UID2 eid to the mock SSP, which decrypts it.
  *
@@ -28,6 +29,8 @@ const KEPT = new Set(['node_modules', '.cache']);
 const INSTALLED_STAMP = path.join('node_modules', '.prebid-uid2-installed');
 const ADAPTER_SPEC = 'test/spec/modules/openrtbSspBidAdapter_spec.js';
 const PREBID_UID2_SPEC = 'test/spec/modules/uid2IdSystem_spec.js';
+/** TEST_PAT of Prebid's karmaRunner, under test/**: our protocol library's specs */
+const LIBRARY_SPECS = 'libraries/uid2/*_spec.js';
 const BUILD_MODULES = 'userId,uid2IdSystem,openrtbSspBidAdapter';
 
 /** Prebid's tests and builds start Debian's Chromium, never a browser a tool downloads */
@@ -61,6 +64,31 @@ async function prepareTree(): Promise<string> {
 
 const gulp = (tree: string, ...args: string[]) => runCommand('npx', ['gulp', ...args], tree, TREE_ENV);
 
+type Specs = { file: string } | { pattern: string };
+
+/**
+ * `gulp test` for some specs: its two karma passes, all features off (`test-all-features-disabled`) and all on
+ * (`precompile`, then `test-only-nobuild`), without its lint (the eslint step lints our files, unfixed, where
+ * `gulp test` would --fix the whole tree) and without Prebid's build-logic self-tests (they check Prebid's build
+ * plugins on fixtures, not our files, and time out at 2 s on a loaded 2-core machine).
+ */
+async function gulpTestPasses(tree: string, specs: Specs): Promise<Array<{ ok: boolean; output: string }>> {
+  const target = 'file' in specs ? ['--file', specs.file] : [];
+  const env = 'pattern' in specs ? { ...TREE_ENV, TEST_PAT: specs.pattern } : TREE_ENV;
+  const featuresOff = await execCommand('npx', ['gulp', 'test-all-features-disabled', '--nolint', ...target], tree, env);
+  await gulp(tree, 'precompile');
+  const featuresOn = await execCommand('npx', ['gulp', 'test-only-nobuild', '--no-coverage', ...target], tree, env);
+  return [featuresOff, featuresOn];
+}
+
+async function expectGulpTestPasses(tree: string, specs: Specs): Promise<void> {
+  const passes = await gulpTestPasses(tree, specs);
+  const failed = passes.findIndex((pass) => !pass.ok);
+  if (failed < 0) return;
+  const tail = passes[failed].output.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').slice(-60).join('\n');
+  throw new Error(`the all-features-${failed === 0 ? 'off' : 'on'} pass failed:\n${tail}`);
+}
+
 interface SpecRun { completed: number; failed: Map<string, number> }
 
 /** The last summary of karma's mocha reporter in `output`: tests completed, and each failed test's title. */
@@ -77,9 +105,14 @@ function karmaSummary(output: string): SpecRun {
 
 const failureCount = (run: SpecRun) => [...run.failed.values()].reduce((sum, n) => sum + n, 0);
 
-/** Prebid's uid2IdSystem_spec.js with `gulp test --file`, once with our module, once with Prebid's own in its place */
+/** Prebid's uid2IdSystem_spec.js through both passes, once with our module, once with Prebid's own in its place */
 async function prebidUid2SpecBothWays(tree: string): Promise<{ ours: SpecRun; prebids: SpecRun }> {
-  const run = async () => karmaSummary((await execCommand('npx', ['gulp', 'test', '--nolint', '--file', PREBID_UID2_SPEC], tree, TREE_ENV)).output);
+  const run = async (): Promise<SpecRun> => {
+    const passes = (await gulpTestPasses(tree, { file: PREBID_UID2_SPEC })).map((pass, i) => ({ ...karmaSummary(pass.output), pass: i }));
+    const failed = new Map<string, number>();
+    for (const pass of passes) for (const [title, count] of pass.failed) failed.set(`${title} (features ${pass.pass ? 'on' : 'off'})`, count);
+    return { completed: passes.reduce((sum, pass) => sum + pass.completed, 0), failed };
+  };
   const ours = await run();
   const oursAside = path.join(tree, '..', 'uid2IdSystem.ts.ours');
   await cp(path.join(tree, 'modules/uid2IdSystem.ts'), oursAside);
@@ -113,8 +146,9 @@ export async function runPrebidTreeChecks(): Promise<Totals> {
       await runCommand('npx', ['eslint', '--no-warn-ignored', ...code], tree);
       console.log(`    ${code.length} files, no eslint errors or warnings`);
     });
-    await tally.step(`gulp test --file ${ADAPTER_SPEC}`, () => gulp(tree, 'test', '--nolint', '--file', ADAPTER_SPEC));
-    await tally.step(`gulp test --file ${PREBID_UID2_SPEC}: with our module, no test fails that passes with Prebid's`, async () => {
+    await tally.step(`gulp test's passes for ${ADAPTER_SPEC}`, () => expectGulpTestPasses(tree, { file: ADAPTER_SPEC }));
+    await tally.step(`gulp test's passes for our library specs (TEST_PAT=${LIBRARY_SPECS})`, () => expectGulpTestPasses(tree, { pattern: LIBRARY_SPECS }));
+    await tally.step(`gulp test's passes for ${PREBID_UID2_SPEC}: with our module, no test fails that passes with Prebid's`, async () => {
       const { ours, prebids } = await prebidUid2SpecBothWays(tree);
       console.log(`    Prebid's module: ${prebids.completed} passed, ${failureCount(prebids)} failed; ours: ${ours.completed} passed, ${failureCount(ours)} failed`);
       const worse = [...ours.failed].filter(([title, count]) => count > (prebids.failed.get(title) ?? 0)).map(([title]) => title);
