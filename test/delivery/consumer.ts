@@ -21,7 +21,7 @@ const PACKAGE = 'prebid-uid2';
 /** A fenced block of the README marked `<!-- consumer-test[ flavors]: name -->`. */
 interface ReadmeBlock { name: string; flavors: Flavor[]; text: string }
 
-export async function readmeBlocks(): Promise<ReadmeBlock[]> {
+async function readmeBlocks(): Promise<ReadmeBlock[]> {
   const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
   const marked = /<!-- consumer-test((?: (?:esm|cjs))*): (\S+) -->\n```\w*\n([\s\S]*?)```/g;
   return [...readme.matchAll(marked)].map(([, flavors, name, text]) => ({
@@ -47,10 +47,10 @@ async function testedVersion(name: string): Promise<string> {
   return JSON.parse(await readFile(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
 
-/** `npm install a b`: `prebid-uid2` becomes the tarball, every other package the version tested here, from the cache */
+/** `install a b` (npm's arguments): `prebid-uid2` becomes the tarball, any other package the version tested here */
 async function installArgs(args: string[], tarball: string): Promise<string[]> {
   const pinned = await Promise.all(args.map(async (arg, i) => {
-    if (i < 2 || arg.startsWith('-')) return arg;
+    if (i === 0 || arg.startsWith('-')) return arg;
     return arg === PACKAGE ? tarball : `${arg}@${await testedVersion(arg)}`;
   }));
   return [...pinned, '--prefer-offline', '--no-audit', '--no-fund'];
@@ -172,7 +172,13 @@ export async function runConsumerChecks(): Promise<Totals> {
       console.log(`    ${path.basename(result.tarball)}: ${result.entryCount} files, ${result.size} B`);
       return result;
     });
-    const blocks = await tally.step("README: the publisher section's blocks", readmeBlocks);
+    const blocks = await tally.step("README: the publisher section's blocks, for both projects", async () => {
+      const found = await readmeBlocks();
+      for (const flavor of Object.keys(FLAVORS) as Flavor[]) {
+        for (const name of ['install', 'src/prebid.js', 'webpack.config.js', 'build']) blockFor(found, name, flavor);
+      }
+      return found;
+    });
     if (!packed || !blocks) return tally;
     for (const flavor of Object.keys(FLAVORS) as Flavor[]) {
       await checkConsumer(tally, flavor, {

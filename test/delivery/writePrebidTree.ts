@@ -18,6 +18,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ROOT } from './steps.js';
 
 // @babel/core ships no types; this is the one function used
@@ -26,13 +27,13 @@ const { transformAsync } = createRequire(import.meta.url)('@babel/core') as {
 };
 
 /** Our modules: each replaces a Prebid file of the same name, if the tree has one. */
-export const MODULES = ['uid2IdSystem', 'euidIdSystem', 'openrtbSspBidAdapter'];
+const MODULES = ['uid2IdSystem', 'euidIdSystem', 'openrtbSspBidAdapter'];
 /** The specs that run inside Prebid's test setup (the others need this repository's local servers or bundle). */
 const SPEC_ROOTS = ['test/spec/openrtbSspBidAdapter.spec.ts'];
 const SHARED_SPEC_DIR = 'test/shared/uid2';
 
 /** Where a file of this repository goes in Prebid's tree; undefined for a file with no place there. */
-export function treePathOf(repoPath: string): string | undefined {
+function treePathOf(repoPath: string): string | undefined {
   const spec = repoPath.match(/^test\/spec\/(\w+)\.spec\.ts$/);
   if (spec) return `test/spec/modules/${spec[1]}_spec.js`;
   const sharedSpec = repoPath.match(/^test\/shared\/(\w+)\/(\w+)\.spec\.ts$/);
@@ -52,10 +53,10 @@ function prebidTarget(specifier: string, tree: string): string {
   if (specifier === 'prebid.js') return path.join(tree, 'src/prebid.js');
   const rest = specifier.slice('prebid.js/'.length);
   if (/^(src|libraries|modules)\//.test(rest)) return path.join(tree, path.normalize(rest));
-  // public module entry points, prebid.js/modules/<name>: modules/<name>.js or modules/<name>/index.js
   throw new Error(`no place in the tree for "${specifier}"`);
 }
 
+/** A public module entry point, prebid.js/modules/<name>: modules/<name>.js, or modules/<name>/index.js */
 function publicModuleTarget(specifier: string, tree: string): string | undefined {
   const name = specifier.match(/^prebid\.js\/modules\/(\w+)$/)?.[1];
   if (!name) return undefined;
@@ -104,7 +105,7 @@ async function stripTypes(repoFile: string, source: string): Promise<string> {
   return `${result.code}\n`;
 }
 
-interface Transplant { repoPath: string; treePath: string; text: string }
+interface Transplant { treePath: string; text: string }
 
 /** `repoFile` with its imports rewritten for the tree; the repository files it imports are pushed to `pending`. */
 async function transplant(repoFile: string, tree: string, pending: string[]): Promise<Transplant> {
@@ -130,7 +131,7 @@ async function transplant(repoFile: string, tree: string, pending: string[]): Pr
     }
     return `${keyword}'${relativeImport(destination, target)}'`;
   });
-  return { repoPath: repoFile, treePath, text };
+  return { treePath, text };
 }
 
 function isPrebidTree(dir: string): boolean {
@@ -142,9 +143,9 @@ function isPrebidTree(dir: string): boolean {
   }
 }
 
-export interface TreeChanges { written: string[]; removed: string[] }
+interface TreeChanges { written: string[]; removed: string[] }
 
-export async function writePrebidTree(tree: string): Promise<TreeChanges> {
+async function writePrebidTree(tree: string): Promise<TreeChanges> {
   if (!isPrebidTree(tree)) throw new Error(`${tree} is not a Prebid.js source tree (package.json "prebid.js", src/prebid.ts, modules/)`);
   const sharedSpecs = (await readdir(path.join(ROOT, SHARED_SPEC_DIR))).filter((file) => file.endsWith('.spec.ts'));
   const pending = [
@@ -157,7 +158,7 @@ export async function writePrebidTree(tree: string): Promise<TreeChanges> {
     const repoFile = pending.shift()!;
     if (transplants.has(repoFile)) continue;
     transplants.set(repoFile, repoFile.endsWith('.md')
-      ? { repoPath: repoFile, treePath: treePathOf(repoFile)!, text: await readFile(path.join(ROOT, repoFile), 'utf8') }
+      ? { treePath: treePathOf(repoFile)!, text: await readFile(path.join(ROOT, repoFile), 'utf8') }
       : await transplant(repoFile, tree, pending));
   }
   const removed: string[] = [];
@@ -194,4 +195,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] === new URL(import.meta.url).pathname) await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
