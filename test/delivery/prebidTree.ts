@@ -5,9 +5,9 @@
  *   1. `npm run prebid-tree -- <tree>` writes our modules, libraries and specs into it;
  *   2. Prebid's eslint config passes on every file it wrote;
  *   3. `gulp test`'s two karma passes (all features off, then on) pass for our adapter spec and our UID2 library
- *      specs; Prebid's own uid2IdSystem_spec.js, run the same way against our module and against Prebid's, fails no
- *      test with ours that passes with Prebid's (in this tree, at 11.36.0, it does not pass whole even with
- *      Prebid's own module: see the README);
+ *      specs; Prebid's own uid2IdSystem_spec.js and euidIdSystem_spec.js, run the same way against our modules and
+ *      against Prebid's, fail no test with ours that passes with Prebid's (in this tree, at 11.36.0, the uid2 spec
+ *      does not pass whole even with Prebid's own module: see the README);
  *   4. `gulp build --modules=userId,uid2IdSystem,openrtbSspBidAdapter` gives a bundle whose auction in Chromium
  *      carries the UID2 eid to the mock SSP, which decrypts it.
  *
@@ -28,7 +28,9 @@ const PACKAGE_TREE = path.join(ROOT, 'node_modules/prebid.js');
 const KEPT = new Set(['node_modules', '.cache']);
 const INSTALLED_STAMP = path.join('node_modules', '.prebid-uid2-installed');
 const ADAPTER_SPEC = 'test/spec/modules/openrtbSspBidAdapter_spec.js';
-const PREBID_UID2_SPEC = 'test/spec/modules/uid2IdSystem_spec.js';
+/** our modules that replace Prebid's: Prebid's own specs of them run against ours */
+const REPLACED_MODULES = ['uid2IdSystem', 'euidIdSystem'];
+const prebidSpecOf = (module: string) => `test/spec/modules/${module}_spec.js`;
 /** TEST_PAT of Prebid's karmaRunner, under test/**: our protocol library's specs */
 const LIBRARY_SPECS = 'libraries/uid2/*_spec.js';
 const BUILD_MODULES = 'userId,uid2IdSystem,openrtbSspBidAdapter';
@@ -105,24 +107,26 @@ function karmaSummary(output: string): SpecRun {
 
 const failureCount = (run: SpecRun) => [...run.failed.values()].reduce((sum, n) => sum + n, 0);
 
-/** Prebid's uid2IdSystem_spec.js through both passes, once with our module, once with Prebid's own in its place */
-async function prebidUid2SpecBothWays(tree: string): Promise<{ ours: SpecRun; prebids: SpecRun }> {
+/** Prebid's spec of `module` through both passes, once with our module, once with Prebid's own in its place */
+async function prebidSpecBothWays(tree: string, module: string): Promise<{ ours: SpecRun; prebids: SpecRun }> {
   const run = async (): Promise<SpecRun> => {
-    const passes = (await gulpTestPasses(tree, { file: PREBID_UID2_SPEC })).map((pass, i) => ({ ...karmaSummary(pass.output), pass: i }));
+    const passes = (await gulpTestPasses(tree, { file: prebidSpecOf(module) })).map((pass, i) => ({ ...karmaSummary(pass.output), pass: i }));
     const failed = new Map<string, number>();
     for (const pass of passes) for (const [title, count] of pass.failed) failed.set(`${title} (features ${pass.pass ? 'on' : 'off'})`, count);
     return { completed: passes.reduce((sum, pass) => sum + pass.completed, 0), failed };
   };
   const ours = await run();
-  const oursAside = path.join(tree, '..', 'uid2IdSystem.ts.ours');
-  await cp(path.join(tree, 'modules/uid2IdSystem.ts'), oursAside);
-  await rm(path.join(tree, 'modules/uid2IdSystem.ts'));
+  const oursInTree = path.join(tree, 'modules', `${module}.ts`);
+  const oursAside = path.join(tree, '..', `${module}.ts.ours`);
+  const prebidsFiles = [`${module}.js`, `${module}.d.ts`];
+  await cp(oursInTree, oursAside);
+  await rm(oursInTree);
   try {
-    for (const file of ['uid2IdSystem.js', 'uid2IdSystem.d.ts']) await cp(path.join(PACKAGE_TREE, 'modules', file), path.join(tree, 'modules', file));
+    for (const file of prebidsFiles) await cp(path.join(PACKAGE_TREE, 'modules', file), path.join(tree, 'modules', file));
     return { ours, prebids: await run() };
   } finally {
-    for (const file of ['uid2IdSystem.js', 'uid2IdSystem.d.ts']) await rm(path.join(tree, 'modules', file), { force: true });
-    await cp(oursAside, path.join(tree, 'modules/uid2IdSystem.ts'));
+    for (const file of prebidsFiles) await rm(path.join(tree, 'modules', file), { force: true });
+    await cp(oursAside, oursInTree);
     await rm(oursAside);
   }
 }
@@ -148,15 +152,17 @@ export async function runPrebidTreeChecks(): Promise<Totals> {
     });
     await tally.step(`gulp test's passes for ${ADAPTER_SPEC}`, () => expectGulpTestPasses(tree, { file: ADAPTER_SPEC }));
     await tally.step(`gulp test's passes for our library specs (TEST_PAT=${LIBRARY_SPECS})`, () => expectGulpTestPasses(tree, { pattern: LIBRARY_SPECS }));
-    await tally.step(`gulp test's passes for ${PREBID_UID2_SPEC}: with our module, no test fails that passes with Prebid's`, async () => {
-      const { ours, prebids } = await prebidUid2SpecBothWays(tree);
-      console.log(`    Prebid's module: ${prebids.completed} passed, ${failureCount(prebids)} failed; ours: ${ours.completed} passed, ${failureCount(ours)} failed`);
-      const worse = [...ours.failed].filter(([title, count]) => count > (prebids.failed.get(title) ?? 0)).map(([title]) => title);
-      const total = (run: SpecRun) => run.completed + failureCount(run);
-      if (worse.length || total(ours) !== total(prebids)) {
-        throw new Error(`failing with ours only:\n${worse.join('\n')}\n(tests run: ours ${total(ours)}, Prebid's ${total(prebids)})`);
-      }
-    });
+    for (const module of REPLACED_MODULES) {
+      await tally.step(`gulp test's passes for ${prebidSpecOf(module)}: with our module, no test fails that passes with Prebid's`, async () => {
+        const { ours, prebids } = await prebidSpecBothWays(tree, module);
+        console.log(`    Prebid's module: ${prebids.completed} passed, ${failureCount(prebids)} failed; ours: ${ours.completed} passed, ${failureCount(ours)} failed`);
+        const worse = [...ours.failed].filter(([title, count]) => count > (prebids.failed.get(title) ?? 0)).map(([title]) => title);
+        const total = (run: SpecRun) => run.completed + failureCount(run);
+        if (worse.length || total(ours) !== total(prebids)) {
+          throw new Error(`failing with ours only:\n${worse.join('\n')}\n(tests run: ours ${total(ours)}, Prebid's ${total(prebids)})`);
+        }
+      });
+    }
     const bundle = await tally.step(`gulp build --modules=${BUILD_MODULES}`, async () => {
       await gulp(tree, 'build', `--modules=${BUILD_MODULES}`);
       return readFile(path.join(tree, 'build/dist/prebid.js'));
