@@ -1,27 +1,19 @@
 // Builds the custom Prebid.js bundle: Prebid core and modules from the npm package plus our TypeScript modules.
+// What our modules need from any webpack build is in withPrebidUid2.cjs (`prebid-uid2/webpack`, the helper
+// publishers use); this file adds only what building from our TypeScript sources takes.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withPrebidUid2 } from './withPrebidUid2.cjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const prebidDist = path.join(root, 'node_modules/prebid.js/dist/src');
-
-/**
- * Prebid's exports map exposes only public entry points; hooks, registries and helpers a module must share
- * with core (submodule, registerBidder, ortbConverter, storage manager, ajax) live under dist/src, so these
- * aliases point at the very files Prebid's own modules import. Mirrored by "paths" in tsconfig.json.
- */
-export const prebidInternals = {
-  'prebid.js/src': path.join(prebidDist, 'src'),
-  'prebid.js/libraries': path.join(prebidDist, 'libraries'),
-};
 
 /** Shared by the bundle build, karma and the benchmarks, so tests run exactly what publishers ship. */
 export function baseConfig({ mode = 'production', globalVarName = 'pbjs', distUrlBase } = {}) {
-  return {
+  return withPrebidUid2({
+    context: root,
     mode,
     devtool: mode === 'production' ? 'source-map' : 'inline-source-map',
     resolve: {
-      alias: prebidInternals,
       extensions: ['.ts', '.js'],
       // our sources import siblings as './x.js' (what Node ESM and tsc expect); find the .ts behind them
       extensionAlias: { '.js': ['.ts', '.js'] },
@@ -41,7 +33,7 @@ export function baseConfig({ mode = 'production', globalVarName = 'pbjs', distUr
       ],
     },
     performance: { hints: false },
-  };
+  });
 }
 
 export default (env = {}) => ({

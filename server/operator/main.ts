@@ -1,4 +1,5 @@
-// CLI: node build/node/server/operator/main.js [--port 8877] [--host 127.0.0.1] [--config path] [--lifetimes demo]
+#!/usr/bin/env node
+// CLI: npx prebid-uid2-operator (or node build/node/server/operator/main.js) [--port 8877] [--host 127.0.0.1] [--config path] [--lifetimes demo]
 import { parseArgs } from 'node:util';
 import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig, withDemoLifetimes } from './config.js';
 import { createOperator } from './operator.js';

@@ -1,4 +1,5 @@
-// CLI: node build/node/server/ssp/main.js [--port 8878] [--host 127.0.0.1] [--operator http://127.0.0.1:8877]
+#!/usr/bin/env node
+// CLI: npx prebid-uid2-ssp (or node build/node/server/ssp/main.js) [--port 8878] [--host 127.0.0.1] [--operator http://127.0.0.1:8877]
 //        [--operator-config server/operator/local-config.json | --api-key KEY --secret SECRET] [--key-endpoint bidstream|sharing]
 //        [--public-url http://localhost:8878]   (the base of its tracker and creative URLs; default: the address it listens on)
 // Without --operator the SSP still validates and bids, and reports UID2 tokens as not decrypted (no_operator).

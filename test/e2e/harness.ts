@@ -17,7 +17,7 @@ import { launchChromium } from './drivers/chromium.js';
 /** the repository root: this file runs as build/node/test/e2e/harness.js */
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BUNDLE = path.join(ROOT, 'build/dist/prebid.js');
-const BUNDLE_SOURCES = ['prebid.bundle.ts', 'webpack.conf.js', 'modules', 'libraries'];
+const BUNDLE_SOURCES = ['prebid.bundle.ts', 'webpack.conf.js', 'withPrebidUid2.cjs', 'modules', 'libraries'];
 export const OUTPUT_DIR = path.join(ROOT, 'test-output');
 
 async function newestSource(): Promise<number> {

@@ -1,0 +1,201 @@
+/**
+ * The npm package as a publisher gets it: `npm pack`, then two fresh projects outside the repository (one
+ * "type": "module", one "type": "commonjs") that run the README's "Adding the modules to your own Prebid build"
+ * blocks verbatim, build with webpack, and load the bundle in Chromium with a uid2 config and an openrtbSsp ad unit
+ * pointed at the package's own bin commands (local operator, mock SSP). Passes when the outgoing OpenRTB request
+ * carries the UID2 eid and the SSP decrypts it.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/node/chromium.js';
+import { checkAuction, type AuctionServers } from './auction.js';
+import { createTally, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
+
+type Flavor = 'esm' | 'cjs';
+const FLAVORS: Record<Flavor, { type: string }> = { esm: { type: 'module' }, cjs: { type: 'commonjs' } };
+const PACKAGE = 'prebid-uid2';
+
+/** A fenced block of the README marked `<!-- consumer-test[ flavors]: name -->`. */
+interface ReadmeBlock { name: string; flavors: Flavor[]; text: string }
+
+async function readmeBlocks(): Promise<ReadmeBlock[]> {
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const marked = /<!-- consumer-test((?: (?:esm|cjs))*): (\S+) -->\n```\w*\n([\s\S]*?)```/g;
+  return [...readme.matchAll(marked)].map(([, flavors, name, text]) => ({
+    name,
+    flavors: flavors.trim() ? (flavors.trim().split(' ') as Flavor[]) : ['esm', 'cjs'],
+    text,
+  }));
+}
+
+function blockFor(blocks: ReadmeBlock[], name: string, flavor: Flavor): ReadmeBlock {
+  const block = blocks.find((b) => b.name === name && b.flavors.includes(flavor));
+  if (!block) throw new Error(`README.md has no <!-- consumer-test: ${name} --> block for the ${flavor} consumer`);
+  return block;
+}
+
+/** the commands of a shell block, one per line, without comments */
+function commandsOf(block: ReadmeBlock): string[][] {
+  return block.text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean).map((line) => line.split(/\s+/));
+}
+
+/** The version of a package this repository is tested with (in the npm cache, as `npm ci` installed it). */
+async function testedVersion(name: string): Promise<string> {
+  return JSON.parse(await readFile(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+/** `install a b` (npm's arguments): `prebid-uid2` becomes the tarball, any other package the version tested here */
+async function installArgs(args: string[], tarball: string): Promise<string[]> {
+  const pinned = await Promise.all(args.map(async (arg, i) => {
+    if (i === 0 || arg.startsWith('-')) return arg;
+    return arg === PACKAGE ? tarball : `${arg}@${await testedVersion(arg)}`;
+  }));
+  return [...pinned, '--prefer-offline', '--no-audit', '--no-fund'];
+}
+
+interface Packed { tarball: string; files: string[]; entryCount: number; size: number }
+
+async function pack(destination: string): Promise<Packed> {
+  const stdout = await runCommand('npm', ['pack', '--json', '--pack-destination', destination], ROOT);
+  // the prepack script's output comes first
+  const [report] = JSON.parse(stdout.slice(stdout.search(/^\[/m)));
+  return {
+    tarball: path.join(destination, report.filename),
+    files: report.files.map((file: { path: string }) => file.path),
+    entryCount: report.entryCount,
+    size: report.size,
+  };
+}
+
+/** what `exports` and `bin` promise is in the tarball, and nothing a publisher does not run */
+async function checkTarballContents(packed: Packed): Promise<void> {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  const promised = [
+    ...Object.values(manifest.bin as Record<string, string>),
+    ...Object.entries(manifest.exports as Record<string, string | Record<string, string>>)
+      .filter(([subpath]) => !subpath.includes('*'))
+      .flatMap(([, target]) => (typeof target === 'string' ? [target] : Object.values(target))),
+  ].map((target) => path.posix.normalize(target));
+  const missing = promised.filter((file) => !packed.files.includes(file));
+  if (missing.length) throw new Error(`missing from the tarball: ${missing.join(', ')}`);
+  const unwanted = packed.files.filter((file) =>
+    /^(test|bench|\.ci|integrationExamples)\//.test(file) || /\.(png|spec\.\w+)$/.test(file) || /(?<!\.d)\.ts$/.test(file));
+  if (unwanted.length) throw new Error(`not for publishers, yet in the tarball: ${unwanted.join(', ')}`);
+}
+
+async function writeProject(dir: string, flavor: Flavor, blocks: ReadmeBlock[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${flavor}`, private: true, type: FLAVORS[flavor].type }, null, 2));
+  for (const name of ['src/prebid.js', 'webpack.config.js']) {
+    const file = path.join(dir, name);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, blockFor(blocks, name, flavor).text);
+  }
+}
+
+interface LocalServers extends AuctionServers { children: ChildProcess[] }
+
+/** the package's own bin commands, as a publisher runs them with npx */
+async function startPackageServers(project: string): Promise<LocalServers> {
+  const bin = (name: string) => path.join(project, 'node_modules/.bin', name);
+  const operator = await startCommand(bin('prebid-uid2-operator'), ['--port', '0'], project, /UID2 operator on (http:\/\/\S+)/);
+  try {
+    const ssp = await startCommand(bin('prebid-uid2-ssp'), ['--port', '0', '--operator', operator.match[1]], project,
+      /Mock SSP on (http:\/\/\S+)\/openrtb2\/auction \(UID2 keys from \S+: \d+ loaded\)/);
+    return { operatorUrl: operator.match[1], sspUrl: ssp.match[1], children: [operator.child, ssp.child] };
+  } catch (error) {
+    operator.child.kill();
+    throw error;
+  }
+}
+
+async function checkConsumer(tally: Tally, flavor: Flavor, setup: {
+  workDir: string; packed: Packed; blocks: ReadmeBlock[]; browser: () => Promise<Browser>;
+  servers: (project: string) => Promise<LocalServers>;
+}): Promise<void> {
+  const project = path.join(setup.workDir, flavor);
+  const installed = await tally.step(`${flavor} project: the README's install commands`, async () => {
+    await writeProject(project, flavor, setup.blocks);
+    for (const command of commandsOf(blockFor(setup.blocks, 'install', flavor))) {
+      const [tool, ...args] = command;
+      await runCommand(tool, tool === 'npm' && args[0] === 'install' ? await installArgs(command.slice(1), setup.packed.tarball) : args, project);
+    }
+    return true;
+  });
+  if (!installed) return;
+  const bundle = await tally.step(`${flavor} project: the README's webpack config builds dist/main.js`, async () => {
+    for (const [tool, ...args] of commandsOf(blockFor(setup.blocks, 'build', flavor))) await runCommand(tool, args, project);
+    const code = await readFile(path.join(project, 'dist/main.js'));
+    console.log(`    ${flavor} bundle: ${code.length} B minified, ${gzipSync(code, { level: 9 }).length} B gzip -9`);
+    return code;
+  });
+  if (!bundle) return;
+  await tally.step(`${flavor} project: the bundle sends the UID2 eid to openrtbSsp, and the SSP decrypts it`, async () => {
+    await checkAuction(await setup.browser(), bundle, await setup.servers(project));
+  });
+}
+
+/** a sharer and a receiver in Node: the protocol library from the installed package, a raw UID2 there and back */
+async function checkNodeReceiver(project: string): Promise<void> {
+  const script = `
+    import { randomBytes } from 'node:crypto';
+    import { decryptAdvertisingToken } from '${PACKAGE}/libraries/uid2/advertisingToken';
+    import { parseKeyContainer } from '${PACKAGE}/libraries/uid2/keys';
+    import { encryptRawUidIntoToken } from '${PACKAGE}/libraries/uid2/sharing';
+    const now = Date.now(), seconds = Math.floor(now / 1000);
+    const key = (id, keyset_id) => ({ id, keyset_id, created: seconds - 60, activates: seconds - 60, expires: seconds + 3600,
+      secret: randomBytes(32).toString('base64') });
+    const keys = parseKeyContainer({ caller_site_id: 124, master_keyset_id: 1, default_keyset_id: 2, token_expiry_seconds: 3600,
+      keys: [key(11, 1), key(12, 2)] });
+    const rawUid = randomBytes(32).toString('base64');
+    const shared = await encryptRawUidIntoToken(rawUid, keys, { now });
+    const decrypted = await decryptAdvertisingToken(shared.token, keys, { now, clientType: 'sharing' });
+    console.log(JSON.stringify({ same: decrypted.rawUid === rawUid, status: decrypted.status, siteId: decrypted.siteId }));`;
+  const out = await runCommand(process.execPath, ['--input-type=module', '-e', script], project);
+  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}');
+  if (!result.same || result.status !== 'success' || result.siteId !== 124) throw new Error(`sharing round trip: ${out}`);
+}
+
+export async function runConsumerChecks(): Promise<Totals> {
+  const tally = createTally('consumer');
+  const started = Date.now();
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'prebid-uid2-consumer-'));
+  let browser: Promise<Browser> | undefined;
+  let servers: Promise<LocalServers> | undefined;
+  try {
+    const packed = await tally.step('npm pack: compiled modules, types and bin commands, nothing else', async () => {
+      const result = await pack(workDir);
+      await checkTarballContents(result);
+      console.log(`    ${path.basename(result.tarball)}: ${result.entryCount} files, ${result.size} B`);
+      return result;
+    });
+    const blocks = await tally.step("README: the publisher section's blocks, for both projects", async () => {
+      const found = await readmeBlocks();
+      for (const flavor of Object.keys(FLAVORS) as Flavor[]) {
+        for (const name of ['install', 'src/prebid.js', 'webpack.config.js', 'build']) blockFor(found, name, flavor);
+      }
+      return found;
+    });
+    if (!packed || !blocks) return tally;
+    for (const flavor of Object.keys(FLAVORS) as Flavor[]) {
+      await checkConsumer(tally, flavor, {
+        workDir, packed, blocks,
+        browser: () => (browser ??= launchChromium()),
+        servers: (project) => (servers ??= startPackageServers(project)),
+      });
+    }
+    await tally.step('esm project: a Node sharer and receiver use the UID2 protocol library', () => checkNodeReceiver(path.join(workDir, 'esm')));
+    return tally;
+  } finally {
+    await (await browser?.catch(() => undefined))?.close();
+    (await servers?.catch(() => undefined))?.children.forEach((child) => child.kill());
+    await rm(workDir, { recursive: true, force: true });
+    console.log(`  consumer checks took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+
+await runAlone(import.meta.url, runConsumerChecks);

@@ -1,0 +1,198 @@
+/**
+ * `npm run prebid-tree -- <dir>`: writes our modules into a Prebid.js source tree (a clone of prebid/Prebid.js, or
+ * the tree the `prebid.js` npm package carries) in Prebid's own layout, the way an SSP or UID2 contributes them:
+ *
+ *   modules/openrtbSspBidAdapter.ts, .md               the adapter
+ *   modules/uid2IdSystem.ts, .md; euidIdSystem.ts, .md  in place of Prebid's uid2IdSystem and euidIdSystem (.js, .d.ts)
+ *   libraries/uid2/, libraries/uid2Module/              the shared code
+ *   test/spec/modules/openrtbSspBidAdapter_spec.js      our specs, with the helpers they import
+ *   test/spec/libraries/uid2/*_spec.js
+ *
+ * Imports (and module augmentations) are rewritten to the tree's relative paths: `prebid.js/src/x.js` becomes
+ * `../src/x.js` and so on. Specs and their helpers become JavaScript, their types stripped by Babel: Prebid's test
+ * runner picks up `*_spec.js` only, and its TypeScript build checks every `.ts` file in the tree without
+ * test-framework types.
+ * Prints the files it wrote and removed.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ROOT } from './steps.js';
+
+// @babel/core ships no types; this is the one function used
+const { transformAsync } = createRequire(import.meta.url)('@babel/core') as {
+  transformAsync(code: string, options: object): Promise<{ code?: string | null } | null>;
+};
+
+/** Our modules: each replaces a Prebid file of the same name, if the tree has one. */
+const MODULES = ['uid2IdSystem', 'euidIdSystem', 'openrtbSspBidAdapter'];
+/** The specs that run inside Prebid's test setup (the others need this repository's local servers or bundle). */
+const SPEC_ROOTS = ['test/spec/openrtbSspBidAdapter.spec.ts'];
+const SHARED_SPEC_DIR = 'test/shared/uid2';
+
+/** Where a file of this repository goes in Prebid's tree; undefined for a file with no place there. */
+function treePathOf(repoPath: string): string | undefined {
+  const spec = repoPath.match(/^test\/spec\/(\w+)\.spec\.ts$/);
+  if (spec) return `test/spec/modules/${spec[1]}_spec.js`;
+  const sharedSpec = repoPath.match(/^test\/shared\/(\w+)\/(\w+)\.spec\.ts$/);
+  if (sharedSpec) return `test/spec/libraries/${sharedSpec[1]}/${sharedSpec[2]}_spec.js`;
+  const shared = repoPath.match(/^test\/shared\/(\w+)\/(\w+)\.ts$/);
+  if (shared) return `test/spec/libraries/${shared[1]}/${shared[2]}.js`;
+  if (/^test\/spec\/\w+\.ts$/.test(repoPath)) return repoPath.replace('test/spec/', 'test/spec/modules/').replace(/\.ts$/, '.js');
+  if (/^test\/helpers\/\w+\.ts$/.test(repoPath)) return repoPath.replace(/\.ts$/, '.js');
+  // the bundle our browser specs share: in the tree, a test helper holding the same imports
+  if (repoPath === 'prebid.bundle.ts') return 'test/helpers/prebidUid2Bundle.js';
+  if (/^(modules\/\w+\.(ts|md)|libraries\/[\w/]+\.ts)$/.test(repoPath) && !repoPath.endsWith('.d.ts')) return repoPath;
+  return undefined;
+}
+
+/** The tree file a `prebid.js…` import of the npm package stands for (the package maps them to dist/src). */
+function prebidTarget(specifier: string, tree: string): string {
+  if (specifier === 'prebid.js') return path.join(tree, 'src/prebid.js');
+  const rest = specifier.slice('prebid.js/'.length);
+  if (/^(src|libraries|modules)\//.test(rest)) return path.join(tree, path.normalize(rest));
+  throw new Error(`no place in the tree for "${specifier}"`);
+}
+
+/** A public module entry point, prebid.js/modules/<name>: modules/<name>.js, or modules/<name>/index.js */
+function publicModuleTarget(specifier: string, tree: string): string | undefined {
+  const name = specifier.match(/^prebid\.js\/modules\/(\w+)$/)?.[1];
+  if (!name) return undefined;
+  return existsSync(path.join(tree, 'modules', name)) && statSync(path.join(tree, 'modules', name)).isDirectory()
+    ? path.join(tree, 'modules', name, 'index.js')
+    : path.join(tree, 'modules', `${name}.js`);
+}
+
+/** './x.js' from `fromFile` to `target` (both absolute), as Prebid writes relative imports */
+function relativeImport(fromFile: string, target: string): string {
+  const relative = path.relative(path.dirname(fromFile), target).split(path.sep).join('/');
+  return relative.startsWith('.') ? relative : `./${relative}`;
+}
+
+const IMPORT = /(\bfrom\s+|\bimport\s+|\bimport\(\s*|\bdeclare module\s+)'([^']+)'/g;
+const TRIPLE_SLASH = /^\/\/\/ <reference [^>]*>\n/m;
+
+/** The repository file a relative import of `repoFile` resolves to (sources import siblings as './x.js'). */
+function resolveRelative(repoFile: string, specifier: string): string {
+  const target = path.posix.normalize(path.posix.join(path.posix.dirname(repoFile), specifier));
+  for (const candidate of [target.replace(/\.js$/, '.ts'), target]) if (existsSync(path.join(ROOT, candidate))) return candidate;
+  throw new Error(`${repoFile}: cannot resolve "${specifier}"`);
+}
+
+interface BabelTypes { blockStatement(body: unknown[]): unknown; isBlockStatement(node: unknown): boolean }
+interface BodyPath { node: { body: unknown }; get(key: 'body'): { replaceWith(node: unknown): void } }
+
+/**
+ * Babel prints a one-line `for (…) statement;` over two lines, which Prebid's eslint (`curly`) rejects unless
+ * braced: so loop bodies get braces.
+ */
+const braceLoopBodies = ({ types }: { types: BabelTypes }) => ({
+  visitor: {
+    Loop(loop: BodyPath) {
+      if (!types.isBlockStatement(loop.node.body)) loop.get('body').replaceWith(types.blockStatement([loop.node.body]));
+    },
+  },
+});
+
+/** `source` without its TypeScript, printed by Babel (in a style Prebid's eslint accepts) */
+async function stripTypes(repoFile: string, source: string): Promise<string> {
+  const result = await transformAsync(source, {
+    filename: repoFile, babelrc: false, configFile: false, presets: ['@babel/preset-typescript'], plugins: [braceLoopBodies],
+  });
+  if (!result?.code) throw new Error(`${repoFile}: no JavaScript from Babel`);
+  return `${result.code}\n`;
+}
+
+interface Transplant { treePath: string; text: string }
+
+/** `repoFile` with its imports rewritten for the tree; the repository files it imports are pushed to `pending`. */
+async function transplant(repoFile: string, tree: string, pending: string[]): Promise<Transplant> {
+  const treePath = treePathOf(repoFile);
+  if (!treePath) throw new Error(`${repoFile} has no place in a Prebid tree (imported by a file we transplant)`);
+  const destination = path.join(tree, treePath);
+  let source = await readFile(path.join(ROOT, repoFile), 'utf8');
+  if (TRIPLE_SLASH.test(source)) throw new Error(`${repoFile}: a triple-slash reference (Prebid's eslint rejects it)`);
+  if (treePath.endsWith('.js') && repoFile.endsWith('.ts')) source = await stripTypes(repoFile, source);
+  const text = source.replace(IMPORT, (whole, keyword: string, specifier: string) => {
+    let target: string | undefined;
+    if (specifier.startsWith('.')) {
+      const imported = resolveRelative(repoFile, specifier);
+      pending.push(imported);
+      const importedTreePath = treePathOf(imported);
+      if (!importedTreePath) throw new Error(`${repoFile} imports ${imported}, which has no place in a Prebid tree`);
+      // keep the extension the source wrote ('.js' for a .ts file, as Prebid's sources do)
+      target = path.join(tree, path.extname(specifier) === '.js' ? importedTreePath.replace(/\.ts$/, '.js') : importedTreePath);
+    } else if (specifier === 'prebid.js' || specifier.startsWith('prebid.js/')) {
+      target = publicModuleTarget(specifier, tree) ?? prebidTarget(specifier, tree);
+    } else {
+      return whole; // a package (chai, sinon)
+    }
+    return `${keyword}'${relativeImport(destination, target)}'`;
+  });
+  return { treePath, text };
+}
+
+function isPrebidTree(dir: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    return manifest.name === 'prebid.js' && existsSync(path.join(dir, 'src/prebid.ts')) && existsSync(path.join(dir, 'modules'));
+  } catch {
+    return false;
+  }
+}
+
+interface TreeChanges { written: string[]; removed: string[] }
+
+async function writePrebidTree(tree: string): Promise<TreeChanges> {
+  if (!isPrebidTree(tree)) throw new Error(`${tree} is not a Prebid.js source tree (package.json "prebid.js", src/prebid.ts, modules/)`);
+  const sharedSpecs = (await readdir(path.join(ROOT, SHARED_SPEC_DIR))).filter((file) => file.endsWith('.spec.ts'));
+  const pending = [
+    ...MODULES.flatMap((name) => [`modules/${name}.ts`, `modules/${name}.md`]),
+    ...SPEC_ROOTS,
+    ...sharedSpecs.map((file) => `${SHARED_SPEC_DIR}/${file}`),
+  ];
+  const transplants = new Map<string, Transplant>();
+  while (pending.length) {
+    const repoFile = pending.shift()!;
+    if (transplants.has(repoFile)) continue;
+    transplants.set(repoFile, repoFile.endsWith('.md')
+      ? { treePath: treePathOf(repoFile)!, text: await readFile(path.join(ROOT, repoFile), 'utf8') }
+      : await transplant(repoFile, tree, pending));
+  }
+  const removed: string[] = [];
+  for (const name of MODULES) {
+    for (const replaced of [`modules/${name}.js`, `modules/${name}.d.ts`]) {
+      if (existsSync(path.join(tree, replaced))) {
+        await rm(path.join(tree, replaced));
+        removed.push(replaced);
+      }
+    }
+  }
+  const written: string[] = [];
+  for (const { treePath, text } of transplants.values()) {
+    await mkdir(path.dirname(path.join(tree, treePath)), { recursive: true });
+    await writeFile(path.join(tree, treePath), text);
+    written.push(treePath);
+  }
+  return { written: written.sort(), removed };
+}
+
+async function main(): Promise<void> {
+  const [dir] = process.argv.slice(2);
+  if (!dir) {
+    console.error('usage: npm run prebid-tree -- <Prebid.js source tree>');
+    process.exit(2);
+  }
+  try {
+    const { written, removed } = await writePrebidTree(path.resolve(dir));
+    for (const file of removed) console.log(`removed ${file}`);
+    for (const file of written) console.log(`wrote   ${file}`);
+  } catch (error) {
+    console.error(`prebid-tree: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
