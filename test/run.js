@@ -1,8 +1,9 @@
 // `npm test`: finds the browser engines installed (Chromium, Firefox, WebKit) and says in one line which are missing
 // before anything runs, stopping at once when there is none; type-checks; runs the Node specs (mocha, with the e2e
 // journeys in each engine found), then for each engine in turn the browser specs (karma) and Prebid's own
-// uid2IdSystem and euidIdSystem specs against our modules (test/prebid-parity/); closes with each engine's counts and one
-// "N passed, N failed" line for the whole suite.
+// uid2IdSystem and euidIdSystem specs against our modules (test/prebid-parity/), then the package as publishers
+// install it (test/delivery/consumer.ts) and, when CI=true, the modules in a Prebid.js tree (prebidTree.ts); closes
+// with each part's counts and one "N passed, N failed" line for the whole suite.
 import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -80,8 +81,24 @@ for (const engine of engines) {
   engineLines.push(`${ENGINE_NAMES[engine]}: browser specs ${counts(specs)}; Prebid's uid2 and euid specs against our modules ` +
     `${counts(parity)} (${seconds(engineStarted)})`);
 }
+// the package as a publisher installs it (needs Chromium for its auction), and in CI the modules in a Prebid.js tree
+const deliveryLines = [];
+if (found.chromium) {
+  const deliveryStarted = Date.now();
+  const { runConsumerChecks } = await import('../build/node/test/delivery/consumer.js');
+  const consumer = await runConsumerChecks();
+  suites.push(consumer);
+  deliveryLines.push(`Package consumers (ESM and CommonJS webpack projects): ${counts(consumer)} (${seconds(deliveryStarted)})`);
+  if (process.env.CI === 'true') {
+    const treeStarted = Date.now();
+    const { runPrebidTreeChecks } = await import('../build/node/test/delivery/prebidTree.js');
+    const tree = await runPrebidTreeChecks();
+    suites.push(tree);
+    deliveryLines.push(`Prebid.js tree (eslint, gulp test, gulp build; CI only): ${counts(tree)} (${seconds(treeStarted)})`);
+  }
+}
 const passed = suites.reduce((sum, s) => sum + s.passed, 0);
 const failed = suites.reduce((sum, s) => sum + s.failed, 0);
-console.log(['', nodeLine, ...engineLines, ...(missing.length > 0 ? [missingEnginesLine(missing)] : [])].join('\n'));
+console.log(['', nodeLine, ...engineLines, ...deliveryLines, ...(missing.length > 0 ? [missingEnginesLine(missing)] : [])].join('\n'));
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
