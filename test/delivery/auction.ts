@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/node/chromium.js';
 import { listenOnLoopback } from '../helpers/node/localServers.js';
+import { bodyText } from '../e2e/harness.js';
 import { ROOT } from './steps.js';
 
 const UID2_SOURCE = 'uidapi.com';
@@ -78,7 +79,7 @@ async function auctionFromBrowser(browser: Browser, pageUrl: string, sspUrl: str
     const exchange = page.waitForResponse((response) => isAuction(response.url()) && response.request().method() === 'POST', { timeout: 20_000 });
     await page.goto(pageUrl);
     const response = await exchange;
-    const ortb = JSON.parse(response.request().postData() ?? 'null');
+    const ortb = JSON.parse(bodyText(response.request()) || 'null');
     const eids: Array<{ source: string; uids: Array<{ id: string; atype: number }> }> = ortb?.user?.ext?.eids ?? ortb?.user?.eids ?? [];
     const body = await response.json().catch(() => undefined);
     return { uid2: eids.find((eid) => eid.source === UID2_SOURCE), report: body?.ext?.debug?.uid2 };

@@ -12,8 +12,8 @@ import { OPTOUT_MEMORY_MS, settings } from '../../libraries/uid2Module/index.js'
 import { sha256Base64 } from '../../libraries/uid2/normalize.js';
 import { jsonResponse } from '../helpers/fakeFetch.js';
 import {
-  OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, configure, freshPageEachTest,
-  makeIdentity, nextPage, pbjs, readStored, refreshDone, settle, success, tokenIn,
+  OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, configure, cookieWrittenDuring, freshPageEachTest,
+  makeIdentity, nextPage, pbjs, readCookie, readStored, refreshDone, settle, success, tokenIn,
 } from './uid2TestHelpers.js';
 
 const KEY = '__uid2_advertising_token';
@@ -252,27 +252,25 @@ describe('uid2 module: official behaviours, config by config', () => {
   });
 
   describe('the record cookie (params.storage = "cookie")', () => {
-    const cookieStore = (window as any).cookieStore;
-
     it('is SameSite=Lax, not Secure on http, and expires with the refresh token', async () => {
       const token = makeIdentity('A4-config');
       configure({ params: { uid2Token: token, storage: 'cookie' } });
-      await auctionEids(page.network);
-      const cookie = await cookieStore.get(KEY);
-      expect(cookie.sameSite).to.equal('lax');
-      expect(cookie.secure).to.equal(location.protocol === 'https:');
+      const cookie = (await cookieWrittenDuring(KEY, () => auctionEids(page.network)))!;
+      expect(cookie.attributes.samesite).to.equal('Lax');
+      expect('secure' in cookie.attributes).to.equal(location.protocol === 'https:');
       // cookie expiry has second resolution
-      expect(cookie.expires).to.be.within(token.refresh_expires - 1000, token.refresh_expires);
+      expect(Date.parse(cookie.attributes.expires!)).to.be.within(token.refresh_expires - 1000, token.refresh_expires);
       expect(JSON.parse(decodeURIComponent(cookie.value)).latestToken).to.deep.equal(token);
+      // and the browser kept it
+      expect(JSON.parse(decodeURIComponent(readCookie(KEY)!)).latestToken).to.deep.equal(token);
     });
 
     it('records an opt-out until the opt-out memory ends', async () => {
       page.op.onCstg(() => OPTOUT);
       configure({ params: { ...CSTG, email: 'optout@example.com', storage: 'cookie' }, auctionDelay: 1000 });
-      await settle();
-      const cookie = await cookieStore.get(KEY);
+      const cookie = (await cookieWrittenDuring(KEY, settle))!;
       const { optoutUntil } = JSON.parse(decodeURIComponent(cookie.value));
-      expect(cookie.expires).to.be.within(optoutUntil - 1000, optoutUntil);
+      expect(Date.parse(cookie.attributes.expires!)).to.be.within(optoutUntil - 1000, optoutUntil);
     });
   });
 

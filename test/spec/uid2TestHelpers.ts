@@ -160,6 +160,42 @@ export function readCookie(name: string): string | undefined {
   return match && decodeURIComponent(match.slice(name.length + 1));
 }
 
+/** A cookie as the page told the browser to set it: its value and its attributes (names lowercased). */
+export interface CookieWrite { value: string; attributes: Record<string, string> }
+
+/**
+ * The last write of cookie `name` through document.cookie while `run` ran. The attributes a cookie was set with are
+ * not readable back in every engine (Firefox's and WebKit's cookieStore give name and value only), so specs read
+ * what the page wrote.
+ */
+export async function cookieWrittenDuring(name: string, run: () => Promise<unknown>): Promise<CookieWrite | undefined> {
+  const native = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie')!;
+  const writes: string[] = [];
+  Object.defineProperty(document, 'cookie', {
+    configurable: true,
+    get: () => native.get!.call(document),
+    set: (text: string) => {
+      writes.push(text);
+      native.set!.call(document, text);
+    },
+  });
+  try {
+    await run();
+  } finally {
+    delete (document as { cookie?: string }).cookie;
+  }
+  const last = writes.filter((text) => text.startsWith(`${name}=`)).at(-1);
+  if (last === undefined) return;
+  const [pair, ...attributes] = last.split(';').map((part) => part.trim());
+  return {
+    value: pair!.slice(name.length + 1),
+    attributes: Object.fromEntries(attributes.filter(Boolean).map((attribute) => {
+      const at = attribute.indexOf('=');
+      return at < 0 ? [attribute.toLowerCase(), ''] : [attribute.slice(0, at).toLowerCase(), attribute.slice(at + 1)];
+    })),
+  };
+}
+
 export function setCookie(name: string, value: string) {
   document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=3600`;
 }
