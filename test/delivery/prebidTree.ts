@@ -81,11 +81,14 @@ const gulp = (tree: string, ...args: string[]) => runCommand('npx', ['gulp', ...
 
 type Specs = { file: string } | { pattern: string };
 
-/** karma's "✔ N tests completed" (and "✖ N tests failed") of a pass */
+/** karma's "✔ N tests completed" (and "✖ N tests failed"), summed over the chunks gulp splits a TEST_PAT run into */
 function karmaCounts(output: string): string {
   const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
-  const [, passed, failed] = plain.match(/SUMMARY:\n✔ (\d+) tests? completed(?:\n✖ (\d+) tests? failed)?/) ?? [];
-  return passed ? `${passed} passed${failed ? `, ${failed} failed` : ''}` : 'no karma summary';
+  const summaries = [...plain.matchAll(/SUMMARY:\n✔ (\d+) tests? completed(?:\n✖ (\d+) tests? failed)?/g)];
+  if (!summaries.length) return 'no karma summary';
+  const sum = (group: 1 | 2) => summaries.reduce((total, summary) => total + Number(summary[group] ?? 0), 0);
+  const chunks = summaries.length > 1 ? ` in ${summaries.length} chunks` : '';
+  return `${sum(1)} passed${sum(2) ? `, ${sum(2)} failed` : ''}${chunks}`;
 }
 
 /**
