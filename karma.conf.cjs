@@ -7,6 +7,8 @@ module.exports = async (karmaConfig) => {
   // compiled by `npm run build:node`, which test/run.js and `npm run test:browser` run first
   const { startLocalServers } = await import('./build/node/test/helpers/node/localServers.js');
   const { engineLaunchers } = await import('./build/node/test/helpers/node/karmaLaunchers.js');
+  const { allPrebidFeaturesOn } = await import('./build/node/test/helpers/node/prebidFeatures.js');
+  const { DefinePlugin } = require('webpack');
   const launchers = engineLaunchers(process.env.KARMA_ENGINE);
   const localServers = await startLocalServers();
   // KARMA_SPECS narrows a run to some spec files, e.g. KARMA_SPECS='test/spec/uid2*.spec.ts'
@@ -18,7 +20,12 @@ module.exports = async (karmaConfig) => {
     preprocessors: Object.fromEntries(specs.map((pattern) => [pattern, ['webpack']])),
     // Prebid loads some modules on demand (devtoolsMcp once `debug` is on) from its CDN by default: point that at
     // karma, where it 404s, so a test run never reaches the network
-    webpack: { ...baseConfig({ mode: 'development', distUrlBase: '/prebid-standalone/' }), stats: 'errors-only' },
+    // FEATURES.* all on, as in Prebid's dist (specs guard feature-bound tests the way Prebid's own specs do)
+    webpack: {
+      ...baseConfig({ mode: 'development', distUrlBase: '/prebid-standalone/' }),
+      plugins: [new DefinePlugin(allPrebidFeaturesOn())],
+      stats: 'errors-only',
+    },
     reporters: ['mocha'],
     // Prebid logs every auction step; a failing spec's own assertions say what went wrong
     browserConsoleLogOptions: { level: 'warn', terminal: true },

@@ -11,14 +11,15 @@ import { createUidModule, type ModuleIdentity, type UidParams } from '../librari
 /** The Trade Desk, operator of EUID */
 const GVLID = 21;
 
-export interface EuidParams extends UidParams<'euid'> {
+// a type, not an interface: UserIdConfig<string> takes params as Record<string, unknown>, which only a type matches
+export type EuidParams = UidParams<'euid'> & {
   /** operator base URL; default https://prod.euid.eu */
   euidApiBase?: string;
   /** identity from /v2/token/generate or /v2/token/refresh (the response `body`, or its JSON text) */
   euidToken?: ModuleIdentity | string;
   /** name of a cookie holding that identity as JSON (ignored when euidToken is set) */
   euidCookie?: string;
-}
+};
 
 declare module 'prebid.js/modules/userId/spec.js' {
   interface UserId { euid: { id?: string; optout?: boolean } }

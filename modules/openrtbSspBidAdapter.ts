@@ -17,8 +17,10 @@ import { EVENT_TYPE_IMPRESSION, EVENT_TYPE_WIN, TRACKER_METHOD_IMG } from 'prebi
 import { bidderSettings } from 'prebid.js/src/bidderSettings.js';
 import { DEBUG_MODE } from 'prebid.js/src/constants.js';
 import {
-  debugTurnedOn, deepSetValue, getParameterByName, isPlainObject, politeTriggerPixel, prefixLog, replaceAuctionPrice,
+  debugTurnedOn, deepSetValue, getParameterByName, politeTriggerPixel, prefixLog, replaceAuctionPrice,
 } from 'prebid.js/src/utils.js';
+// a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
+import { isPlainObject } from 'prebid.js/src/utils/objects.js';
 import { ortbConverter } from 'prebid.js/libraries/ortbConverter/converter.js';
 import { ORTB_MTYPES } from 'prebid.js/libraries/ortbConverter/processors/mediaType.js';
 import { toOrtb26 } from 'prebid.js/libraries/ortb2.5Translator/translator.js';
@@ -401,8 +403,8 @@ function tracker(event: number, url: string, price: number): EventTracker {
 
 /** Why a seatbid[].bid[] cannot become a Prebid bid, or undefined if it can. */
 function bidProblem(bid: unknown, impIds: Set<string>): string | undefined {
-  if (!isPlainObject(bid)) return 'not an object';
   const b = bid as ORTBBid;
+  if (!isPlainObject(b)) return 'not an object';
   if (!impIds.has(b.impid)) return `unknown impid ${String(b.impid)}`;
   if (typeof b.price !== 'number' || !Number.isFinite(b.price) || b.price < 0) return `bad price ${String(b.price)}`;
   if (b.price === 0 && !b.dealid) return 'price 0 outside a deal';
@@ -425,11 +427,11 @@ function withUsableExp(bid: ORTBBid): ORTBBid {
  */
 function usableResponse(body: unknown, request: ORTBRequest): ORTBResponse | undefined {
   if (body == null || body === '') return undefined;
-  if (!isPlainObject(body)) {
+  const response = body as ORTBResponse & { nbr?: number };
+  if (!isPlainObject(response)) {
     log.logWarn('response is not a JSON object; no bids');
     return undefined;
   }
-  const response = body as ORTBResponse & { nbr?: number };
   if (response.seatbid == null) {
     if (response.nbr != null) log.logInfo(`no bid, reason ${response.nbr}`);
     else log.logWarn('response has no seatbid; no bids');

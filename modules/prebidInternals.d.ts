@@ -27,7 +27,6 @@ declare module 'prebid.js/src/utils.js' {
 // used by modules/openrtbSspBidAdapter.ts
 declare module 'prebid.js/src/utils.js' {
   export function deepSetValue(obj: object, path: string, value: unknown): void;
-  export function isPlainObject(value: unknown): value is Record<string, any>;
   /** keepalive fetch (image fallback) on the background task queue */
   export function politeTriggerPixel(url: string, credentials?: RequestCredentials): void;
   export function replaceAuctionPrice(str: string, cpm: number): string;

@@ -14,7 +14,8 @@ import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
 import { logInfo } from 'prebid.js/src/utils.js';
 import { createUidModule, type ModuleIdentity, type UidParams } from '../libraries/uid2Module/index.js';
 
-export interface Uid2Params extends UidParams<'uid2'> {
+// a type, not an interface: UserIdConfig<string> takes params as Record<string, unknown>, which only a type matches
+export type Uid2Params = UidParams<'uid2'> & {
   /** operator base URL; default https://prod.uidapi.com */
   uid2ApiBase?: string;
   /** identity from /v2/token/generate or /v2/token/refresh (the response `body`, or its JSON text) */
@@ -23,7 +24,7 @@ export interface Uid2Params extends UidParams<'uid2'> {
   uid2Cookie?: string;
   /** older name of uid2Cookie */
   uid2ServerCookie?: string;
-}
+};
 
 declare module 'prebid.js/src/prebidGlobal.js' {
   interface PrebidJS {

@@ -10,7 +10,8 @@
  */
 import { Renderer } from 'prebid.js/src/Renderer.js';
 import { getAdUnitElement } from 'prebid.js/src/utils/adUnits.js';
-import { isPlainObject } from 'prebid.js/src/utils.js';
+// a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
+import { isPlainObject } from 'prebid.js/src/utils/objects.js';
 import type { BidRequest } from 'prebid.js/src/adapterManager.js';
 import type { Bid } from 'prebid.js/src/bidfactory.js';
 

@@ -4,7 +4,8 @@
  * `iframe`, or `image`/`redirect` (an image pixel). Every URL gets the page's consent parameters; none is
  * repeated, whichever answers it came in.
  */
-import { isPlainObject } from 'prebid.js/src/utils.js';
+// a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
+import { isPlainObject } from 'prebid.js/src/utils/objects.js';
 
 export type SyncType = 'iframe' | 'image';
 

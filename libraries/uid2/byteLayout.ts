@@ -46,8 +46,10 @@ export class ByteWriter {
   }
 }
 
-/** Reads fields in order; throws RangeError when the input is shorter than the layout. No DataView: a reader is
- * made per token layer on the decryption path, and plain index reads allocate nothing. */
+/**
+ * Reads fields in order; throws RangeError when the input is shorter than the layout. No DataView: a reader is
+ * made per token layer on the decryption path, and plain index reads allocate nothing.
+ */
 export class ByteReader {
   private offset = 0;
 

@@ -1,7 +1,9 @@
-// Operator calls from the browser: Prebid's fetch (no credentials), answers reduced to an identity, 'optout' or an
-// error that says whether asking again could help. Transient failures (network, timeout, 408, 425, 429, 5xx) are
-// retried a bounded number of times with growing delays; answers about the input itself are not.
-import { fetcherFactory } from 'prebid.js/src/ajax.js';
+// Operator calls from the browser: Prebid's fetch without credentials (no cookies go to the operator), named for the
+// calling module by its "qualified" variant, as Prebid's build asks of code outside modules/ (plugins/callerContext.js).
+// Answers are reduced to an identity, 'optout' or an error that says whether asking again could help. Transient
+// failures (network, timeout, 408, 425, 429, 5xx) are retried a bounded number of times with growing delays;
+// answers about the input itself are not.
+import { qualifiedFetcherFactory } from 'prebid.js/src/ajax.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
 import { isModuleIdentity, type ModuleIdentity } from './identity.js';
 
@@ -60,7 +62,7 @@ export async function callOperator(
 ): Promise<Outcome> {
   for (let attempt = 0; ; attempt++) {
     if (attempt) onRetry?.();
-    const response = await fetcherFactory(settings.timeout, {}, MODULE_TYPE_UID, moduleName)(url, { method: 'POST', body, headers })
+    const response = await qualifiedFetcherFactory(MODULE_TYPE_UID, moduleName, settings.timeout)(url, { method: 'POST', body, headers })
       .catch(() => undefined);
     const text = await response?.text().catch(() => '') ?? '';
     const status = response?.status;

@@ -24,13 +24,13 @@ export type { Stored, ModuleIdentity };
 export type UidModuleName = 'uid2' | 'euid';
 
 /** Params the uid2 and euid modules share. */
-export interface UidCommonParams extends DiiParams {
+export type UidCommonParams = DiiParams & {
   /** where the module keeps its record; default localStorage */
   storage?: 'localStorage' | 'cookie' | null;
   /** client-side token generation: credentials, and one DII (DiiParams) */
   serverPublicKey?: string;
   subscriptionId?: string;
-}
+};
 
 /** The params of the `name` module: the common ones and <name>ApiBase, <name>Token, <name>Cookie, <name>ServerCookie. */
 export type UidParams<N extends UidModuleName> = UidCommonParams

@@ -8,12 +8,10 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/node/chromium.js';
+import { uid2EidOf } from '../e2e/harness.js';
 import { listenOnLoopback } from '../helpers/node/localServers.js';
-import { bodyText } from '../e2e/harness.js';
 import { ROOT } from './steps.js';
 
-const UID2_SOURCE = 'uidapi.com';
 const PUBLISHER_SITE_ID = 123;
 
 export interface AuctionServers { operatorUrl: string; sspUrl: string }
@@ -79,10 +77,10 @@ async function auctionFromBrowser(browser: Browser, pageUrl: string, sspUrl: str
     const exchange = page.waitForResponse((response) => isAuction(response.url()) && response.request().method() === 'POST', { timeout: 20_000 });
     await page.goto(pageUrl);
     const response = await exchange;
-    const ortb = JSON.parse(bodyText(response.request()) || 'null');
-    const eids: Array<{ source: string; uids: Array<{ id: string; atype: number }> }> = ortb?.user?.ext?.eids ?? ortb?.user?.eids ?? [];
+    // the body as the SSP reads it: gzipped bodies (the adapter's default from 1 KB on) gunzipped
+    const uid2 = uid2EidOf(response.request());
     const body = await response.json().catch(() => undefined);
-    return { uid2: eids.find((eid) => eid.source === UID2_SOURCE), report: body?.ext?.debug?.uid2 };
+    return { uid2, report: body?.ext?.debug?.uid2 };
   } catch (error) {
     throw new Error(`${error instanceof Error ? error.message : error}\npage console:\n${messages.join('\n')}`);
   } finally {

@@ -4,7 +4,7 @@
  *
  *   modules/openrtbSspBidAdapter.ts, .md               the adapter
  *   modules/uid2IdSystem.ts, .md; euidIdSystem.ts, .md  in place of Prebid's uid2IdSystem and euidIdSystem (.js, .d.ts)
- *   libraries/uid2/, libraries/uid2Module/              the shared code
+ *   libraries/uid2/, uid2Module/, openrtbSspUtils/      the shared code (what the modules import)
  *   test/spec/modules/openrtbSspBidAdapter_spec.js      our specs, with the helpers they import
  *   test/spec/libraries/uid2/*_spec.js
  *

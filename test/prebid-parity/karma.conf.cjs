@@ -15,6 +15,7 @@ module.exports = async (karmaConfig) => {
   const { baseConfig } = await import('../../webpack.conf.js');
   // KARMA_ENGINE as in ../../karma.conf.cjs
   const { engineLaunchers } = await import('../../build/node/test/helpers/node/karmaLaunchers.js');
+  const { allPrebidFeaturesOn } = await import('../../build/node/test/helpers/node/prebidFeatures.js');
   const launchers = engineLaunchers(process.env.KARMA_ENGINE);
   const webpackModule = require(require.resolve('webpack', { paths: [root] }));
   // Prebid's single-spec order (its karma.conf.maker.js): test_deps.js (pipeline_setup, global hooks, mocks), the
@@ -69,7 +70,7 @@ module.exports = async (karmaConfig) => {
     plugins: [
       new webpackModule.DefinePlugin({
         // Prebid's babel plugin (plugins/pbjsGlobals.js) sets these for its tests: all features of features.json on
-        FEATURES: Object.fromEntries(require(path.join(pkg, 'features.json')).map((f) => [f, 'true'])),
+        ...allPrebidFeaturesOn(),
         __HTTP_STATUS_CODES__: JSON.stringify(STATUS_CODES),
       }),
     ],

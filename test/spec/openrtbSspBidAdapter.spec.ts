@@ -268,33 +268,39 @@ describe('openrtbSsp adapter', () => {
       expect(imp.banner.pos).to.equal(1);
     });
 
-    it('builds a video imp from mediaTypes.video, with params.video taking precedence', () => {
-      const [imp] = build([{ mediaTypes: { video: { ...VIDEO.video, protocols: [2] } }, params: { placementId: 'p', video: { protocols: [2, 3, 7], skip: 1 } } }]).ortb.imp;
-      expect(imp.video).to.include({ w: 640, h: 480, skip: 1 });
-      expect(imp.video.mimes).to.deep.equal(['video/mp4']);
-      expect(imp.video.protocols).to.deep.equal([2, 3, 7]);
-      expect(imp.banner).to.equal(undefined);
-    });
+    if (FEATURES.VIDEO) {
+      it('builds a video imp from mediaTypes.video, with params.video taking precedence', () => {
+        const [imp] = build([{ mediaTypes: { video: { ...VIDEO.video, protocols: [2] } }, params: { placementId: 'p', video: { protocols: [2, 3, 7], skip: 1 } } }]).ortb.imp;
+        expect(imp.video).to.include({ w: 640, h: 480, skip: 1 });
+        expect(imp.video.mimes).to.deep.equal(['video/mp4']);
+        expect(imp.video.protocols).to.deep.equal([2, 3, 7]);
+        expect(imp.banner).to.equal(undefined);
+      });
 
-    it('leaves out a video without mimes from a multi-format imp, with a warning', () => {
-      const [imp] = build([{ mediaTypes: { ...BANNER, video: { playerSize: [[640, 480]] } } }]).ortb.imp;
-      expect(imp.banner).to.be.an('object');
-      expect(imp.video).to.equal(undefined);
-      expect(logs.warnings()).to.deep.equal(['openrtbSsp: ad unit slot-1: video without mimes is not sent']);
-    });
+      it('leaves out a video without mimes from a multi-format imp, with a warning', () => {
+        const [imp] = build([{ mediaTypes: { ...BANNER, video: { playerSize: [[640, 480]] } } }]).ortb.imp;
+        expect(imp.banner).to.be.an('object');
+        expect(imp.video).to.equal(undefined);
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: ad unit slot-1: video without mimes is not sent']);
+      });
+    }
 
-    it('builds a native imp: the assets, and image impression trackers it can fire', () => {
-      const [imp] = build([nativeBid]).ortb.imp;
-      const request = JSON.parse(imp.native.request);
-      expect(request.assets).to.deep.equal(NATIVE_ASSETS);
-      expect(request.eventtrackers).to.deep.equal([{ event: 1, methods: [1] }]);
-      expect(imp.native.ver).to.equal('1.2');
-    });
+    if (FEATURES.NATIVE) {
+      it('builds a native imp: the assets, and image impression trackers it can fire', () => {
+        const [imp] = build([nativeBid]).ortb.imp;
+        const request = JSON.parse(imp.native.request);
+        expect(request.assets).to.deep.equal(NATIVE_ASSETS);
+        expect(request.eventtrackers).to.deep.equal([{ event: 1, methods: [1] }]);
+        expect(imp.native.ver).to.equal('1.2');
+      });
+    }
 
-    it('sends banner, video and native of one ad unit in one imp', () => {
-      const [imp] = build([{ mediaTypes: { ...BANNER, ...VIDEO, ...NATIVE }, nativeOrtbRequest: { ver: '1.2', assets: NATIVE_ASSETS } }]).ortb.imp;
-      expect(Object.keys(imp)).to.include.members(['banner', 'video', 'native']);
-    });
+    if (FEATURES.VIDEO && FEATURES.NATIVE) {
+      it('sends banner, video and native of one ad unit in one imp', () => {
+        const [imp] = build([{ mediaTypes: { ...BANNER, ...VIDEO, ...NATIVE }, nativeOrtbRequest: { ver: '1.2', assets: NATIVE_ASSETS } }]).ortb.imp;
+        expect(Object.keys(imp)).to.include.members(['banner', 'video', 'native']);
+      });
+    }
 
     describe('eids', () => {
       const withEids = { user: { ext: { eids: [UID2_EID, OTHER_EID] } } };
@@ -425,28 +431,32 @@ describe('openrtbSsp adapter', () => {
       expect(bid.meta).to.deep.include({ dsa, dchain, primaryCatId: 'IAB1', secondaryCatIds: ['IAB2'], networkName: 'dsp-1' });
     });
 
-    it('turns a video bid into vastXml; a nurl next to markup is a win notice, not the vastUrl', () => {
-      const [bid] = interpret(respond({ mtype: 2, adm: '<VAST/>', nurl: 'https://ssp.test/win?p=${AUCTION_PRICE}' }), [{ mediaTypes: VIDEO }]);
-      expect(bid).to.include({ mediaType: 'video', vastXml: '<VAST/>', playerWidth: 640, playerHeight: 480 });
-      expect(bid.vastUrl).to.equal(undefined);
-      expect(bid.eventtrackers).to.deep.include({ event: 500, method: 1, url: 'https://ssp.test/win?p=2' });
-    });
+    if (FEATURES.VIDEO) {
+      it('turns a video bid into vastXml; a nurl next to markup is a win notice, not the vastUrl', () => {
+        const [bid] = interpret(respond({ mtype: 2, adm: '<VAST/>', nurl: 'https://ssp.test/win?p=${AUCTION_PRICE}' }), [{ mediaTypes: VIDEO }]);
+        expect(bid).to.include({ mediaType: 'video', vastXml: '<VAST/>', playerWidth: 640, playerHeight: 480 });
+        expect(bid.vastUrl).to.equal(undefined);
+        expect(bid.eventtrackers).to.deep.include({ event: 500, method: 1, url: 'https://ssp.test/win?p=2' });
+      });
 
-    it('uses the nurl of a video bid without markup as its vastUrl', () => {
-      const [bid] = interpret(respond({ mtype: 2, adm: undefined, nurl: 'https://ssp.test/vast.xml' }), [{ mediaTypes: VIDEO }]);
-      expect(bid.vastUrl).to.equal('https://ssp.test/vast.xml');
-      expect(bid.eventtrackers ?? []).to.deep.equal([]);
-    });
+      it('uses the nurl of a video bid without markup as its vastUrl', () => {
+        const [bid] = interpret(respond({ mtype: 2, adm: undefined, nurl: 'https://ssp.test/vast.xml' }), [{ mediaTypes: VIDEO }]);
+        expect(bid.vastUrl).to.equal('https://ssp.test/vast.xml');
+        expect(bid.eventtrackers ?? []).to.deep.equal([]);
+      });
+    }
 
-    it('parses native markup (a JSON string or an object) into native.ortb, and its nurl into a win tracker', () => {
-      const adm = { ver: '1.2', assets: [{ id: 1, title: { text: 'Title' } }], link: { url: 'https://advertiser.test' } };
-      const [fromString] = interpret(respond({ mtype: 4, adm: JSON.stringify(adm), nurl: 'https://ssp.test/w' }), [nativeBid]);
-      expect(fromString.mediaType).to.equal('native');
-      expect(fromString.native.ortb).to.deep.equal(adm);
-      expect(fromString.eventtrackers).to.deep.include({ event: 500, method: 1, url: 'https://ssp.test/w' });
-      const [fromObject] = interpret(respond({ mtype: 4, adm }), [nativeBid]);
-      expect(fromObject.native.ortb).to.deep.equal(adm);
-    });
+    if (FEATURES.NATIVE) {
+      it('parses native markup (a JSON string or an object) into native.ortb, and its nurl into a win tracker', () => {
+        const adm = { ver: '1.2', assets: [{ id: 1, title: { text: 'Title' } }], link: { url: 'https://advertiser.test' } };
+        const [fromString] = interpret(respond({ mtype: 4, adm: JSON.stringify(adm), nurl: 'https://ssp.test/w' }), [nativeBid]);
+        expect(fromString.mediaType).to.equal('native');
+        expect(fromString.native.ortb).to.deep.equal(adm);
+        expect(fromString.eventtrackers).to.deep.include({ event: 500, method: 1, url: 'https://ssp.test/w' });
+        const [fromObject] = interpret(respond({ mtype: 4, adm }), [nativeBid]);
+        expect(fromObject.native.ortb).to.deep.equal(adm);
+      });
+    }
 
     it('turns burl into a billing tracker with the price filled in, keeping the SSP\'s own trackers', () => {
       const own = { event: 1, method: 1, url: 'https://ssp.test/imp' };
@@ -460,15 +470,17 @@ describe('openrtbSsp adapter', () => {
       expect(bid.eventtrackers ?? []).to.deep.equal([]);
     });
 
-    it('takes the media type of a bid without mtype from a single-format imp', () => {
-      const [bid] = interpret(respond({ mtype: undefined, adm: '<VAST/>' }), [{ mediaTypes: VIDEO }]);
-      expect(bid.mediaType).to.equal('video');
-    });
+    if (FEATURES.VIDEO) {
+      it('takes the media type of a bid without mtype from a single-format imp', () => {
+        const [bid] = interpret(respond({ mtype: undefined, adm: '<VAST/>' }), [{ mediaTypes: VIDEO }]);
+        expect(bid.mediaType).to.equal('video');
+      });
 
-    it('drops a bid without mtype for a multi-format imp rather than guess, with a warning', () => {
-      expect(interpret(respond({ mtype: undefined }), [{ mediaTypes: { ...BANNER, ...VIDEO } }])).to.deep.equal([]);
-      expect(logs.warnings()[0]).to.match(/bid b0 has no mtype and imp bid-1 offers banner, video; dropped/);
-    });
+      it('drops a bid without mtype for a multi-format imp rather than guess, with a warning', () => {
+        expect(interpret(respond({ mtype: undefined }), [{ mediaTypes: { ...BANNER, ...VIDEO } }])).to.deep.equal([]);
+        expect(logs.warnings()[0]).to.match(/bid b0 has no mtype and imp bid-1 offers banner, video; dropped/);
+      });
+    }
 
     it('drops a bid whose media type the ad unit does not accept, with a warning', () => {
       expect(interpret(respond({ mtype: 2, adm: '<VAST/>' }))).to.deep.equal([]);
@@ -670,9 +682,11 @@ describe('openrtbSsp adapter', () => {
         expect(interpret((ortb: any) => ({ ...respond({})(ortb), id: 'other' }))).to.have.length(1);
         expect(logs.warnings()[0]).to.match(/response id other does not match request id/);
       });
-      it('drops a native bid whose markup is not native JSON, without throwing', () => {
-        expect(interpret(respond({ mtype: 4, adm: 'not json' }), [nativeBid])).to.deep.equal([]);
-      });
+      if (FEATURES.NATIVE) {
+        it('drops a native bid whose markup is not native JSON, without throwing', () => {
+          expect(interpret(respond({ mtype: 4, adm: 'not json' }), [nativeBid])).to.deep.equal([]);
+        });
+      }
       it('never throws on garbage', () => {
         for (const body of [42, [], true, { seatbid: [1, 'x'] }, { seatbid: [{ bid: [null, 1, 'x', {}] }] }, { seatbid: [{ bid: [{ impid: 'bid-1', price: 1e308 * 10 }] }] }]) {
           expect(() => interpret(body), JSON.stringify(body)).not.to.throw();

@@ -9,7 +9,18 @@ import {
   sha256Base64,
 } from '../../../libraries/uid2/normalize.js';
 
-const EMAILS: Array<[input: string, normalized: string, hash: string]> = [
+type EmailCase = [input: string, normalized: string, hash: string];
+
+// non-ASCII capitals keep their case, as uid2-operator's InputUtil.normalizeEmailString leaves them (it lowercases
+// 'A'-'Z' only): the hash is the one server-side generation gets for the same raw email
+const NON_ASCII_EMAILS: EmailCase[] = [
+  ['ÉLODIE@Example.COM', 'Élodie@example.com', 'qFm2koEJ/B5tVpEoHPyc1H2lgaGEMhGHzdzn472tqc0='],
+  [' J.Ö.R.G.Müller+News@GMAIL.com', 'jÖrgmüller@gmail.com', 'F+JvdlNHrdBGGKJ9RMVc936iMJT8PMfSTbtww2qiyvk='],
+  ['İPEK@Example.com', 'İpek@example.com', 'n6/HLay0fRNZnpnniO8HmOwRRDH9esRbGneprc7Y3do='],
+  ['ǅEMAL@ÉXAMPLE.FR', 'ǅemal@Éxample.fr', 'KMkDwuJEMxXpYT7b6Tp7Je9BVK/8HrFMxjje6uwHOms='],
+];
+
+const EMAILS: EmailCase[] = [
   ['user@example.com', 'user@example.com', 'tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ='],
   ['JaneSaoirse+Work@example.com', 'janesaoirse+work@example.com', 'KKruSBUjDNO069iMUVImVQZm6RrAGZKeOtrD9mwogYA='],
   ['JANE.SAOIRSE@gmail.com', 'janesaoirse@gmail.com', 'ku4mBX7Z3qJTXWyLFB1INzkyR2WZGW4ANSJUiW21iI8='],
@@ -18,12 +29,7 @@ const EMAILS: Array<[input: string, normalized: string, hash: string]> = [
   ['janedoe@gmail.com', 'janedoe@gmail.com', '1hFzBkhe0OUK+rOshx6Y+BaZFR8wKBUn1j/18jNlbGk='],
   ['   jane.doe+home@gmail.com   ', 'janedoe@gmail.com', '1hFzBkhe0OUK+rOshx6Y+BaZFR8wKBUn1j/18jNlbGk='],
   ['validate@example.com', 'validate@example.com', 'ntI244ZRTXwAwpki6/M5cyBYW7h/Wq576lnN3l9+W/c='],
-  // non-ASCII capitals keep their case, as uid2-operator's InputUtil.normalizeEmailString leaves them (it lowercases
-  // 'A'-'Z' only): the hash is the one server-side generation gets for the same raw email
-  ['ÉLODIE@Example.COM', 'Élodie@example.com', 'qFm2koEJ/B5tVpEoHPyc1H2lgaGEMhGHzdzn472tqc0='],
-  [' J.Ö.R.G.Müller+News@GMAIL.com', 'jÖrgmüller@gmail.com', 'F+JvdlNHrdBGGKJ9RMVc936iMJT8PMfSTbtww2qiyvk='],
-  ['İPEK@Example.com', 'İpek@example.com', 'n6/HLay0fRNZnpnniO8HmOwRRDH9esRbGneprc7Y3do='],
-  ['ǅEMAL@ÉXAMPLE.FR', 'ǅemal@Éxample.fr', 'KMkDwuJEMxXpYT7b6Tp7Je9BVK/8HrFMxjje6uwHOms='],
+  ...NON_ASCII_EMAILS,
 ];
 
 const INVALID_EMAILS = ['', ' @', '@', 'a@', '@b', '@b.com', '+', ' ', '+@gmail.com', '.+@gmail.com', 'a@ba@z.com', 'jane doe@example.com'];
