@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
+import { PLAYER_PATH } from '../../server/ssp/outstream.js';
 import { launchChromium } from '../helpers/node/chromium.js';
 import { checkAuction, type AuctionServers } from './auction.js';
 import { createTally, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
@@ -189,6 +190,13 @@ export async function runConsumerChecks(): Promise<Totals> {
       });
     }
     await tally.step('esm project: a Node sharer and receiver use the UID2 protocol library', () => checkNodeReceiver(path.join(workDir, 'esm')));
+    await tally.step("the package's mock SSP serves the outstream player its video answers name", async () => {
+      if (!servers) throw new Error('the package servers never started');
+      const answer = await fetch(`${(await servers).sspUrl}${PLAYER_PATH}`);
+      if (answer.status !== 200 || !answer.headers.get('content-type')?.includes('javascript')) {
+        throw new Error(`GET ${PLAYER_PATH}: HTTP ${answer.status}, ${answer.headers.get('content-type')}`);
+      }
+    });
     return tally;
   } finally {
     await (await browser?.catch(() => undefined))?.close();
