@@ -3,7 +3,7 @@
 //   POST /admin/salts/rotate   {"bucket_ids": ["…"]} rotates those buckets now, {} rotates every bucket
 // Salts themselves are never shown. Like /admin/sharing: loopback callers only, no CORS, JSON bodies only.
 import { clientError } from '../../libraries/uid2/operatorError.js';
-import type { OperatorState, Reply } from './endpoints.js';
+import { adminJsonBody, jsonReply, success, type OperatorState, type Reply } from './endpoints.js';
 import { formatApiDateTime } from './identityBuckets.js';
 import type { SaltBucket } from './saltBuckets.js';
 
@@ -16,25 +16,15 @@ function bucketJson(bucket: SaltBucket): Record<string, unknown> {
   };
 }
 
-function answer(body: unknown): Reply {
-  return { status: 200, contentType: 'application/json', body: JSON.stringify({ body, status: 'success' }) };
-}
-
 export function saltBucketList(state: OperatorState): Reply {
   const { rotation_seconds, refresh_seconds, fraction } = state.config.salt_rotation;
-  return answer({ rotation: { rotation_seconds, refresh_seconds, fraction }, buckets: state.identities.salts.all().map(bucketJson) });
+  return jsonReply(200, success({ rotation: { rotation_seconds, refresh_seconds, fraction }, buckets: state.identities.salts.all().map(bucketJson) }));
 }
 
 /** Which buckets a rotate request names: undefined for all of them. */
 function requestedBucketIds(contentType: string | undefined, text: string): string[] | undefined {
-  // a JSON content type keeps cross-site form posts out: browsers preflight it, and admin routes answer no CORS
-  if (!(contentType ?? '').toLowerCase().startsWith('application/json')) throw clientError('Content-Type must be application/json');
-  let body: unknown;
-  try {
-    body = JSON.parse(text === '' ? '{}' : text);
-  } catch {
-    throw clientError('body is not valid JSON');
-  }
+  // an empty body rotates every bucket, as {} does
+  const body = adminJsonBody(contentType, text === '' ? '{}' : text);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw clientError('expected a JSON object');
   const { bucket_ids: ids, ...rest } = body as Record<string, unknown>;
   const unknownField = Object.keys(rest)[0];
@@ -54,5 +44,5 @@ export function rotateSaltBuckets(state: OperatorState, contentType: string | un
   } catch (error) {
     throw clientError(`bucket_ids: ${(error as Error).message}`);
   }
-  return answer({ rotated: rotated.map(bucketJson) });
+  return jsonReply(200, success({ rotated: rotated.map(bucketJson) }));
 }

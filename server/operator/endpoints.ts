@@ -50,11 +50,11 @@ const MASTER_KEYSET_ID_FOR_SDKS = 9999999;
 /** Added to the configured lifetimes in what receivers may accept */
 const TOKEN_LIFETIME_TOLERANCE_SECONDS = 10;
 
-function success(body: unknown): { body: unknown; status: 'success' } {
+export function success(body: unknown): { body: unknown; status: 'success' } {
   return { body, status: 'success' };
 }
 
-function jsonReply(status: number, json: unknown): Reply {
+export function jsonReply(status: number, json: unknown): Reply {
   return { status, contentType: 'application/json', body: JSON.stringify(json) };
 }
 
@@ -244,13 +244,16 @@ export function sharingPermissions(state: OperatorState): Reply {
 
 /** Grants or revokes one permission; the next key fetch of every receiver sees it. */
 export function changeSharingPermission(state: OperatorState, contentType: string | undefined, text: string): Reply {
+  return jsonReply(200, success(state.sharing.apply(state.sharing.parseChange(adminJsonBody(contentType, text)))));
+}
+
+/** The JSON body of a local admin POST; `text` is what was sent. */
+export function adminJsonBody(contentType: string | undefined, text: string): unknown {
   // a JSON content type keeps cross-site form posts out: browsers preflight it, and admin routes answer no CORS
   if (!(contentType ?? '').toLowerCase().startsWith('application/json')) throw clientError('Content-Type must be application/json');
-  let body: unknown;
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw clientError('body is not valid JSON');
   }
-  return jsonReply(200, success(state.sharing.apply(state.sharing.parseChange(body))));
 }

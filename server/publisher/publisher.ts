@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { isUid2Identity, type Uid2Identity } from '../../libraries/uid2/identity.js';
-import { NO_STORE, readBody, sendJson, sendText } from '../http.js';
+import { NO_STORE, readBody, requestUrl, sendJson, sendText } from '../http.js';
 import { callOperatorForAnswer, OperatorHttpError, type OperatorClient } from '../operatorClient.js';
 import { clearedCookie, identityCookie, IDENTITY_COOKIE, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 import { isFieldError, parseLoginRequest, type Delivery, type LoginRequest } from './loginRequest.js';
@@ -157,12 +157,8 @@ export function createPublisherBackend(options: PublisherBackendOptions): Publis
 
   return {
     async handle(req, res) {
-      let url: URL;
-      try {
-        url = new URL(req.url ?? '/', 'http://publisher');
-      } catch {
-        return false;
-      }
+      const url = requestUrl(req);
+      if (!url) return false;
       if (url.pathname === pagePath && (req.method === 'GET' || req.method === 'HEAD')) return page(req, res, url);
       const route = routes.get(url.pathname);
       if (!route) return false;
