@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encryptRawUidIntoToken } from '../../libraries/uid2/sharing.js';
-import { readBody, sendJson } from '../http.js';
+import { isJsonRequest, readBody, sendJson } from '../http.js';
 import { callOperator, type OperatorClient } from '../operatorClient.js';
 import { isSegmentName } from '../dsp/segmentRequest.js';
 import { startSharingKeys } from '../ssp/uid2.js';
@@ -155,6 +155,11 @@ export function createAdvertiserBackend(client: OperatorClient, dsp?: DspPartner
 
   /** maps the customers, encrypts the mapped ones, uploads their tokens to the DSP, and reports row by row */
   async function segment(req: IncomingMessage, res: ServerResponse, access: DspPartnerAccess): Promise<void> {
+    // it makes the DSP change a segment: JSON only, so that no other site's page can send it (see isJsonRequest)
+    if (!isJsonRequest(req)) {
+      req.resume();
+      return sendJson(res, 415, { status: 'client_error', message: 'expected Content-Type: application/json' });
+    }
     const order = parseSegmentOrder(await readJson(req, 16_384));
     if ('message' in order) return sendJson(res, 400, { status: 'client_error', message: order.message });
     const mappings = await mapCustomers(order.customers, diiKindOf);

@@ -17,7 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decryptAdvertisingToken, type DecryptionResult } from '../../libraries/uid2/advertisingToken.js';
 import type { KeyContainer } from '../../libraries/uid2/keys.js';
-import { logValue, readBody, sendJson } from '../http.js';
+import { isJsonRequest, logValue, readBody, sendJson } from '../http.js';
 import { RETRY_WITH_NEW_KEYS, startSharingKeys, uidFingerprint } from '../ssp/uid2.js';
 import { partnerAuthenticator, type Partner } from './partners.js';
 import { MAX_SEGMENT_BODY_BYTES, MAX_TOKEN_LENGTH, parseSegmentUpload } from './segmentRequest.js';
@@ -76,11 +76,10 @@ function countStatuses(rows: readonly SegmentRow[]): Record<string, number> {
   return counts;
 }
 
-/** `application/json`, with a charset parameter at most, and no content coding: what the API takes. */
+/** JSON without a content coding: what the API takes. */
 function isPlainJson(req: IncomingMessage): boolean {
-  const type = (req.headers['content-type'] ?? '').toLowerCase().split(';')[0]!.trim();
   const coding = req.headers['content-encoding'];
-  return type === 'application/json' && (coding === undefined || coding === 'identity');
+  return isJsonRequest(req) && (coding === undefined || coding === 'identity');
 }
 
 export function createDsp(options: DspOptions): Dsp {
