@@ -6,7 +6,9 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { fromBase64 } from '../../../libraries/uid2/base64.js';
 import { parseSegmentOrder } from '../../../server/advertiser/advertiser.js';
+import { createDsp } from '../../../server/dsp/dsp.js';
 import { LOCAL_ADVERTISER_PARTNER, partnerAuthenticator } from '../../../server/dsp/partners.js';
+import { closeServer, listen } from '../../../server/http.js';
 import { MAX_TOKENS_PER_BATCH, parseSegmentUpload } from '../../../server/dsp/segmentRequest.js';
 import { MAX_MEMBERS_PER_SEGMENT, MAX_SEGMENTS_PER_PARTNER, SegmentStore } from '../../../server/dsp/segments.js';
 import { randomRawUid, startDsp, upload, type RunningDsp } from './harness.js';
@@ -156,5 +158,23 @@ describe('DSP segment API over HTTP', function () {
     // a body over the size limit: refused for the key, not for its size, so it was never read
     const oversize = await upload(running, 'x'.repeat(2 << 20), { Authorization: 'Bearer wrong-key' });
     expect(oversize.status).to.equal(401);
+  });
+
+  it('answers 503 with Retry-After, never a 500, while it has no sharing keys (its operator unreachable)', async () => {
+    // a port that was just free: the DSP's key fetch is refused
+    const { server: placeholder, url: deadOperator } = await listen(() => {});
+    await closeServer(placeholder);
+    const dsp = createDsp({ operatorUrl: deadOperator, apiKey: 'k', secret: Buffer.alloc(32).toString('base64'), partners: [LOCAL_ADVERTISER_PARTNER] });
+    const { server, url } = await listen((req, res) => void dsp.handle(req, res, '/dsp/'));
+    try {
+      const [token] = await running.advertiserTokens([randomRawUid()]);
+      const answer = await upload({ ...running, segmentsUrl: `${url}/dsp/v1/segments` }, { segment: 'x', tokens: [token] });
+      expect(answer.status).to.equal(503);
+      expect(answer.headers.get('retry-after')).to.equal('5');
+      expect(answer.json).to.include({ status: 'keys_unavailable' });
+    } finally {
+      dsp.close();
+      await closeServer(server);
+    }
   });
 });
