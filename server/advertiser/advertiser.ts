@@ -111,23 +111,27 @@ export function createAdvertiserBackend(client: OperatorClient, dsp?: DspPartner
   const now = client.now ?? Date.now;
   const keys = startSharingKeys(client);
 
-  /** identity map v2 takes one DII kind per request: one call per kind present, answers keyed by identifier */
-  async function mapCustomers(customers: readonly string[], kindOf: (customer: string) => DiiKind): Promise<Mapping[]> {
+  /**
+   * identity map v2 takes one DII kind per request: one call per kind present, answers keyed by identifier;
+   * undefined when the operator does not answer or refuses (the caller answers 502, never 500)
+   */
+  async function mapCustomers(customers: readonly string[], kindOf: (customer: string) => DiiKind): Promise<Mapping[] | undefined> {
     const byIdentifier = new Map<string, Mapping>();
     for (const kind of ['email', 'phone'] as const) {
       const identifiers = [...new Set(customers.filter((customer) => kindOf(customer) === kind))];
       if (!identifiers.length) continue;
-      const answer = (await callOperator(client, '/v2/identity/map', { [kind]: identifiers })) as MapAnswer;
+      const answer = (await callOperator(client, '/v2/identity/map', { [kind]: identifiers }).catch(() => undefined)) as MapAnswer | undefined;
+      if (!answer) return undefined;
       for (const { identifier, advertising_id } of answer.mapped ?? []) byIdentifier.set(identifier, { rawUid: advertising_id });
       for (const { identifier, reason } of answer.unmapped ?? []) byIdentifier.set(identifier, { unmapped: reason });
     }
     return customers.map((customer) => byIdentifier.get(customer) ?? { unmapped: 'unmapped' });
   }
 
-  const rawUidOf = async (dii: Dii): Promise<Mapping> => {
-    const [mapping] = await mapCustomers([Object.values(dii)[0]], () => ('email' in dii ? 'email' : 'phone'));
-    return mapping!;
-  };
+  const rawUidOf = async (dii: Dii): Promise<Mapping | undefined> =>
+    (await mapCustomers([Object.values(dii)[0]], () => ('email' in dii ? 'email' : 'phone')))?.[0];
+
+  const OPERATOR_UNAVAILABLE = { status: 'error', message: 'the UID2 operator did not map the identifiers' };
 
   /** the token, and the site it was issued by (the caller of the keys it was encrypted with) */
   const tokenFor = (rawUid: string) => keys.withKeys(async (container) =>
@@ -160,9 +164,10 @@ export function createAdvertiserBackend(client: OperatorClient, dsp?: DspPartner
       req.resume();
       return sendJson(res, 415, { status: 'client_error', message: 'expected Content-Type: application/json' });
     }
-    const order = parseSegmentOrder(await readJson(req, 16_384));
+    const order = parseSegmentOrder(await readJson(req, 32_768));
     if ('message' in order) return sendJson(res, 400, { status: 'client_error', message: order.message });
     const mappings = await mapCustomers(order.customers, diiKindOf);
+    if (!mappings) return sendJson(res, 502, OPERATOR_UNAVAILABLE);
     const rawUids = mappings.flatMap((mapping) => ('rawUid' in mapping ? [mapping.rawUid] : []));
     const encrypted = rawUids.length ? await tokensFor(rawUids) : { status: 'success', tokens: [] };
     if (!encrypted || encrypted.status !== 'success') return sendJson(res, 503, { status: 'error', message: encrypted?.status ?? 'keys_unavailable' });
@@ -192,6 +197,7 @@ export function createAdvertiserBackend(client: OperatorClient, dsp?: DspPartner
     const dii = parseDii(await readJson(req, 4096));
     if (!dii) return sendJson(res, 400, { status: 'client_error', message: 'expected {"email": …} or {"phone": …}' });
     const mapped = await rawUidOf(dii);
+    if (!mapped) return sendJson(res, 502, OPERATOR_UNAVAILABLE);
     if ('unmapped' in mapped) {
       return mapped.unmapped === 'optout'
         ? sendJson(res, 200, { status: 'optout' })

@@ -83,7 +83,7 @@ describe('demo server: hostile input', function () {
     expect(deep.status).to.equal(400);
     const deepCustomers = await fetch(`${base}/advertiser/segment`, { method: 'POST', headers: json, body: `{"segment":"x","customers":${'['.repeat(2000)}${']'.repeat(2000)}}` });
     expect(deepCustomers.status).to.equal(400);
-    const oversizeList = await fetch(`${base}/advertiser/segment`, { method: 'POST', headers: json, body: JSON.stringify({ segment: 'x', customers: Array(100).fill(`${'a'.repeat(200)}@example.com`) }) });
+    const oversizeList = await fetch(`${base}/advertiser/segment`, { method: 'POST', headers: json, body: JSON.stringify({ segment: 'x', customers: Array(100).fill(`${'a'.repeat(400)}@example.com`) }) });
     expect(oversizeList.status).to.equal(400);
     // a body another site's page could send without a preflight (text/plain, a form) makes no upload
     for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {

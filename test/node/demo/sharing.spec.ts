@@ -3,6 +3,8 @@
 // route shows in the very next pixel; the advertiser's server uploads its customers' tokens to the DSP's segment
 // API, which answers row by row.
 import { expect } from 'chai';
+import { createAdvertiserBackend } from '../../../server/advertiser/advertiser.js';
+import { closeServer, listen } from '../../../server/http.js';
 import { startDemo, type Demo } from '../../../server/start.js';
 import { adminSharing } from '../operator/harness.js';
 
@@ -101,6 +103,24 @@ describe('demo server: sharing permissions, advertiser tokens and the pixel rece
     }
     expect((await sendSegment(['a@example.com'], '../admin')).status).to.equal(400);
     expect(demo.urls.dspSegments).to.equal(`${base}/dsp/v1/segments`);
+  });
+
+  it('answers 502, never 500, when its UID2 operator does not answer', async () => {
+    const { server: placeholder, url: deadOperator } = await listen(() => {});
+    await closeServer(placeholder);
+    const backend = createAdvertiserBackend(
+      { operatorUrl: deadOperator, apiKey: 'k', secret: Buffer.alloc(32).toString('base64') },
+      { segmentsUrl: () => `${deadOperator}/dsp/v1/segments`, key: 'k' },
+    );
+    const { server, url } = await listen((req, res) => void backend.handle(req, res, '/advertiser/'));
+    try {
+      const post = (path: string, body: object) => fetch(`${url}/advertiser/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await post('segment', { segment: 'x', customers: ['a@example.com'] })).status).to.equal(502);
+      expect((await post('uid2-token', { email: 'a@example.com' })).status).to.equal(502);
+    } finally {
+      backend.close();
+      await closeServer(server);
+    }
   });
 
   it('forwards the operator\'s answers: the permission list, and 400 for a body it refuses', async () => {
