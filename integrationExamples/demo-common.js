@@ -20,11 +20,12 @@ const LOCAL_DEFAULTS = {
   receiverUrl: '/receiver',
   // the demo server's routes for the advertiser's own server and the operator's sharing permissions
   advertiserTokenUrl: '/advertiser/uid2-token',
+  advertiserSegmentUrl: '/advertiser/segment',
   sharingAdminUrl: '/admin/sharing',
 };
 
 /** The settings that are endpoints: each receives tokens, an email address or the page's requests. */
-const ENDPOINT_SETTINGS = ['uid2ApiBase', 'sspEndpoint', 'receiverUrl', 'advertiserTokenUrl', 'sharingAdminUrl'];
+const ENDPOINT_SETTINGS = ['uid2ApiBase', 'sspEndpoint', 'receiverUrl', 'advertiserTokenUrl', 'advertiserSegmentUrl', 'sharingAdminUrl'];
 /** The format a query parameter must have to replace each other setting. */
 const SETTING_FORMATS = {
   serverPublicKey: /^(UID2|EUID)-X-[A-Z]-[A-Za-z0-9+/]+={0,2}$/,

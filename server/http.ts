@@ -21,6 +21,14 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   });
 }
 
+/**
+ * JSON bodies only: another site's page cannot send one without a CORS preflight, which these servers never
+ * grant, so it cannot make a server act behind its user's back (a form post or a simple fetch can't either).
+ */
+export function isJsonRequest(req: IncomingMessage): boolean {
+  return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
 /** For answers that change from one request to the next (reports, logs, pixels): never from a cache. */
 export const NO_STORE = { 'Cache-Control': 'no-store' };
 

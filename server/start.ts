@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole demo on loopback — the local UID2 operator, the mock SSP, and one server for the
- * demo pages, the freshly built bundle, the pixel receiver, the advertiser's own server (its UID2 tokens) and the
- * operator's sharing-permission admin route — then prints one URL.
+ * demo pages, the freshly built bundle, the pixel receiver, the Local DSP's segment API, the advertiser's own server
+ * (its UID2 tokens and segment uploads) and the operator's sharing-permission admin route — then prints one URL.
  *
  *   node build/node/server/start.js [--port 8080] [--operator-port 8877] [--ssp-port 8878]
  *                                   [--lifetimes demo|local] [--host 127.0.0.1]
@@ -15,6 +15,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO_PROFILE, LOCAL_OPERATOR_CONFIG, parseOperatorConfig, type Lifetimes, type OperatorConfig } from './operator/config.js';
 import { createAdvertiserBackend } from './advertiser/advertiser.js';
+import { createDsp } from './dsp/dsp.js';
+import { LOCAL_ADVERTISER_PARTNER } from './dsp/partners.js';
 import { closeServer, errorClass, listenServer as listen, localAdminRefusal, NO_STORE, readBody, requestUrl, sendJson, sendText } from './http.js';
 import { createOperator } from './operator/operator.js';
 import { createPublisherBackend } from './publisher/publisher.js';
@@ -24,7 +26,7 @@ import { staticFiles } from './static.js';
 
 /** the repository root: this file runs as build/node/server/start.js */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** the operator client of the SSP and the pixel receiver: a DSP (ID_READER and SHARER), site 125 */
+/** the operator client of the SSP, the pixel receiver and the DSP's segment API: a DSP (ID_READER and SHARER), site 125 */
 const DSP_CLIENT = 'local-dsp';
 /** the operator client of the advertiser's own server: MAPPER and SHARER, site 124 */
 const ADVERTISER_CLIENT = 'local-advertiser';
@@ -34,6 +36,7 @@ const PUBLISHER_MOUNT = '/publisher/';
 const PUBLISHER_SERVER_PAGE = '/publisher-server.html';
 const RECEIVER_MOUNT = '/receiver/';
 const ADVERTISER_MOUNT = '/advertiser/';
+const DSP_MOUNT = '/dsp/';
 /** Prebid's published ES modules, for the creative frame's `creative/crossDomain.js` */
 const PREBID_SOURCES_MOUNT = '/prebid/';
 /** the one admin route the pages use, forwarded to the operator as is: GET reads, POST changes */
@@ -72,6 +75,8 @@ export interface DemoUrls {
   sspEndpoint: string;
   /** the pixel receiver's log page */
   receiver: string;
+  /** the Local DSP's segment upload endpoint (its partners' API keys: server/dsp/partners.ts) */
+  dspSegments: string;
   /** the operator's sharing permissions (GET, POST), through the demo server: it also refreshes the receivers' keys */
   sharingAdmin: string;
 }
@@ -149,8 +154,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const operatorServer = http.createServer(operator.handler);
     servers.push(operatorServer);
     const operatorPort = await listen(operatorServer, options.operatorPort ?? 0, host);
-    // how the SSP and the receiver reach the operator
-    const operatorUrl = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${operatorPort}`;
+    // how the servers reach each other: the operator, and the demo server's DSP from the advertiser's server
+    const loopbackUrl = (port: number) => `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+    const operatorUrl = loopbackUrl(operatorPort);
 
     // the SSP (bidstream keys) and the pixel receiver (sharing keys) are both the local DSP at the operator
     const credentialsOf = (name: string) => {
@@ -170,9 +176,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
     const receiver = createReceiver(credentials);
     stops.push(() => receiver.close());
-    const advertiser = createAdvertiserBackend(credentialsOf(ADVERTISER_CLIENT));
+    const dsp = createDsp({ ...credentials, partners: [LOCAL_ADVERTISER_PARTNER], log: (line) => log(`[dsp] ${line}`) });
+    stops.push(() => dsp.close());
+    let demoPort = 0;
+    const advertiser = createAdvertiserBackend(credentialsOf(ADVERTISER_CLIENT), {
+      segmentsUrl: () => `${loopbackUrl(demoPort)}${DSP_MOUNT}v1/segments`,
+      key: LOCAL_ADVERTISER_PARTNER.key,
+    });
     stops.push(() => advertiser.close());
-    const refreshReceiverKeys = () => Promise.all([receiver.refreshKeys(), ssp.keys?.refetch()]);
+    const refreshReceiverKeys = () => Promise.all([receiver.refreshKeys(), dsp.refreshKeys(), ssp.keys?.refetch()]);
 
     const pageConfig = {
       uid2ApiBase: browserUrl(operatorPort),
@@ -181,6 +193,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       sspEndpoint: `${browserUrl(sspPort)}/openrtb2/auction`,
       receiverUrl: RECEIVER_MOUNT.slice(0, -1),
       advertiserTokenUrl: `${ADVERTISER_MOUNT}uid2-token`,
+      advertiserSegmentUrl: `${ADVERTISER_MOUNT}segment`,
       sharingAdminUrl: SHARING_ADMIN_PATH,
       overrideOrigins: (options.overrideOrigins ?? []).map(overrideOrigin),
     };
@@ -210,6 +223,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
           await forwardSharingAdmin(req, res, operatorUrl, refreshReceiverKeys);
         } else if (
           !(await receiver.handle(req, res, RECEIVER_MOUNT)) &&
+          !(await dsp.handle(req, res, DSP_MOUNT)) &&
           !(await advertiser.handle(req, res, ADVERTISER_MOUNT)) &&
           !(await publisher.handle(req, res)) &&
           !(await serve(req, res))
@@ -225,7 +239,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       }
     });
     servers.push(demoServer);
-    const demo = browserUrl(await listen(demoServer, options.port ?? 0, host));
+    demoPort = await listen(demoServer, options.port ?? 0, host);
+    const demo = browserUrl(demoPort);
 
     return {
       urls: {
@@ -236,6 +251,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         operator: pageConfig.uid2ApiBase,
         sspEndpoint: pageConfig.sspEndpoint,
         receiver: `${demo}${RECEIVER_MOUNT}`,
+        dspSegments: `${demo}${DSP_MOUNT}v1/segments`,
         sharingAdmin: `${demo}${pageConfig.sharingAdminUrl}`,
       },
       close: shutdown,

@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { isUid2Identity, type Uid2Identity } from '../../libraries/uid2/identity.js';
-import { NO_STORE, readBody, requestUrl, sendJson, sendText } from '../http.js';
+import { isJsonRequest, NO_STORE, readBody, requestUrl, sendJson, sendText } from '../http.js';
 import { callOperatorForAnswer, OperatorHttpError, type OperatorClient } from '../operatorClient.js';
 import { clearedCookie, identityCookie, IDENTITY_COOKIE, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 import { isFieldError, parseLoginRequest, type Delivery, type LoginRequest } from './loginRequest.js';
@@ -63,14 +63,6 @@ export interface OperatorCall {
 /** Served over TLS by this very server; a proxy's X-Forwarded-Proto is a header anyone can send, so not trusted. */
 function isHttps(req: IncomingMessage): boolean {
   return (req.socket as TLSSocket).encrypted === true;
-}
-
-/**
- * JSON bodies only: another site's page cannot send one without a CORS preflight, which this server never
- * grants, so it cannot log a reader in or out behind their back (a form post or a simple fetch can't either).
- */
-function isJson(req: IncomingMessage): boolean {
-  return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
 export function createPublisherBackend(options: PublisherBackendOptions): PublisherBackend {
@@ -167,7 +159,7 @@ export function createPublisherBackend(options: PublisherBackendOptions): Publis
         sendJson(res, 405, { status: 'client_error', message: 'POST only' }, { Allow: 'POST' });
         return true;
       }
-      if (!isJson(req)) {
+      if (!isJsonRequest(req)) {
         req.resume();
         sendJson(res, 415, { status: 'client_error', field: 'Content-Type', message: 'expected application/json' });
         return true;

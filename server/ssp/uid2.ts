@@ -52,7 +52,7 @@ export interface KeyStatus {
 }
 
 /** Statuses that a fresher key container may turn into success. */
-const RETRY_WITH_NEW_KEYS: ReadonlySet<string> = new Set(['not_authorized_for_master_key', 'not_authorized_for_key', 'keys_not_synced']);
+export const RETRY_WITH_NEW_KEYS: ReadonlySet<string> = new Set(['not_authorized_for_master_key', 'not_authorized_for_key', 'keys_not_synced']);
 
 /** Keys from the operator, refreshed every `refreshMs` and on demand when a token names a key it lacks. */
 export class KeyStore {
@@ -173,7 +173,8 @@ export interface Uid2Report {
   fingerprint?: string;
 }
 
-function uidFingerprint(rawUid: string): string {
+/** first 6 hex digits of SHA-256(raw UID2): what the demo's receivers show of a user */
+export function uidFingerprint(rawUid: string): string {
   return createHash('sha256').update(rawUid).digest('hex').slice(0, 6);
 }
 

@@ -1,5 +1,6 @@
 // The advertiser demo page in Chromium: a conversion pixel carries the UID2 token to the receiver, which
-// decrypts it with its sharing keys; the advertiser's sharing toggle; plus the landing page.
+// decrypts it with its sharing keys; the advertiser's sharing toggle; the customer list sent to the DSP's segment
+// API as tokens; plus the landing page.
 import { expect } from 'chai';
 import type { Page, Request } from 'playwright-core';
 import { e2eSuite, screenshot, storedToken, until, waitForState, type Demo, type Session } from './harness.js';
@@ -99,6 +100,43 @@ describe('e2e: advertiser page and receiver', function () {
     await page.waitForSelector('#hits tr:first-child:has-text("purchase-advertiser") [data-status="success"]');
     expect(await newestAdvertiserHit()).to.include({ decrypted: true, status: 'success', siteId: 124, tokenPrefix: revoked.tokenPrefix });
     await screenshot(page, 'advertiser-sharing.png');
+  });
+
+  it('sends the customer list to the DSP as tokens: a segment with counts and fingerprints; revoked, the same batch is not_authorized_for_key row by row', async () => {
+    const { page, requests } = session;
+    await page.goto(demo.urls.advertiser);
+    await page.waitForSelector('#share-toggle:not([disabled])');
+    await page.fill('#segment-name', 'e2e-buyers');
+    await page.fill('#segment-customers', 'alice@example.com\n+12025550123\noptout@example.com\nbob@example.com');
+    await page.click('#segment-button');
+    await page.waitForSelector('#segment-panel[data-batch="1"]');
+    const statuses = () => page.$$eval('#segment-rows td[data-status]', (cells) => cells.map((cell) => (cell as HTMLElement).dataset.status));
+    expect(await statuses()).to.deep.equal(['success', 'success', 'optout', 'success']);
+    const fingerprints = await page.$$eval('#segment-rows tr td:last-child', (cells) => cells.map((cell) => cell.textContent));
+    expect(fingerprints.filter((text) => /^[0-9a-f]{6}$/.test(text ?? ''))).to.have.length(3);
+    expect(await page.textContent('#segment-rows')).to.contain('124');
+    expect(await page.textContent('#segment-summary')).to.match(/Sent 3 of 4 customers as tokens\. DSP: 3 success; segment "e2e-buyers" has 3 members \(3 added\)/);
+    // the page sent the list to the advertiser's own server only, and got back no raw UID2 or token
+    const sent = requests.filter((r) => r.method() === 'POST' && r.url().includes('/segment'));
+    expect(sent.map((r) => new URL(r.url()).pathname)).to.deep.equal(['/advertiser/segment']);
+    const answer = JSON.stringify(await (await sent[0]!.response())!.json());
+    expect(answer).not.to.match(/[A-Za-z0-9+/=_-]{40,}/);
+    expect(await page.textContent('#segment-panel')).not.to.match(/[A-Za-z0-9+/=_-]{40,}/);
+    await screenshot(page, 'advertiser-segment.png');
+
+    await page.uncheck('#share-toggle');
+    await page.waitForSelector('#share-toggle:not([disabled])');
+    try {
+      await page.click('#segment-button');
+      await page.waitForSelector('#segment-panel[data-batch="2"]');
+      expect(await statuses()).to.deep.equal(['not_authorized_for_key', 'not_authorized_for_key', 'optout', 'not_authorized_for_key']);
+      expect(await page.textContent('#segment-summary')).to.contain('3 not_authorized_for_key; segment "e2e-buyers" has 3 members (0 added)');
+      expect(await page.textContent('#segment-rows')).not.to.match(/[0-9a-f]{6}|124/);
+      await screenshot(page, 'advertiser-segment-revoked.png');
+    } finally {
+      await page.check('#share-toggle');
+      await page.waitForSelector('#share-toggle:not([disabled])');
+    }
   });
 
   it('the landing page links both demo pages and names the local environment', async () => {

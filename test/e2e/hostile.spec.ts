@@ -77,6 +77,17 @@ describe('e2e: crafted demo URLs', function () {
     expect(carriers.map((r) => new URL(r.url()).pathname)).to.deep.equal(['/advertiser/uid2-token']);
   });
 
+  it('?advertiserSegmentUrl= to another site: the customer list is posted only to the demo\'s own advertiser server', async () => {
+    const { page } = session;
+    await page.goto(withQuery(demo.urls.advertiser, { advertiserSegmentUrl: `${ATTACKER}/steal` }));
+    await page.fill('#segment-customers', EMAIL);
+    await page.click('#segment-button');
+    await page.waitForSelector('#segment-panel[data-batch="1"]');
+    const carriers = session.requests.filter((r) => bodyText(r).includes(EMAIL));
+    expect(carriers.map((r) => new URL(r.url()).pathname)).to.deep.equal(['/advertiser/segment']);
+    expect(await page.textContent('#environment')).to.include('ignored ?advertiserSegmentUrl=');
+  });
+
   it('?receiverUrl=javascript:…: the receiver link stays an http link and clicking it runs nothing', async () => {
     const { page } = session;
     await page.goto(withQuery(demo.urls.advertiser, { receiverUrl: 'javascript:alert(document.domain)//' }));

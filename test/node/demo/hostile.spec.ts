@@ -75,12 +75,21 @@ describe('demo server: hostile input', function () {
     const oversize = await fetch(`${base}/admin/sharing`, { method: 'POST', headers: json, body: `{"sender_site_id":124,"pad":"${'x'.repeat(8192)}"}` });
     expect(oversize.status).to.equal(413);
     const gzipped = new Uint8Array(gzipSync(JSON.stringify({ email: 'user@example.com' })));
-    for (const path of ['/admin/sharing', '/advertiser/uid2-token']) {
+    for (const path of ['/admin/sharing', '/advertiser/uid2-token', '/advertiser/segment']) {
       const answer = await fetch(`${base}${path}`, { method: 'POST', headers: { ...json, 'Content-Encoding': 'gzip' }, body: gzipped });
       expect(answer.status, path).to.equal(400);
     }
     const deep = await fetch(`${base}/advertiser/uid2-token`, { method: 'POST', headers: json, body: `{"email":${'['.repeat(2000)}${']'.repeat(2000)}}` });
     expect(deep.status).to.equal(400);
+    const deepCustomers = await fetch(`${base}/advertiser/segment`, { method: 'POST', headers: json, body: `{"segment":"x","customers":${'['.repeat(2000)}${']'.repeat(2000)}}` });
+    expect(deepCustomers.status).to.equal(400);
+    const oversizeList = await fetch(`${base}/advertiser/segment`, { method: 'POST', headers: json, body: JSON.stringify({ segment: 'x', customers: Array(100).fill(`${'a'.repeat(400)}@example.com`) }) });
+    expect(oversizeList.status).to.equal(400);
+    // a body another site's page could send without a preflight (text/plain, a form) makes no upload
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const simple = await fetch(`${base}/advertiser/segment`, { method: 'POST', headers: { 'Content-Type': type }, body: JSON.stringify({ segment: 'csrf', customers: ['a@example.com'] }) });
+      expect(simple.status, type).to.equal(415);
+    }
     expect(logs.join('\n')).not.to.match(/failed/);
   });
 

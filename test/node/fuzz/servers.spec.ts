@@ -1,5 +1,5 @@
 // Property-based fuzzing of the servers' request parsers over HTTP: random bodies (any JSON, deep nesting,
-// one-byte changes of valid tokens) to the operator's endpoints and the SSP's auction. Every answer is a 2xx or
+// one-byte changes of valid tokens) to the operator's endpoints, the SSP's auction and the DSP's segment upload. Every answer is a 2xx or
 // a 4xx, never a 5xx; the SSP's answer stays within a fixed multiple of its request. Run counts are in fuzz.ts.
 import { expect } from 'chai';
 import * as fc from 'fast-check';
@@ -11,6 +11,7 @@ import { MAX_IMPS } from '../../../server/ssp/limits.js';
 import { LOCAL_CSTG } from '../../shared/uid2/vectors.js';
 import { clientNamed, post, startOperator, type RunningOperator } from '../operator/harness.js';
 import { auction, bidRequest, startSsp, type RunningSsp } from '../ssp/harness.js';
+import { randomRawUid, startDsp, upload, type RunningDsp } from '../dsp/harness.js';
 import { anyJson, checkAsync, deepJsonText, flipOneByte, HTTP_RUNS } from './fuzz.js';
 
 /** The SSP's answer is at most this many times its request, plus ANSWER_SLACK_BYTES (its report, headers of a bid list). */
@@ -37,10 +38,11 @@ describe(`fuzz: servers over HTTP (${HTTP_RUNS} runs per property)`, function ()
   this.timeout(60_000);
   let op: RunningOperator;
   let ssp: RunningSsp;
+  let dsp: RunningDsp;
   before(async () => {
-    [op, ssp] = await Promise.all([startOperator(), startSsp()]);
+    [op, ssp, dsp] = await Promise.all([startOperator(), startSsp(), startDsp()]);
   });
-  after(() => Promise.all([op.close(), ssp.close()]));
+  after(() => Promise.all([op.close(), ssp.close(), dsp.close()]));
 
   const notServerError = (status: number, what: string) => expect(status, what).to.be.within(200, 499);
 
@@ -122,6 +124,28 @@ describe(`fuzz: servers over HTTP (${HTTP_RUNS} runs per property)`, function ()
       notServerError(answer.status, text.slice(0, 200));
       const requestBytes = Buffer.byteLength(text);
       expect(Buffer.byteLength(answer.text), `answer to ${requestBytes} bytes`).to.be.at.most(ANSWER_FACTOR * requestBytes + ANSWER_SLACK_BYTES);
+    }, HTTP_RUNS);
+  });
+
+  it('DSP segment upload: any JSON, any field replaced, deep nesting, one-byte changes of a real token → 2xx or 4xx, one row per token', async () => {
+    const [token] = await dsp.advertiserTokens([randomRawUid()]);
+    const tokenBytes = fromBase64(token!);
+    const tokens = fc.array(fc.oneof(
+      fc.constant(token!),
+      flipOneByte(tokenBytes).map((bytes) => toBase64(bytes)),
+      fc.string({ maxLength: 300 }),
+    ), { minLength: 1, maxLength: 20 });
+    const bodies = fc.oneof(
+      tokens.map((list) => JSON.stringify({ segment: 'fuzz', tokens: list })),
+      fc.record({ segment: anyJson, tokens: anyJson }, { requiredKeys: [] }).map((json) => JSON.stringify(json)),
+      fc.tuple(fc.constantFrom('segment', 'tokens'), deepJsonText).map(([name, deep]) =>
+        JSON.stringify({ segment: 'fuzz', tokens: [token] }).replace(new RegExp(`"${name}":("[^"]*"|\\[[^\\]]*\\])`), `"${name}":${deep}`)),
+      anyJson.map((json) => JSON.stringify(json)),
+    );
+    await checkAsync(bodies, async (text) => {
+      const answer = await upload(dsp, text);
+      notServerError(answer.status, text.slice(0, 200));
+      if (answer.status === 200) expect(answer.json.rows).to.have.length(JSON.parse(text).tokens.length);
     }, HTTP_RUNS);
   });
 });
