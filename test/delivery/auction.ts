@@ -28,6 +28,8 @@ function localCstgCredentials(): { subscriptionId: string; publicKey: string } {
 function publisherPage(servers: AuctionServers): string {
   const cstg = localCstgCredentials();
   const config = {
+    // Prebid prints its log (and our modules' logError) only in debug mode: the check reads it for denied storage
+    debug: true,
     userSync: {
       auctionDelay: 5000,
       userIds: [{
