@@ -86,7 +86,8 @@ export function deniedStorageAdvice({ name, key, storageType, storageControl, re
   if (storageControl && registeredUrl === undefined) {
     return `${denied} storageControl denies what no metadata discloses; import ${ours} beside 'prebid-uid2/modules/${file}'`;
   }
-  if (storageControl && registeredUrl !== disclosureUrl(name)) {
+  // null: metadata with no disclosure at all, as Prebid's own for this module
+  if (storageControl && registeredUrl === null) {
     return `${denied} the ${name} metadata in this bundle (prebid.js/metadata/${file}?) discloses no storage; import ${ours} in its place`;
   }
   if (storageControl && key !== `__${name}_advertising_token`) {

@@ -9,8 +9,9 @@
  *      specs: each of its tasks, its build-logic tests once for all (they test Prebid's build plugins, not a spec),
  *      its two karma passes (all features off, all on) per spec, and instead of its lint, which would lint and
  *      --fix the whole tree, step 2;
- *   4. `gulp build --modules=userId,uid2IdSystem,openrtbSspBidAdapter` gives a bundle whose auction in Chromium
- *      carries the UID2 eid to the mock SSP, which decrypts it.
+ *   4. `gulp build --modules=storageControl,userId,uid2IdSystem,openrtbSspBidAdapter` gives a bundle (with the
+ *      metadata the writer compiled) whose auction in Chromium carries the UID2 eid to the mock SSP, which decrypts
+ *      it, whose record is stored and disclosed under storageControl, and whose returning page calls no operator.
  *
  * The tree lives in .cache/prebid-tree/prebid.js-<version>; its node_modules is kept between runs (the install
  * takes a few minutes: the npm package has no lock file), everything else is copied afresh each run.
@@ -34,7 +35,8 @@ const ADAPTER_SPEC = 'test/spec/modules/openrtbSspBidAdapter_spec.js';
 const PREBID_SPECS = ['test/spec/modules/uid2IdSystem_spec.js', 'test/spec/modules/euidIdSystem_spec.js'];
 /** TEST_PAT of Prebid's karmaRunner, under test/**: our protocol library's specs */
 const LIBRARY_SPECS = 'libraries/uid2/*_spec.js';
-const BUILD_MODULES = 'userId,uid2IdSystem,openrtbSspBidAdapter';
+/** storageControl: the build bundles the modules' metadata, and the auction check asserts the stored record */
+const BUILD_MODULES = 'storageControl,userId,uid2IdSystem,openrtbSspBidAdapter';
 
 /** Prebid's tests and builds start Debian's Chromium, never a browser a tool downloads */
 const TREE_ENV = { CHROME_BIN: findBrowser('chromium') ?? '', PUPPETEER_SKIP_DOWNLOAD: '1' };
@@ -151,7 +153,7 @@ export async function runPrebidTreeChecks(): Promise<Totals> {
       return readFile(path.join(tree, 'build/dist/prebid.js'));
     });
     if (bundle) {
-      await tally.step("that bundle's auction sends the UID2 eid to openrtbSsp, and the SSP decrypts it", async () => {
+      await tally.step("that bundle's auction sends the UID2 eid to openrtbSsp, the SSP decrypts it, a returning page reuses the stored record", async () => {
         const servers = await startLocalServers();
         try {
           const { operatorUrl, sspUrl } = servers.urls;
