@@ -21,10 +21,8 @@ export function reportDeniedStorage(name: keyof typeof MODULE_FILES, keys: [stri
     const params = activityParams(MODULE_TYPE_UID, name, { [ACTIVITY_PARAM_STORAGE_KEY]: key, [ACTIVITY_PARAM_STORAGE_TYPE]: storageType });
     if (reported.has(`${name} ${key} ${storageType}`) || isActivityAllowed(ACTIVITY_ACCESS_DEVICE, params)) continue;
     reported.add(`${name} ${key} ${storageType}`);
-    logError(`${name.toUpperCase()}:`, deniedStorageAdvice({
-      name, key, storageType,
-      storageControl: getGlobal().installedModules.includes('storageControl'),
-      registeredUrl: metadata.getMetadata('userId', name)?.disclosureURL,
-    }));
+    const storageControl = getGlobal().installedModules.includes('storageControl');
+    const registeredUrl = metadata.getMetadata('userId', name)?.disclosureURL;
+    logError(`${name.toUpperCase()}:`, deniedStorageAdvice({ name, key, storageType, storageControl, registeredUrl }));
   }
 }
