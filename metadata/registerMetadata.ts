@@ -7,11 +7,12 @@
 import { metadata } from 'prebid.js/libraries/metadata/metadata.js';
 import { disclosureUrl, MODULE_FILES, storageDisclosure } from '../libraries/uid2Module/disclosures.js';
 
-export function registerMetadata(name: keyof typeof MODULE_FILES): void {
+/** `repository`: Prebid's own, which storageControl reads (another only in tests) */
+export function registerMetadata(name: keyof typeof MODULE_FILES, repository = metadata): void {
   const url = disclosureUrl(name);
   // Prebid's compiled metadata keeps the disclosures without their `domains` (what its runtime reads)
   const disclosures = storageDisclosure(name).disclosures.map(({ domains, ...disclosure }) => disclosure);
-  metadata.register(MODULE_FILES[name], {
+  repository.register(MODULE_FILES[name], {
     disclosures: { [url]: { disclosures } },
     components: [{ componentType: 'userId', componentName: name, disclosureURL: url }],
   });

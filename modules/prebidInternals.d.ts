@@ -52,10 +52,12 @@ declare module 'prebid.js/src/utils.js' {
 // used by metadata/registerMetadata.ts and libraries/uid2Module/storageCheck.ts (storageControl reads this repository)
 declare module 'prebid.js/libraries/metadata/metadata.js' {
   interface ComponentMetadata { componentType: string; componentName: string; disclosureURL: string | null; aliasOf?: string | null }
-  export const metadata: {
+  interface MetadataRepository {
     register(moduleName: string, data: { disclosures?: Record<string, { disclosures: object[] }>; components?: ComponentMetadata[] }): void;
     getMetadata(componentType: string, componentName: string): ComponentMetadata | undefined;
-  };
+  }
+  export const metadata: MetadataRepository;
+  export function metadataRepository(): MetadataRepository;
 }
 declare module 'prebid.js/src/activities/params.js' {
   export const ACTIVITY_PARAM_STORAGE_KEY: 'storageKey';
