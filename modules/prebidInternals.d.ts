@@ -62,4 +62,5 @@ declare module 'prebid.js/libraries/metadata/metadata.js' {
 declare module 'prebid.js/src/activities/params.js' {
   export const ACTIVITY_PARAM_STORAGE_KEY: 'storageKey';
   export const ACTIVITY_PARAM_STORAGE_TYPE: 'storageType';
+  export const ACTIVITY_PARAM_STORAGE_WRITE: 'write';
 }

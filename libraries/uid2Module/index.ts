@@ -254,7 +254,10 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     // params.storage unset: where the userId storage config says (userSync.enforceStorageType allows no other)
     const inCookie = p.storage === 'cookie' || (p.storage == null && config.storage?.type === 'cookie');
     const publisherCookie = p[param('Cookie')] ?? p[param('ServerCookie')];
-    reportDeniedStorage(name, [[key, inCookie ? 'cookie' : 'html5'], ...(publisherCookie ? [[publisherCookie, 'cookie'] as [string, string]] : [])]);
+    reportDeniedStorage(name, [
+      { key, storageType: inCookie ? 'cookie' : 'html5', write: true },
+      ...(publisherCookie ? [{ key: publisherCookie, storageType: 'cookie', write: false } as const] : []),
+    ]);
     const store = createStore(sm, key, inCookie, err);
     const stored = store.read();
     const now = Date.now();

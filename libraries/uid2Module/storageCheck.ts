@@ -7,7 +7,7 @@ import { logError } from 'prebid.js/src/utils.js';
 import { isActivityAllowed } from 'prebid.js/src/activities/rules.js';
 import { activityParams } from 'prebid.js/src/activities/activityParams.js';
 import { ACTIVITY_ACCESS_DEVICE } from 'prebid.js/src/activities/activities.js';
-import { ACTIVITY_PARAM_STORAGE_KEY, ACTIVITY_PARAM_STORAGE_TYPE } from 'prebid.js/src/activities/params.js';
+import { ACTIVITY_PARAM_STORAGE_KEY, ACTIVITY_PARAM_STORAGE_TYPE, ACTIVITY_PARAM_STORAGE_WRITE } from 'prebid.js/src/activities/params.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
 import { getGlobal } from 'prebid.js/src/prebidGlobal.js';
 import { metadata } from 'prebid.js/libraries/metadata/metadata.js';
@@ -15,10 +15,17 @@ import { deniedStorageAdvice, MODULE_FILES } from './disclosures.js';
 
 const reported = new Set<string>();
 
-/** logs deniedStorageAdvice for each of `keys` ([key, 'html5' | 'cookie']) the page denies the module */
-export function reportDeniedStorage(name: keyof typeof MODULE_FILES, keys: [string, string][]): void {
-  for (const [key, storageType] of keys) {
-    const params = activityParams(MODULE_TYPE_UID, name, { [ACTIVITY_PARAM_STORAGE_KEY]: key, [ACTIVITY_PARAM_STORAGE_TYPE]: storageType });
+/** One key the module reads, or also writes (what userSync.enforceStorageType rules on) */
+export interface StorageUse { key: string; storageType: 'html5' | 'cookie'; write: boolean }
+
+/** logs deniedStorageAdvice for each use in `uses` the page denies the module */
+export function reportDeniedStorage(name: keyof typeof MODULE_FILES, uses: StorageUse[]): void {
+  for (const { key, storageType, write } of uses) {
+    const params = activityParams(MODULE_TYPE_UID, name, {
+      [ACTIVITY_PARAM_STORAGE_KEY]: key,
+      [ACTIVITY_PARAM_STORAGE_TYPE]: storageType,
+      [ACTIVITY_PARAM_STORAGE_WRITE]: write,
+    });
     if (reported.has(`${name} ${key} ${storageType}`) || isActivityAllowed(ACTIVITY_ACCESS_DEVICE, params)) continue;
     reported.add(`${name} ${key} ${storageType}`);
     const storageControl = getGlobal().installedModules.includes('storageControl');

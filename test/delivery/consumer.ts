@@ -223,6 +223,12 @@ export async function runConsumerChecks(): Promise<Totals> {
       });
     }
     await tally.step('esm project: a Node sharer and receiver use the UID2 protocol library', () => checkNodeReceiver(path.join(workDir, 'esm')));
+    await tally.step("esm project: the README's strict TypeScript config, no paths, types a uid2 config and refuses a misspelt param", async () => {
+      const project = path.join(workDir, 'esm');
+      for (const name of ['tsconfig.json', 'src/uid2Config.ts']) await writeFile(path.join(project, name), blockFor(blocks, name, 'esm').text);
+      // the file's expect-error directive fails the run if the misspelt param were accepted
+      await runCommand(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], project);
+    });
     await tally.step("the package's mock SSP serves the outstream player its video answers name", async () => {
       if (!servers) throw new Error('the package servers never started');
       const answer = await fetch(`${(await servers).sspUrl}${PLAYER_PATH}`);

@@ -9,7 +9,7 @@ import { checkDisclosure, deactivate, getDisclosures } from 'prebid.js/src/../mo
 import { registerMetadata } from '../../metadata/registerMetadata.js';
 import { uid2IdSubmodule } from '../../modules/uid2IdSystem.js';
 import { deniedStorageAdvice, disclosureUrl, storageDisclosure } from '../../libraries/uid2Module/disclosures.js';
-import { auctionEids, configure, freshPageEachTest, makeIdentity, nextPage, pbjs, readCookie, readStored } from './uid2TestHelpers.js';
+import { SSP, auctionEids, configure, freshPageEachTest, makeIdentity, nextPage, pbjs, readCookie, readStored, tokenIn } from './uid2TestHelpers.js';
 
 const KEY = '__uid2_advertising_token';
 
@@ -98,6 +98,22 @@ describe('uid2 storage: disclosures and denied keys', () => {
       expect(localStorage.getItem(KEY)).to.equal(null);
       document.cookie = `${KEY}=; path=/; expires=Thu, 01 Jan 1970 00:00:01 GMT`;
       document.cookie = '_uid2_core=; path=/; expires=Thu, 01 Jan 1970 00:00:01 GMT';
+    });
+
+    it('says so when userSync.enforceStorageType denies the record where params.storage puts it', async () => {
+      pbjs.setConfig({
+        openrtbSsp: { endpoint: SSP },
+        userSync: {
+          enforceStorageType: true,
+          syncEnabled: false,
+          auctionDelay: 0,
+          userIds: [{ name: 'uid2', params: { uid2Token: makeIdentity('A4-enforced'), storage: 'cookie' }, storage: { type: 'html5', name: '_uid2_core', expires: 1 } }],
+        },
+      } as any);
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-enforced');
+      expect(readCookie(KEY)).to.equal(undefined);
+      expect(page.log.errors().filter((error) => error.includes(`storage of ${KEY} (cookie) denied`))).to.have.length(1);
+      ['_uid2_core', '_uid2_core_exp'].forEach((item) => localStorage.removeItem(item));
     });
 
     it('keeps params.storage when both are set', async () => {
