@@ -201,7 +201,7 @@ export async function runConsumerChecks(): Promise<Totals> {
       console.log(`    ${path.basename(result.tarball)}: ${result.entryCount} files, ${result.size} B`);
       return result;
     });
-    const blocks = await tally.step("README: the publisher section's blocks, for both projects", async () => {
+    const blocks = await tally.step("README: the publisher section's blocks, for every project", async () => {
       const found = await readmeBlocks();
       for (const flavor of ALL_FLAVORS) {
         for (const name of ['install', 'src/prebid.js', FLAVORS[flavor].config, 'build']) blockFor(found, name, flavor);
