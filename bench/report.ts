@@ -68,7 +68,8 @@ function storageControlRows(r: StorageControlReport): Row[] {
     [`returning reader under storageControl, CSTG: operator calls per page view (${r.views} views)`, calls(r.official), calls(r.ours), '', '0 after the first'],
     ['returning reader under storageControl: time to eids on a returning page (added over baseline)',
       returning(r.official, r.officialReturningAddedMs), returning(r.ours, r.oursReturningAddedMs),
-      `${ratio(r.officialReturningAddedMs > 0 ? r.oursReturningAddedMs / r.officialReturningAddedMs : null)} of added`, ''],
+      // as in speed.ts: a ratio of a negative or zero difference (noise around nothing added) means nothing
+      `${ratio(r.officialReturningAddedMs > 0 && r.oursReturningAddedMs >= 0 ? r.oursReturningAddedMs / r.officialReturningAddedMs : null)} of added`, ''],
   ];
 }
 
