@@ -90,6 +90,12 @@ pbjs.que.push(function () {
 </script></head><body></body></html>`;
 }
 
+export interface Reader {
+  /** one page view: opens the page in a new tab, resolves with its auction, closes the tab */
+  view(): Promise<AuctionTiming>;
+  close(): Promise<void>;
+}
+
 export interface BrowserBench {
   /** the browser's version, as its driver reports it */
   version: string;
@@ -100,6 +106,8 @@ export interface BrowserBench {
   openTabs(page: PageSpec, stored: unknown, tabs: number): Promise<AuctionTiming[]>;
   /** One auction in a fresh profile. */
   auction(page: PageSpec, stored?: unknown): Promise<AuctionTiming>;
+  /** A reader: one fresh profile whose page views (one tab each, one after the other) share its storage. */
+  reader(page: PageSpec): Promise<Reader>;
   close(): Promise<void>;
 }
 
@@ -212,28 +220,50 @@ export async function startBrowserBench(engine: BenchEngine = 'chromium'): Promi
     return profile;
   }
 
+  async function auctionIn(tab: BenchTab, url: string): Promise<AuctionTiming> {
+    await tab.goto(url);
+    const timing = await tab.timings(TAB_TIMEOUT_MS);
+    // the timings' resolution rests on it (100 µs instead of 5 µs otherwise)
+    if (!timing.crossOriginIsolated) throw new Error('bench page is not cross-origin isolated');
+    return timing;
+  }
+
   async function openTabs(page: PageSpec, stored: unknown, tabs: number): Promise<AuctionTiming[]> {
     const url = publish(page);
     const profile = await newProfile(stored);
     try {
       const opened = await Promise.all(Array.from({ length: tabs }, () => profile.newTab()));
-      return await Promise.all(opened.map(async (tab) => {
-        await tab.goto(url);
-        const timing = await tab.timings(TAB_TIMEOUT_MS);
-        // the timings' resolution rests on it (100 µs instead of 5 µs otherwise)
-        if (!timing.crossOriginIsolated) throw new Error('bench page is not cross-origin isolated');
-        return timing;
-      }));
+      return await Promise.all(opened.map((tab) => auctionIn(tab, url)));
     } finally {
       pages.delete(url);
       await profile.close();
     }
   }
 
+  async function reader(page: PageSpec): Promise<Reader> {
+    const url = publish(page);
+    const profile = await newProfile(undefined);
+    return {
+      async view() {
+        const tab = await profile.newTab();
+        try {
+          return await auctionIn(tab, url);
+        } finally {
+          await tab.close();
+        }
+      },
+      async close() {
+        pages.delete(url);
+        await profile.close();
+      },
+    };
+  }
+
   return {
     version: browser.version,
     openTabs,
     auction: async (page, stored) => (await openTabs(page, stored, 1))[0]!,
+    reader,
     async close() {
       await browser.close();
       await closeServer(server);

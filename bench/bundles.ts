@@ -15,6 +15,10 @@ const MODULES = {
   officialUid2: ['prebid.js/modules/uid2IdSystem'],
   ourUid2: [path.resolve('modules/uid2IdSystem.ts')],
   ourAdapter: [path.resolve('modules/openrtbSspBidAdapter.ts')],
+  // Prebid's storageControl with the metadata its docs ask for (prebid-core's, userId's), and each module's own
+  storageControl: ['prebid.js/metadata/prebid-core', 'prebid.js/modules/storageControl', 'prebid.js/metadata/userId'],
+  officialUid2Metadata: ['prebid.js/metadata/uid2IdSystem'],
+  ourUid2Metadata: [path.resolve('metadata/uid2IdSystem.ts')],
 } as const;
 
 /** Each variant is core + userId plus the listed extras. */
@@ -25,6 +29,9 @@ export const VARIANTS = {
   adapter: ['ourAdapter'],
   officialWithAdapter: ['officialUid2', 'ourAdapter'],
   oursWithAdapter: ['ourUid2', 'ourAdapter'],
+  storageControlAdapter: ['storageControl', 'ourAdapter'],
+  officialStorageControl: ['storageControl', 'officialUid2', 'officialUid2Metadata', 'ourAdapter'],
+  oursStorageControl: ['storageControl', 'ourUid2', 'ourUid2Metadata', 'ourAdapter'],
 } satisfies Record<string, Array<keyof typeof MODULES>>;
 
 export type Variant = keyof typeof VARIANTS;

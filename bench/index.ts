@@ -12,12 +12,14 @@ import { startBenchOperator, type BenchOperator } from './operator.js';
 import { table, type Machine, type Results } from './report.js';
 import { benchSize } from './size.js';
 import { benchAcrossTabs, benchSpeed, type SpeedOptions, type TabsResult } from './speed.js';
+import { benchStorageControl, type StorageControlOptions } from './storageControl.js';
 
 // sized for `npm run bench` in under ~5 minutes on 2 cores
 const RUNS = Number(process.env.BENCH_RUNS) || 15;
 const SPEED: SpeedOptions = { runs: RUNS, warmup: 2, tabRuns: 5, tabCounts: [1, 4, 8], adUnitCounts: [1, 10, 50] };
 const DECRYPT = { tokens: 2000, rounds: 21, warmupRounds: 3 };
 const LOAD: LoadOptions = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20, rounds: 5 };
+const STORAGE_CONTROL: StorageControlOptions = { runs: Math.ceil(RUNS / 3), views: 4 };
 
 function machine(chromium: string, firefox: string | undefined, loadAtStart: number): Machine {
   return {
@@ -61,6 +63,7 @@ const browser = await startBrowserBench();
 let results: Results;
 try {
   const speed = await phase('browser', () => benchSpeed(browser, op, SPEED));
+  const storageControl = await phase('returning reader under storageControl', () => benchStorageControl(browser, op, STORAGE_CONTROL));
   // the cross-tab guarantee in Firefox too (its Web Locks and storage events are its own), when it is installed
   const firefox = findBrowser('firefox') ? await phase('Firefox cross-tab', () => firefoxAcrossTabs(op)) : undefined;
   results = {
@@ -69,6 +72,7 @@ try {
     runs: { timeToEids: SPEED.runs, tabs: SPEED.tabRuns, decryptRounds: DECRYPT.rounds },
     size,
     speed,
+    storageControl,
     ...(firefox && { firefoxRefreshCallsAcrossTabs: firefox.refreshCallsAcrossTabs }),
     decrypt,
     load,

@@ -5,6 +5,7 @@ import type { DecryptBenchResult } from './decrypt.js';
 import { loadTable, type LoadResult } from './load.js';
 import type { SizeReport } from './size.js';
 import type { Comparison, SpeedReport, Summary, TabsResult } from './speed.js';
+import type { StorageControlReport } from './storageControl.js';
 
 export interface Machine {
   cpuModel: string;
@@ -25,6 +26,8 @@ export interface Results {
   runs: { timeToEids: number; tabs: number; decryptRounds: number };
   size: SizeReport;
   speed: SpeedReport;
+  /** a returning reader's pages under storageControl */
+  storageControl: StorageControlReport;
   /** the cross-tab rows again, in Firefox */
   firefoxRefreshCallsAcrossTabs?: TabsResult[];
   decrypt: DecryptBenchResult;
@@ -58,6 +61,18 @@ function timeRows(scenario: string, c: Comparison, goal: string): Row[] {
   ];
 }
 
+function storageControlRows(r: StorageControlReport): Row[] {
+  const calls = (s: StorageControlReport['ours']) => s.operatorCallsPerView.join(', ');
+  const returning = (s: StorageControlReport['ours'], added: number) => `${ms(s.returningViewMs)} (${ms(added)})`;
+  return [
+    [`returning reader under storageControl, CSTG: operator calls per page view (${r.views} views)`, calls(r.official), calls(r.ours), '', '0 after the first'],
+    ['returning reader under storageControl: time to eids on a returning page (added over baseline)',
+      returning(r.official, r.officialReturningAddedMs), returning(r.ours, r.oursReturningAddedMs),
+      // as in speed.ts: a ratio of a negative or zero difference (noise around nothing added) means nothing
+      `${ratio(r.officialReturningAddedMs > 0 && r.oursReturningAddedMs >= 0 ? r.oursReturningAddedMs / r.officialReturningAddedMs : null)} of added`, ''],
+  ];
+}
+
 function tabsRow({ tabs, official, ours }: TabsResult, engine = ''): Row {
   const calls = (runs: number[]) => `${runs.join(', ')}`;
   return [`refresh calls at the operator, ${tabs} tab(s) opened at once, refresh due (each run)${engine}`, calls(official), calls(ours), '', '1'];
@@ -70,6 +85,7 @@ export function table(r: Results): string {
     ...timeRows('fresh stored token', speed.freshToken, '≤ 1 ms added, no network'),
     ...timeRows('token due for refresh', speed.refreshDue, 'no added delay'),
     ...timeRows('first-time CSTG', speed.cstg, ''),
+    ...storageControlRows(r.storageControl),
     ...speed.refreshCallsAcrossTabs.map((result) => tabsRow(result)),
     ...(r.firefoxRefreshCallsAcrossTabs ?? []).map((result) => tabsRow(result, ', Firefox')),
     ['receiver decrypt, v4 tokens/s on one core (Node): raw node:crypto two-layer GCM baseline / ours', `${Math.round(r.decrypt.baseline.tokensPerSecond)}`,
@@ -93,7 +109,10 @@ export function table(r: Results): string {
       'for IDs (requestBids.userId) are Prebid\'s own performanceMetrics. Operator calls are POSTs counted at the local operator; the ' +
       'tab rows open that many tabs of one profile at once with a stored token past refresh_from (in Chromium, and in Firefox ' +
       'over WebDriver BiDi where marked).',
-    'buildRequests is Prebid\'s performanceMetrics figure (adapter.client.buildRequests) in our bundle with a fresh UID2 token, ' +
+    `Returning reader: ${r.storageControl.runs} readers per module (one profile each, after one warm-up reader), ${r.storageControl.views} views of a CSTG page each, ` +
+      'bundles with storageControl (strict) and each module\'s own metadata (the official one\'s discloses nothing, so it stores nothing); ' +
+      `baseline: storageControl and the adapter, no UID2 module, ${ms(r.storageControl.baselineMs)}; the first visit: official ${ms(r.storageControl.official.firstViewMs)}, ours ${ms(r.storageControl.ours.firstViewMs)}.`,
+        'buildRequests is Prebid\'s performanceMetrics figure (adapter.client.buildRequests) in our bundle with a fresh UID2 token, ' +
       `divided by the ad units: the page's first auction (cold code) and the next ones on the same page (warm).`,
     'Other processes (tests, builds) may share the machine: the load average below says how much; time figures are noisy under load.',
     `Machine: ${m.cpus}× ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Chromium ${m.chromium}` +

@@ -5,7 +5,9 @@
  * gave TCF consent to storage (purpose 1) and to The Trade Desk (vendor 21).
  */
 import { submodule } from 'prebid.js/src/hook.js';
+import { registerModule } from 'prebid.js/src/prebidGlobal.js';
 import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
+import { disclosureUrl } from '../libraries/uid2Module/disclosures.js';
 import { createUidModule, type ModuleIdentity, type UidParams } from '../libraries/uid2Module/index.js';
 
 /** The Trade Desk, operator of EUID */
@@ -39,5 +41,11 @@ export const euidIdSubmodule = createUidModule<'euid'>({
       warn('runs only where GDPR applies, with TCF consent to purpose 1 and vendor 21: module disabled');
   },
 });
+// where the storage disclosures are published, for Prebid's metadata tooling (storageControl reads the ones
+// metadata/euidIdSystem.ts registers)
+euidIdSubmodule.disclosureURL = disclosureUrl('euid');
 
 submodule('userId', euidIdSubmodule);
+// in installedModules, which pbjs.getStorageUseDisclosures() summarises: what Prebid's build adds to each of its
+// modules (in a Prebid.js tree it does so itself, and writePrebidTree.ts drops this line)
+registerModule('euidIdSystem');

@@ -49,3 +49,18 @@ declare module 'prebid.js/src/utils.js' {
   export function debugTurnedOn(): boolean;
   export function getParameterByName(name: string): string;
 }
+// used by metadata/registerMetadata.ts and libraries/uid2Module/storageCheck.ts (storageControl reads this repository)
+declare module 'prebid.js/libraries/metadata/metadata.js' {
+  interface ComponentMetadata { componentType: string; componentName: string; disclosureURL: string | null; aliasOf?: string | null }
+  interface MetadataRepository {
+    register(moduleName: string, data: { disclosures?: Record<string, { disclosures: object[] }>; components?: ComponentMetadata[] }): void;
+    getMetadata(componentType: string, componentName: string): ComponentMetadata | undefined;
+  }
+  export const metadata: MetadataRepository;
+  export function metadataRepository(): MetadataRepository;
+}
+declare module 'prebid.js/src/activities/params.js' {
+  export const ACTIVITY_PARAM_STORAGE_KEY: 'storageKey';
+  export const ACTIVITY_PARAM_STORAGE_TYPE: 'storageType';
+  export const ACTIVITY_PARAM_STORAGE_WRITE: 'write';
+}

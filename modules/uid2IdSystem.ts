@@ -5,13 +5,14 @@
  */
 import { submodule } from 'prebid.js/src/hook.js';
 import { addApiMethod } from 'prebid.js/src/prebid.js';
-import { getGlobal } from 'prebid.js/src/prebidGlobal.js';
+import { getGlobal, registerModule } from 'prebid.js/src/prebidGlobal.js';
 import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
 import { isActivityAllowed } from 'prebid.js/src/activities/rules.js';
 import { ACTIVITY_ENRICH_EIDS, ACTIVITY_TRANSMIT_EIDS } from 'prebid.js/src/activities/activities.js';
 import { activityParams } from 'prebid.js/src/activities/activityParams.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
 import { logInfo } from 'prebid.js/src/utils.js';
+import { disclosureUrl } from '../libraries/uid2Module/disclosures.js';
 import { createUidModule, type ModuleIdentity, type UidParams } from '../libraries/uid2Module/index.js';
 
 // a type, not an interface: UserIdConfig<string> takes params as Record<string, unknown>, which only a type matches
@@ -49,8 +50,14 @@ export const uid2IdSubmodule = createUidModule<'uid2'>({
   eids: UID2_EIDS,
   allowed: (consent, warn) => consent?.gdpr?.gdprApplies !== true || warn('not for use where GDPR applies: module disabled'),
 });
+// where the storage disclosures are published, for Prebid's metadata tooling (storageControl reads the ones
+// metadata/uid2IdSystem.ts registers)
+uid2IdSubmodule.disclosureURL = disclosureUrl('uid2');
 
 submodule('userId', uid2IdSubmodule);
+// in installedModules, which pbjs.getStorageUseDisclosures() summarises: what Prebid's build adds to each of its
+// modules (in a Prebid.js tree it does so itself, and writePrebidTree.ts drops this line)
+registerModule('uid2IdSystem');
 
 /** A pixel transmits the ID as bid requests do: the same activity controls (transmitEids, enrichEids) apply. */
 const PIXEL_ACTIVITIES = [ACTIVITY_ENRICH_EIDS, ACTIVITY_TRANSMIT_EIDS];

@@ -17,6 +17,7 @@ import { callOperator, Refused, settings, type Outcome } from './api.js';
 import { createClaims } from './claim.js';
 import { isModuleIdentity, type ModuleIdentity } from './identity.js';
 import { createStore, type Store, type Stored } from './storage.js';
+import { reportDeniedStorage } from './storageCheck.js';
 
 export { settings };
 export type { Stored, ModuleIdentity };
@@ -250,7 +251,14 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     const p = (config.params ?? {}) as UidParams<N>;
     const base = p[param('ApiBase')] ?? baseUrl;
     const cstg = cstgConfig(p);
-    const store = createStore(sm, key, p.storage === 'cookie', err);
+    // params.storage unset: where the userId storage config says (userSync.enforceStorageType allows no other)
+    const inCookie = p.storage === 'cookie' || (p.storage == null && config.storage?.type === 'cookie');
+    const publisherCookie = p[param('Cookie')] ?? p[param('ServerCookie')];
+    reportDeniedStorage(name, [
+      { key, storageType: inCookie ? 'cookie' : 'html5', write: true },
+      ...(publisherCookie ? [{ key: publisherCookie, storageType: 'cookie', write: false } as const] : []),
+    ]);
+    const store = createStore(sm, key, inCookie, err);
     const stored = store.read();
     const now = Date.now();
     let s: Stored | string | undefined;

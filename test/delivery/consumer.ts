@@ -1,9 +1,11 @@
 /**
- * The npm package as a publisher gets it: `npm pack`, then two fresh projects outside the repository (one
- * "type": "module", one "type": "commonjs") that run the README's "Adding the modules to your own Prebid build"
- * blocks verbatim, build with webpack, and load the bundle in Chromium with a uid2 config and an openrtbSsp ad unit
+ * The npm package as a publisher gets it: `npm pack`, then fresh projects outside the repository that run the
+ * README's "Adding the modules to your own Prebid build" blocks verbatim: webpack in a "type": "module" and a
+ * "type": "commonjs" project, Vite, and Rollup, each on the newest Prebid release of the peer range, and webpack again
+ * on the oldest. Each bundle (with storageControl) loads in Chromium with a uid2 config and an openrtbSsp ad unit
  * pointed at the package's own bin commands (local operator, mock SSP). Passes when the outgoing OpenRTB request
- * carries the UID2 eid and the SSP decrypts it.
+ * carries the UID2 eid, the SSP decrypts it, the record is stored and disclosed, and a returning page reuses it
+ * without calling the operator (auction.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,8 +18,16 @@ import { launchChromium } from '../helpers/node/chromium.js';
 import { checkAuction, type AuctionServers } from './auction.js';
 import { createTally, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
 
-type Flavor = 'esm' | 'cjs';
-const FLAVORS: Record<Flavor, { type: string }> = { esm: { type: 'module' }, cjs: { type: 'commonjs' } };
+/** a set of README blocks: webpack in an ESM and a CommonJS project, Vite, Rollup */
+type Flavor = 'esm' | 'cjs' | 'vite' | 'rollup';
+interface FlavorSetup { type: string; config: string; bundle: string }
+const FLAVORS: Record<Flavor, FlavorSetup> = {
+  esm: { type: 'module', config: 'webpack.config.js', bundle: 'dist/main.js' },
+  cjs: { type: 'commonjs', config: 'webpack.config.js', bundle: 'dist/main.js' },
+  vite: { type: 'module', config: 'vite.config.js', bundle: 'dist/prebid.js' },
+  rollup: { type: 'module', config: 'rollup.config.js', bundle: 'dist/prebid.js' },
+};
+const ALL_FLAVORS = Object.keys(FLAVORS) as Flavor[];
 const PACKAGE = 'prebid-uid2';
 
 /** A fenced block of the README marked `<!-- consumer-test[ flavors]: name -->`. */
@@ -25,10 +35,10 @@ interface ReadmeBlock { name: string; flavors: Flavor[]; text: string }
 
 async function readmeBlocks(): Promise<ReadmeBlock[]> {
   const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
-  const marked = /<!-- consumer-test((?: (?:esm|cjs))*): (\S+) -->\n```\w*\n([\s\S]*?)```/g;
+  const marked = /<!-- consumer-test((?: (?:esm|cjs|vite|rollup))*): (\S+) -->\n```\w*\n([\s\S]*?)```/g;
   return [...readme.matchAll(marked)].map(([, flavors, name, text]) => ({
     name,
-    flavors: flavors.trim() ? (flavors.trim().split(' ') as Flavor[]) : ['esm', 'cjs'],
+    flavors: flavors.trim() ? (flavors.trim().split(' ') as Flavor[]) : ALL_FLAVORS,
     text,
   }));
 }
@@ -49,10 +59,22 @@ async function testedVersion(name: string): Promise<string> {
   return JSON.parse(await readFile(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
 
-/** `install a b` (npm's arguments): `prebid-uid2` becomes the tarball, any other package the version tested here */
-async function installArgs(args: string[], tarball: string): Promise<string[]> {
+/** The oldest Prebid release of the peer range (its lower bound) */
+async function oldestPrebid(): Promise<string> {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  const lowest = /^>=\s*(\d+\.\d+\.\d+)/.exec(manifest.peerDependencies['prebid.js'])?.[1];
+  if (!lowest) throw new Error(`peerDependencies["prebid.js"] has no ">=x.y.z" lower bound: ${manifest.peerDependencies['prebid.js']}`);
+  return lowest;
+}
+
+/**
+ * `install a b` (npm's arguments): `prebid-uid2` becomes the tarball, `prebid.js` the release under test, any other
+ * package the version tested here
+ */
+async function installArgs(args: string[], tarball: string, prebid: string): Promise<string[]> {
   const pinned = await Promise.all(args.map(async (arg, i) => {
     if (i === 0 || arg.startsWith('-')) return arg;
+    if (arg === 'prebid.js') return `${arg}@${prebid}`;
     return arg === PACKAGE ? tarball : `${arg}@${await testedVersion(arg)}`;
   }));
   return [...pinned, '--prefer-offline', '--no-audit', '--no-fund'];
@@ -91,7 +113,7 @@ async function checkTarballContents(packed: Packed): Promise<void> {
 async function writeProject(dir: string, flavor: Flavor, blocks: ReadmeBlock[]): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${flavor}`, private: true, type: FLAVORS[flavor].type }, null, 2));
-  for (const name of ['src/prebid.js', 'webpack.config.js']) {
+  for (const name of ['src/prebid.js', FLAVORS[flavor].config]) {
     const file = path.join(dir, name);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, blockFor(blocks, name, flavor).text);
@@ -114,29 +136,34 @@ async function startPackageServers(project: string): Promise<LocalServers> {
   }
 }
 
-async function checkConsumer(tally: Tally, flavor: Flavor, setup: {
+/** one consumer project: the blocks of `flavor`, built against Prebid `prebid` */
+interface Consumer { flavor: Flavor; prebid: string; label: string }
+
+async function checkConsumer(tally: Tally, { flavor, prebid, label }: Consumer, setup: {
   workDir: string; packed: Packed; blocks: ReadmeBlock[]; browser: () => Promise<Browser>;
   servers: (project: string) => Promise<LocalServers>;
 }): Promise<void> {
-  const project = path.join(setup.workDir, flavor);
-  const installed = await tally.step(`${flavor} project: the README's install commands`, async () => {
+  const project = path.join(setup.workDir, label);
+  const installed = await tally.step(`${label} project: the README's install commands (prebid.js ${prebid})`, async () => {
     await writeProject(project, flavor, setup.blocks);
     for (const command of commandsOf(blockFor(setup.blocks, 'install', flavor))) {
       const [tool, ...args] = command;
-      await runCommand(tool, tool === 'npm' && args[0] === 'install' ? await installArgs(command.slice(1), setup.packed.tarball) : args, project);
+      await runCommand(tool, tool === 'npm' && args[0] === 'install' ? await installArgs(command.slice(1), setup.packed.tarball, prebid) : args, project);
     }
     return true;
   });
   if (!installed) return;
-  const bundle = await tally.step(`${flavor} project: the README's webpack config builds dist/main.js`, async () => {
+  const { config, bundle: output } = FLAVORS[flavor];
+  const bundle = await tally.step(`${label} project: the README's ${config} builds ${output}`, async () => {
     for (const [tool, ...args] of commandsOf(blockFor(setup.blocks, 'build', flavor))) await runCommand(tool, args, project);
-    const code = await readFile(path.join(project, 'dist/main.js'));
-    console.log(`    ${flavor} bundle: ${code.length} B minified, ${gzipSync(code, { level: 9 }).length} B gzip -9`);
+    const code = await readFile(path.join(project, output));
+    console.log(`    ${label} bundle: ${code.length} B minified, ${gzipSync(code, { level: 9 }).length} B gzip -9`);
     return code;
   });
   if (!bundle) return;
-  await tally.step(`${flavor} project: the bundle sends the UID2 eid to openrtbSsp, and the SSP decrypts it`, async () => {
-    await checkAuction(await setup.browser(), bundle, await setup.servers(project));
+  await tally.step(`${label} project: the bundle sends the UID2 eid to openrtbSsp, the SSP decrypts it, a returning page reuses the stored record`, async () => {
+    const { disclosed, operatorCalls } = await checkAuction(await setup.browser(), bundle, await setup.servers(project));
+    console.log(`    ${label}: operator calls per page view ${operatorCalls.join(', ')}; uid2IdSystem discloses ${disclosed.join('; ')}`);
   });
 }
 
@@ -174,22 +201,34 @@ export async function runConsumerChecks(): Promise<Totals> {
       console.log(`    ${path.basename(result.tarball)}: ${result.entryCount} files, ${result.size} B`);
       return result;
     });
-    const blocks = await tally.step("README: the publisher section's blocks, for both projects", async () => {
+    const blocks = await tally.step("README: the publisher section's blocks, for every project", async () => {
       const found = await readmeBlocks();
-      for (const flavor of Object.keys(FLAVORS) as Flavor[]) {
-        for (const name of ['install', 'src/prebid.js', 'webpack.config.js', 'build']) blockFor(found, name, flavor);
+      for (const flavor of ALL_FLAVORS) {
+        for (const name of ['install', 'src/prebid.js', FLAVORS[flavor].config, 'build']) blockFor(found, name, flavor);
       }
       return found;
     });
     if (!packed || !blocks) return tally;
-    for (const flavor of Object.keys(FLAVORS) as Flavor[]) {
-      await checkConsumer(tally, flavor, {
+    const newest = await testedVersion('prebid.js');
+    const consumers: Consumer[] = [
+      ...ALL_FLAVORS.map((flavor) => ({ flavor, prebid: newest, label: flavor })),
+      // the oldest release of the peer range: our prebid.js/src aliases reach files Prebid does not export
+      { flavor: 'esm', prebid: await oldestPrebid(), label: 'esm-oldest' },
+    ];
+    for (const consumer of consumers) {
+      await checkConsumer(tally, consumer, {
         workDir, packed, blocks,
         browser: () => (browser ??= launchChromium()),
         servers: (project) => (servers ??= startPackageServers(project)),
       });
     }
     await tally.step('esm project: a Node sharer and receiver use the UID2 protocol library', () => checkNodeReceiver(path.join(workDir, 'esm')));
+    await tally.step("esm project: the README's strict TypeScript config, no paths, types a uid2 config and refuses a misspelt param", async () => {
+      const project = path.join(workDir, 'esm');
+      for (const name of ['tsconfig.json', 'src/uid2Config.ts']) await writeFile(path.join(project, name), blockFor(blocks, name, 'esm').text);
+      // the file's expect-error directive fails the run if the misspelt param were accepted
+      await runCommand(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], project);
+    });
     await tally.step("the package's mock SSP serves the outstream player its video answers name", async () => {
       if (!servers) throw new Error('the package servers never started');
       const answer = await fetch(`${(await servers).sspUrl}${PLAYER_PATH}`);

@@ -3,14 +3,16 @@
  * the `prebid.js` npm package carries (node_modules/prebid.js), with Prebid's devDependencies installed:
  *
  *   1. `npm run prebid-tree -- <tree>` writes our modules, libraries and specs into it;
- *   2. Prebid's eslint config passes, without a warning, on every file it wrote;
+ *   2. Prebid's metadata tooling reads the modules' disclosure files as the writer compiled them, and Prebid's eslint
+ *      config passes, without a warning, on every file it wrote;
  *   3. `gulp test --file <spec>` passes for our adapter spec and for Prebid's own uid2IdSystem_spec.js and
  *      euidIdSystem_spec.js (against our modules, which replace Prebid's), and with TEST_PAT for our UID2 library
  *      specs: each of its tasks, its build-logic tests once for all (they test Prebid's build plugins, not a spec),
  *      its two karma passes (all features off, all on) per spec, and instead of its lint, which would lint and
  *      --fix the whole tree, step 2;
- *   4. `gulp build --modules=userId,uid2IdSystem,openrtbSspBidAdapter` gives a bundle whose auction in Chromium
- *      carries the UID2 eid to the mock SSP, which decrypts it.
+ *   4. `gulp build --modules=storageControl,userId,uid2IdSystem,openrtbSspBidAdapter` gives a bundle (with the
+ *      metadata the writer compiled) whose auction in Chromium carries the UID2 eid to the mock SSP, which decrypts
+ *      it, whose record is stored and disclosed under storageControl, and whose returning page calls no operator.
  *
  * The tree lives in .cache/prebid-tree/prebid.js-<version>; its node_modules is kept between runs (the install
  * takes a few minutes: the npm package has no lock file), everything else is copied afresh each run.
@@ -34,7 +36,8 @@ const ADAPTER_SPEC = 'test/spec/modules/openrtbSspBidAdapter_spec.js';
 const PREBID_SPECS = ['test/spec/modules/uid2IdSystem_spec.js', 'test/spec/modules/euidIdSystem_spec.js'];
 /** TEST_PAT of Prebid's karmaRunner, under test/**: our protocol library's specs */
 const LIBRARY_SPECS = 'libraries/uid2/*_spec.js';
-const BUILD_MODULES = 'userId,uid2IdSystem,openrtbSspBidAdapter';
+/** storageControl: the build bundles the modules' metadata, and the auction check asserts the stored record */
+const BUILD_MODULES = 'storageControl,userId,uid2IdSystem,openrtbSspBidAdapter';
 
 /** Prebid's tests and builds start Debian's Chromium, never a browser a tool downloads */
 const TREE_ENV = { CHROME_BIN: findBrowser('chromium') ?? '', PUPPETEER_SKIP_DOWNLOAD: '1' };
@@ -117,6 +120,32 @@ async function expectGulpTestPasses(tree: string, specs: Specs): Promise<string>
   return counts.join('; ');
 }
 
+/**
+ * Prebid's own metadata tooling (metadata/storageDisclosure.mjs, what `gulp update-metadata` fetches with) reads each
+ * module's disclosure file through the `local://` disclosureURL of metadata/modules.json, and gets exactly the
+ * disclosures the writer compiled into metadata/modules/<module>.json.
+ */
+async function checkDisclosuresReadByPrebid(tree: string): Promise<string> {
+  const script = `
+    import fs from 'node:fs';
+    import { fetchDisclosure } from './metadata/storageDisclosure.mjs';
+    const catalog = JSON.parse(fs.readFileSync('metadata/modules.json', 'utf8'));
+    const report = {};
+    for (const [name, file] of ${JSON.stringify(Object.entries({ uid2: 'uid2IdSystem', euid: 'euidIdSystem' }))}) {
+      const listed = catalog.components.find((c) => c.componentType === 'userId' && c.componentName === name);
+      const compiled = JSON.parse(fs.readFileSync('metadata/modules/' + file + '.json', 'utf8'));
+      const read = await fetchDisclosure({ ...listed });
+      const bundled = compiled.disclosures[compiled.components.find((c) => c.componentName === name).disclosureURL];
+      report[file] = { url: listed.disclosureURL, keys: read.length, same: JSON.stringify(read) === JSON.stringify(bundled?.disclosures) };
+    }
+    console.log(JSON.stringify(report));`;
+  const out = await runCommand(process.execPath, ['--input-type=module', '-e', script], tree);
+  const report: Record<string, { url: string; keys: number; same: boolean }> = JSON.parse(out.trim().split('\n').pop() ?? '{}');
+  const wrong = Object.entries(report).filter(([, { url, keys, same }]) => !url?.startsWith('local://') || keys < 3 || !same);
+  if (Object.keys(report).length !== 2 || wrong.length) throw new Error(`Prebid's metadata tooling disagrees: ${out}`);
+  return Object.entries(report).map(([file, { url, keys }]) => `${file}: ${keys} keys from ${url}`).join('; ');
+}
+
 export async function runPrebidTreeChecks(): Promise<Totals> {
   const tally = createTally('prebid-tree');
   const started = Date.now();
@@ -131,6 +160,9 @@ export async function runPrebidTreeChecks(): Promise<Totals> {
       return files;
     });
     if (!written) return tally;
+    await tally.step("Prebid's metadata tooling reads our disclosure files as the writer compiled them", async () => {
+      console.log(`    ${await checkDisclosuresReadByPrebid(tree)}`);
+    });
     await tally.step("Prebid's eslint on every file we add", async () => {
       const code = written.filter((file) => /\.(js|ts)$/.test(file));
       await runCommand('npx', ['eslint', '--no-warn-ignored', '--max-warnings', '0', ...code], tree);
@@ -151,7 +183,7 @@ export async function runPrebidTreeChecks(): Promise<Totals> {
       return readFile(path.join(tree, 'build/dist/prebid.js'));
     });
     if (bundle) {
-      await tally.step("that bundle's auction sends the UID2 eid to openrtbSsp, and the SSP decrypts it", async () => {
+      await tally.step("that bundle's auction sends the UID2 eid to openrtbSsp, the SSP decrypts it, a returning page reuses the stored record", async () => {
         const servers = await startLocalServers();
         try {
           const { operatorUrl, sspUrl } = servers.urls;

@@ -7,6 +7,10 @@
  *   libraries/uid2/, uid2Module/, openrtbSspUtils/      the shared code (what the modules import)
  *   test/spec/modules/openrtbSspBidAdapter_spec.js      our specs, with the helpers they import
  *   test/spec/libraries/uid2/*_spec.js
+ *   metadata/disclosures/modules/uid2IdSystem.json,   the modules' storage disclosures (libraries/uid2Module/disclosures.ts),
+ *     euidIdSystem.json                               named by the specs' disclosureURL `local://modules/<module>.json`,
+ *   metadata/modules.json, metadata/modules/<module>.json  and compiled as `gulp update-metadata` would (it needs the
+ *                                                     network), so that a build with storageControl allows their keys
  *
  * Imports (and module augmentations) are rewritten to the tree's relative paths: `prebid.js/src/x.js` becomes
  * `../src/x.js` and so on. Specs and their helpers become JavaScript, their types stripped by Babel: Prebid's test
@@ -19,6 +23,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DISCLOSURE_BASE, MODULE_FILES, storageDisclosure } from '../../libraries/uid2Module/disclosures.js';
 import { ROOT } from './steps.js';
 
 // @babel/core ships no types; this is the one function used
@@ -143,6 +148,60 @@ function isPrebidTree(dir: string): boolean {
   }
 }
 
+/**
+ * Prebid's build registers each module file in installedModules itself (plugins/pbjsGlobals.js), which our package
+ * build does not: there our modules call registerModule, and in the tree that call (and its import) goes.
+ */
+function withoutModuleRegistration(text: string): string {
+  return text
+    .replace(/^(?:\/\/[^\n]*\n)*registerModule\('\w+'\);\n/m, '')
+    .replace(/^import \{ registerModule \} from '[^']+';\n/m, '')
+    .replace(/\bregisterModule, |, registerModule\b/, '');
+}
+
+/** where Prebid's metadata tooling finds a `local://` disclosure (metadata/storageDisclosure.mjs) */
+const LOCAL_DISCLOSURES = 'local://';
+const PUBLIC_DISCLOSURES = 'https://cdn.jsdelivr.net/gh/prebid/Prebid.js/metadata/disclosures/';
+
+/** In the tree, the modules' disclosureURL names the tree's own disclosure files */
+function withTreeDisclosureUrls(text: string): string {
+  const line = `export const DISCLOSURE_BASE = '${DISCLOSURE_BASE}';`;
+  if (!text.includes(line)) throw new Error(`libraries/uid2Module/disclosures.ts: no line ${line}`);
+  return text.replace(line, `export const DISCLOSURE_BASE = '${LOCAL_DISCLOSURES}modules/';`);
+}
+
+/**
+ * The disclosure files, and the metadata `gulp update-metadata` compiles from them: metadata/modules.json (what its
+ * extract step reads from the specs) and metadata/modules/<module>.json (what a build with storageControl bundles;
+ * the GVL purposes the tree holds for the module stay).
+ */
+async function writeMetadata(tree: string): Promise<string[]> {
+  const written: string[] = [];
+  const catalogPath = path.join(tree, 'metadata/modules.json');
+  const catalog = JSON.parse(await readFile(catalogPath, 'utf8'));
+  for (const [name, file] of Object.entries(MODULE_FILES) as [keyof typeof MODULE_FILES, string][]) {
+    const disclosure = storageDisclosure(name);
+    const sourcePath = `metadata/disclosures/modules/${file}.json`;
+    await writeFile(path.join(tree, sourcePath), `${JSON.stringify(disclosure, null, 2)}\n`);
+    const localUrl = `${LOCAL_DISCLOSURES}modules/${file}.json`;
+    const publicUrl = `${PUBLIC_DISCLOSURES}modules/${file}.json`;
+    for (const component of catalog.components) {
+      if (component.componentType === 'userId' && component.componentName === name) component.disclosureURL = localUrl;
+    }
+    const compiledPath = `metadata/modules/${file}.json`;
+    const compiled = JSON.parse(await readFile(path.join(tree, compiledPath), 'utf8'));
+    compiled.disclosures = {
+      [publicUrl]: { timestamp: new Date().toISOString(), disclosures: disclosure.disclosures.map(({ domains, ...entry }) => entry) },
+    };
+    compiled.components = compiled.components.map((component: { componentName: string }) =>
+      (component.componentName === name ? { ...component, disclosureURL: publicUrl } : component));
+    await writeFile(path.join(tree, compiledPath), `${JSON.stringify(compiled, null, 2)}\n`);
+    written.push(sourcePath, compiledPath);
+  }
+  await writeFile(catalogPath, `${JSON.stringify(catalog, null, 2)}\n`);
+  return [...written, 'metadata/modules.json'];
+}
+
 interface TreeChanges { written: string[]; removed: string[] }
 
 async function writePrebidTree(tree: string): Promise<TreeChanges> {
@@ -173,9 +232,12 @@ async function writePrebidTree(tree: string): Promise<TreeChanges> {
   const written: string[] = [];
   for (const { treePath, text } of transplants.values()) {
     await mkdir(path.dirname(path.join(tree, treePath)), { recursive: true });
-    await writeFile(path.join(tree, treePath), text);
+    const inTree = treePath === 'libraries/uid2Module/disclosures.ts' ? withTreeDisclosureUrls(text)
+      : treePath.startsWith('modules/') ? withoutModuleRegistration(text) : text;
+    await writeFile(path.join(tree, treePath), inTree);
     written.push(treePath);
   }
+  written.push(...await writeMetadata(tree));
   return { written: written.sort(), removed };
 }
 
