@@ -17,11 +17,6 @@ import type { Bid } from 'prebid.js/src/bidfactory.js';
 
 export const PLAYER_GLOBAL = 'InRenderer';
 
-interface Logger {
-  logWarn(...args: unknown[]): void;
-  logError(...args: unknown[]): void;
-}
-
 interface InRendererPlayer {
   render(elementId: string, bid: Bid, options: Record<string, unknown>): unknown;
 }
@@ -34,8 +29,7 @@ function isPublisherRenderer(renderer: unknown): boolean {
 /** Whether the bid needs our renderer: an outstream ad unit whose publisher set none at ad unit or video level. */
 export function needsOutstreamRenderer(bidRequest: BidRequest<any>): boolean {
   const video = bidRequest.mediaTypes?.video as { context?: string; renderer?: unknown } | undefined;
-  if (video?.context !== 'outstream') return false;
-  return !isPublisherRenderer(bidRequest.renderer) && !isPublisherRenderer(video.renderer);
+  return video?.context === 'outstream' && !isPublisherRenderer(bidRequest.renderer) && !isPublisherRenderer(video.renderer);
 }
 
 /**
@@ -43,9 +37,8 @@ export function needsOutstreamRenderer(bidRequest: BidRequest<any>): boolean {
  * endpoint itself is plain http, i.e. local development).
  */
 export function playerUrl(url: unknown, endpoint: URL | undefined): string | undefined {
-  if (typeof url !== 'string' || url.length === 0) return undefined;
   try {
-    const parsed = new URL(url);
+    const parsed = new URL(url as string);
     if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && endpoint?.protocol === 'http:')) return parsed.href;
   } catch {
     // not an absolute URL
@@ -53,25 +46,16 @@ export function playerUrl(url: unknown, endpoint: URL | undefined): string | und
   return undefined;
 }
 
-function play(bid: Bid, doc: Document | undefined, options: Record<string, unknown>, log: Logger): void {
-  const view = (doc?.defaultView ?? window) as unknown as Record<string, unknown>;
-  const Player = view[PLAYER_GLOBAL] as (new () => InRendererPlayer) | undefined;
-  if (typeof Player !== 'function') {
-    log.logError(`outstream player at ${bid.renderer?.url} did not define window.${PLAYER_GLOBAL}; bid ${bid.adId} not shown`);
-    return;
-  }
-  const elementId = getAdUnitElement(bid)?.id || bid.adUnitCode;
-  Promise.resolve()
-    .then(() => new Player().render(elementId, bid, options))
-    .catch((error: unknown) => log.logError(`outstream player failed for ad unit ${bid.adUnitCode}`, error));
-}
-
-/** A renderer that loads `url` once per page when a bid of `adUnitCode` is rendered, then plays it there. */
-export function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string, log: Logger): Renderer {
+/**
+ * A renderer that has core load `url` once per page when a bid of `adUnitCode` is rendered, then plays the bid.
+ * Core runs the render function only once the script has loaded, and logs what it throws (a script that defined
+ * no `window.InRenderer` among it), so nothing here waits or catches.
+ */
+export function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string): Renderer {
   const renderer = Renderer.install({ url, config: options, adUnitCode, loaded: false });
   renderer.setRender((bid: Bid, doc?: Document) => {
-    // runs once the script has loaded (Renderer.render queues it until then)
-    bid.renderer!.push(() => play(bid, doc, options, log));
+    const Player = ((doc?.defaultView ?? window) as unknown as Record<string, new () => InRendererPlayer>)[PLAYER_GLOBAL]!;
+    new Player().render(getAdUnitElement(bid)?.id || bid.adUnitCode, bid, options);
   });
   return renderer;
 }

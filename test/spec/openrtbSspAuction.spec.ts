@@ -317,6 +317,15 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
       expect(bids.b!.bids).to.have.length(1);
     });
 
+    it('brings none of the bids it or core cannot use: no crid and an unknown imp (core), a bad price and price 0 outside a deal (the adapter)', async () => {
+      const units = ['no-crid', 'unknown-imp', 'negative', 'zero', 'deal', 'good'].map((code) => bannerUnit(code));
+      const { bids } = await runAuction(network, units, {
+        respond: (o) => answerEachImp(o, (imp) => [{ crid: undefined }, { impid: 'nope' }, { price: -1 }, { price: 0 }, { price: 0, dealid: 'd' }, {}][o.imp.indexOf(imp)]!),
+      });
+      const received = Object.fromEntries(Object.entries(bids).map(([code, { bids: unitBids }]) => [code, unitBids.map((bid) => bid.cpm)]));
+      expect(received).to.deep.equal({ deal: [0], good: [1.5] });
+    });
+
     it('lives longer as video than as banner, unless the bid or the answer say otherwise', async () => {
       pbjs.setConfig({ cache: { allowVastXmlOnly: true } } as any);
       const video = { adm: '<VAST/>', w: 640, h: 480 };
