@@ -18,12 +18,12 @@ import { deepSetValue, politeTriggerPixel, replaceAuctionPrice } from 'prebid.js
 import { isPlainObject } from 'prebid.js/src/utils/objects.js';
 import { ortbConverter } from 'prebid.js/libraries/ortbConverter/converter.js';
 import { ORTB_MTYPES } from 'prebid.js/libraries/ortbConverter/processors/mediaType.js';
-import { toOrtb26 } from 'prebid.js/libraries/ortb2.5Translator/translator.js';
 import {
   BIDDER_CODE, allowedAlternateCodes, bidTerms, endpointUrl, gzipRule, impLimit, isNonEmptyString, log, ownSyncUrl, sspConfig,
   type OpenrtbSspConfig,
 } from '../libraries/openrtbSspUtils/config.js';
-import { needsOutstreamRenderer, outstreamRenderer, playerUrl } from '../libraries/openrtbSspUtils/outstream.js';
+import { needsOutstreamRenderer, rendererFor } from '../libraries/openrtbSspUtils/outstream.js';
+import { placeFields } from '../libraries/openrtbSspUtils/ortbVersion.js';
 import { userSyncs } from '../libraries/openrtbSspUtils/userSyncs.js';
 import type { BidRequest } from 'prebid.js/src/adapterManager.js';
 import type { BidResponse } from 'prebid.js/src/bidfactory.js';
@@ -111,26 +111,9 @@ function withUsdFloors(bidRequest: SspBidRequest): SspBidRequest {
     getFloor(params: Record<string, unknown>) {
       const floor = getFloor.call(bidRequest, { ...params, currency: CURRENCY });
       if (floor?.currency == null || floor.currency === CURRENCY) return floor;
-      log.logWarn(`floor for ${bidRequest.adUnitCode} is in ${floor.currency} and cannot be converted to ${CURRENCY}; sent without it`);
+      log.logWarn(`floor for ${bidRequest.adUnitCode} is in ${floor.currency} and cannot be converted to ${CURRENCY}; not sent`);
     },
   } as SspBidRequest;
-}
-
-/**
- * Keeps the eids where the configured OpenRTB version expects them, and only there: Prebid Server-style SSPs
- * read user.eids and drop user.ext.eids when both are present. The eid objects themselves are shared with other
- * bidders and never modified.
- */
-function placeEids(request: ORTBRequest, ortbVersion: OpenrtbSspConfig['ortbVersion']): void {
-  const user = request.user;
-  const eids = [...(user?.eids ?? []), ...((user?.ext?.eids as unknown[] | undefined) ?? [])];
-  if (ortbVersion === '2.6') {
-    toOrtb26(request);
-    if (eids.length > 0) deepSetValue(request, 'user.eids', eids);
-  } else if (user?.eids) {
-    delete user.eids;
-    deepSetValue(request, 'user.ext.eids', eids);
-  }
 }
 
 // ---- response ----
@@ -146,22 +129,11 @@ function usableBid(bid: ORTBBid, imp: ORTBImp | undefined): ORTBBid | undefined 
   const offered = Object.keys(ORTB_MTYPES).map(Number).filter((mtype) => imp[ORTB_MTYPES[mtype]!] != null);
   const mtype = bid.mtype ?? (offered.length === 1 ? offered[0] : undefined);
   const { price } = bid;
-  const problem = !offered.includes(mtype!) ? `mtype ${bid.mtype} does not match imp ${imp.id} (${offered.map((m) => ORTB_MTYPES[m]).join(', ')})`
+  const problem = !offered.includes(mtype!) ? `mtype ${bid.mtype} not in imp ${imp.id} (${offered})`
     : !Number.isFinite(price) || price < 0 || (price === 0 && !bid.dealid) ? `price ${price}` : '';
   if (!problem) return { ...bid, mtype };
   log.logWarn(`bid ${bid.id} dropped: ${problem}`);
   return undefined;
-}
-
-/** The outstream renderer for a bid: the player the answer names (ext.prebid.meta.rendererUrl), else the SSP's default. */
-function rendererFor(bid: ORTBBid, bidRequest: SspBidRequest, settings: OpenrtbSspConfig) {
-  const meta = (bid.ext?.prebid as { meta?: { rendererUrl?: unknown; rendererData?: unknown } } | undefined)?.meta;
-  const endpoint = endpointUrl(settings);
-  const fromAnswer = playerUrl(meta?.rendererUrl, endpoint);
-  if (meta?.rendererUrl != null && !fromAnswer) log.logWarn(`bid ${bid.id}: renderer URL ${String(meta.rendererUrl)} is not allowed (https only); trying the default player`);
-  const url = fromAnswer ?? playerUrl(settings.outstreamRendererUrl, endpoint);
-  const options = fromAnswer ? (isPlainObject(meta?.rendererData) ? meta.rendererData : {}) : settings.outstreamRendererOptions ?? {};
-  return url ? outstreamRenderer(url, options, bidRequest.adUnitCode) : undefined;
 }
 
 /** An image tracker with the price macro filled in (500, Prebid's win event, is exchange-specific in the native spec). */
@@ -206,7 +178,7 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     // core would take an exp that is not a positive number of seconds as the ttl
     bidResponse.ttl = terms.ttl;
     // without a renderer core rejects the outstream bid: it could not show it
-    if (mediaType === VIDEO && needsOutstreamRenderer(bidRequest)) bidResponse.renderer = rendererFor(bid, bidRequest, settings);
+    if (mediaType === VIDEO && needsOutstreamRenderer(bidRequest)) bidResponse.renderer = rendererFor(bid, bidRequest.adUnitCode, settings);
     const meta = (bidResponse.meta ??= {});
     const seat = context.seatbid?.seat;
     if (isNonEmptyString(seat)) meta.networkName = seat;
@@ -235,7 +207,7 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
       },
       video(orig, imp, bidRequest, context) {
         if (!bidRequest.mediaTypes?.video) return;
-        if (!usableFormats(bidRequest).includes(VIDEO)) return log.logWarn(`ad unit ${bidRequest.adUnitCode}: video without mimes is not sent`);
+        if (!usableFormats(bidRequest).includes(VIDEO)) return log.logWarn(`${bidRequest.adUnitCode}: video without mimes not sent`);
         orig(imp, { ...bidRequest, mediaTypes: { ...bidRequest.mediaTypes, video: videoParams(bidRequest) } } as SspBidRequest, context);
       },
     },
@@ -252,14 +224,14 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     const params = bid?.params;
     if (!isPlainObject(params)) return false;
     if (!isNonEmptyString(params.placementId)) {
-      log.logWarn(`ad unit ${bid.adUnitCode}: params.placementId must be a non-empty string`);
+      log.logWarn(`${bid.adUnitCode}: placementId must be a non-empty string`);
       return false;
     }
     if (params.publisherId != null && !isNonEmptyString(params.publisherId)) return false;
     if (params.bidfloor != null && (typeof params.bidfloor !== 'number' || !(params.bidfloor >= 0))) return false;
     if (params.video != null && !isPlainObject(params.video)) return false;
     if (usableFormats(bid).length === 0) {
-      log.logWarn(`ad unit ${bid.adUnitCode}: no banner sizes, video mimes or native assets`);
+      log.logWarn(`${bid.adUnitCode}: no banner sizes, video mimes or native assets`);
       return false;
     }
     return true;
@@ -269,7 +241,7 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     const settings = sspConfig();
     const endpoint = endpointUrl(settings);
     if (!endpoint) {
-      log.logError(`no endpoint configured: set pbjs.setConfig({${BIDDER_CODE}: {endpoint: 'https://…'}}); not bidding`);
+      log.logError(`no endpoint: setConfig({${BIDDER_CODE}: {endpoint}}); not bidding`);
       return [];
     }
     const gzip = gzipRule(settings);
@@ -277,7 +249,7 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     const requests: AdapterRequest[] = [];
     for (let start = 0; start < bidRequests.length; start += limit) {
       const data = converter.toORTB({ bidRequests: bidRequests.slice(start, start + limit), bidderRequest });
-      placeEids(data, settings.ortbVersion);
+      placeFields(data, settings.ortbVersion);
       requests.push({ method: 'POST', url: endpoint.href, data, ...(gzip(data) && { options: { endpointCompression: true } }) });
     }
     return requests;
@@ -292,7 +264,7 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     if (!Array.isArray(body?.seatbid)) {
       // an empty body is a 204, a plain no-bid
       if (body?.nbr != null) log.logInfo(`no bid, reason ${body.nbr}`);
-      else if (body) log.logWarn('response has no seatbid array; no bids');
+      else if (body) log.logWarn('no seatbid array; no bids');
       return [];
     }
     const response = body as ORTBResponse;
@@ -303,7 +275,7 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     }));
     let cur = response.cur ?? CURRENCY;
     if (!/^[A-Z]{3}$/.test(cur)) {
-      log.logWarn(`response cur ${String(cur)} is not a currency code; assuming ${CURRENCY}`);
+      log.logWarn(`cur ${String(cur)} is not a currency code; ${CURRENCY} assumed`);
       cur = CURRENCY;
     }
     return converter.fromORTB({ response: { ...response, cur, seatbid }, request: data });

@@ -33,7 +33,7 @@ export interface OpenrtbSspConfig {
   endpoint?: string;
   /** User sync URL; default `/usersync` on the endpoint's origin. */
   syncUrl?: string;
-  /** '2.6' sends user.eids, regs.gdpr, user.consent, source.schain (toOrtb26); default '2.5' (the ext locations). */
+  /** '2.6' sends user.eids, regs.gdpr, user.consent, source.schain (the 2.6 homes of the 2.5 ext fields); default '2.5' (the ext locations). */
   ortbVersion?: '2.5' | '2.6';
   /** gzip request bodies of gzipMinBytes or more (core adds `?gzip=1`; never in debug mode). Default true. */
   gzip?: boolean;
@@ -73,7 +73,7 @@ function settingsUrl(settings: OpenrtbSspConfig, key: 'endpoint' | 'syncUrl'): U
   } catch {
     // reported below
   }
-  log.logError(`${BIDDER_CODE}.${key} "${String(url)}" is not an absolute http(s) URL; ignored`);
+  log.logError(`${key} ${String(url)} is not an http(s) URL`);
   return undefined;
 }
 
@@ -90,7 +90,7 @@ export function ownSyncUrl(settings: OpenrtbSspConfig): URL | undefined {
 export function impLimit(settings: OpenrtbSspConfig): number | undefined {
   const limit = settings.maxImpsPerRequest;
   if (limit === undefined || (Number.isInteger(limit) && limit > 0)) return limit;
-  log.logWarn(`${BIDDER_CODE}.maxImpsPerRequest ${String(limit)} is not a positive integer; no limit`);
+  log.logWarn(`maxImpsPerRequest ${String(limit)} is not a positive integer; no limit`);
   return undefined;
 }
 

@@ -12,8 +12,12 @@ import { Renderer } from 'prebid.js/src/Renderer.js';
 import { getAdUnitElement } from 'prebid.js/src/utils/adUnits.js';
 // a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
 import { isPlainObject } from 'prebid.js/src/utils/objects.js';
+import { endpointUrl, log, type OpenrtbSspConfig } from './config.js';
 import type { BidRequest } from 'prebid.js/src/adapterManager.js';
 import type { Bid } from 'prebid.js/src/bidfactory.js';
+import type { ORTBResponse } from 'prebid.js/src/types/ortb/response.d.ts';
+
+type ORTBBid = NonNullable<ORTBResponse['seatbid']>[number]['bid'][number];
 
 export const PLAYER_GLOBAL = 'InRenderer';
 
@@ -51,11 +55,22 @@ export function playerUrl(url: unknown, endpoint: URL | undefined): string | und
  * Core runs the render function only once the script has loaded, and logs what it throws (a script that defined
  * no `window.InRenderer` among it), so nothing here waits or catches.
  */
-export function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string): Renderer {
+function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string): Renderer {
   const renderer = Renderer.install({ url, config: options, adUnitCode, loaded: false });
   renderer.setRender((bid: Bid, doc?: Document) => {
     const Player = ((doc?.defaultView ?? window) as unknown as Record<string, new () => InRendererPlayer>)[PLAYER_GLOBAL]!;
     new Player().render(getAdUnitElement(bid)?.id || bid.adUnitCode, bid, options);
   });
   return renderer;
+}
+
+/** The outstream renderer for a bid: the player the answer names (ext.prebid.meta.rendererUrl), else the SSP's default. */
+export function rendererFor(bid: ORTBBid, adUnitCode: string, settings: OpenrtbSspConfig): Renderer | undefined {
+  const meta = (bid.ext?.prebid as { meta?: { rendererUrl?: unknown; rendererData?: unknown } } | undefined)?.meta;
+  const endpoint = endpointUrl(settings);
+  const fromAnswer = playerUrl(meta?.rendererUrl, endpoint);
+  if (meta?.rendererUrl != null && !fromAnswer) log.logWarn(`bid ${bid.id}: renderer ${String(meta.rendererUrl)} not allowed (https only)`);
+  const url = fromAnswer ?? playerUrl(settings.outstreamRendererUrl, endpoint);
+  const options = fromAnswer ? (isPlainObject(meta?.rendererData) ? meta.rendererData : {}) : settings.outstreamRendererOptions ?? {};
+  return url ? outstreamRenderer(url, options, adUnitCode) : undefined;
 }

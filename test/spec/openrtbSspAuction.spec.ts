@@ -66,7 +66,7 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
         const { bids } = await runAuction(network, [bannerUnit()]);
         expect(network.requests.length).to.equal(before);
         expect(bids['slot-banner']?.bids ?? []).to.deep.equal([]);
-        expect(logs.errors()).to.deep.equal(["openrtbSsp: no endpoint configured: set pbjs.setConfig({openrtbSsp: {endpoint: 'https://…'}}); not bidding"]);
+        expect(logs.errors()).to.deep.equal(['openrtbSsp: no endpoint: setConfig({openrtbSsp: {endpoint}}); not bidding']);
       } finally {
         logs.stop();
       }
