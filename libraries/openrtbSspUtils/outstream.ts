@@ -25,15 +25,12 @@ interface InRendererPlayer {
   render(elementId: string, bid: Bid, options: Record<string, unknown>): unknown;
 }
 
-/** A publisher's renderer that Prebid core will use instead of the bidder's (`backupOnly` ones give way). */
-function isPublisherRenderer(renderer: unknown): boolean {
-  return isPlainObject(renderer) && typeof renderer.render === 'function' && renderer.backupOnly !== true;
-}
-
-/** Whether the bid needs our renderer: an outstream ad unit whose publisher set none at ad unit or video level. */
+/**
+ * Whether the bid needs a renderer: an outstream ad unit. Core installs the publisher's renderer (ad unit or
+ * mediaTypes.video level) over the bidder's unless it is `backupOnly`, so this leaves that choice to core.
+ */
 export function needsOutstreamRenderer(bidRequest: BidRequest<any>): boolean {
-  const video = bidRequest.mediaTypes?.video as { context?: string; renderer?: unknown } | undefined;
-  return video?.context === 'outstream' && !isPublisherRenderer(bidRequest.renderer) && !isPublisherRenderer(video.renderer);
+  return bidRequest.mediaTypes?.video?.context === 'outstream';
 }
 
 /**

@@ -391,6 +391,15 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
         expect(bids['slot-outstream']!.bids[0].renderer.url).to.equal('https://pub.test/r.js');
       });
 
+      it('is shown with the publisher\'s mediaTypes.video renderer, and with the SSP\'s player when the publisher\'s is backupOnly', async () => {
+        const renderer = { url: 'https://pub.test/r.js', render: sinon.spy() };
+        const videoLevel = { mediaTypes: { video: { context: 'outstream', playerSize: [[640, 360]], mimes: ['video/mp4'], renderer } } };
+        let { bids } = await runAuction(network, [outstreamUnit(videoLevel)], { respond: vast({ prebid: { meta: { rendererUrl: 'https://cdn.ssp.test/p.js' } } }) });
+        expect(bids['slot-outstream']!.bids[0].renderer.url).to.equal('https://pub.test/r.js');
+        ({ bids } = await runAuction(network, [outstreamUnit({ renderer: { ...renderer, backupOnly: true } })], { respond: vast({ prebid: { meta: { rendererUrl: 'https://cdn.ssp.test/p.js' } } }) }));
+        expect(bids['slot-outstream']!.bids[0].renderer.url).to.equal('https://cdn.ssp.test/p.js');
+      });
+
       it('brings no bid it has no player for', async () => {
         const { bids } = await runAuction(network, [outstreamUnit()], { respond: vast() });
         expect(bids['slot-outstream']?.bids ?? []).to.deep.equal([]);

@@ -611,16 +611,10 @@ describe('openrtbSsp adapter', () => {
         expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0: renderer javascript:alert(1) not allowed (https only)']);
       });
 
-      it('leaves the publisher\'s renderer alone (ad unit or mediaTypes.video level)', () => {
-        const render = () => {};
-        expect(interpret(vast({ prebid: { meta: { rendererUrl: PLAYER } } }), outstream({ renderer: { url: 'https://pub.test/r.js', render } }))[0].renderer).to.equal(undefined);
-        const videoLevel = [{ mediaTypes: { video: { ...OUTSTREAM.video, renderer: { url: 'https://pub.test/r.js', render } } } }];
-        expect(interpret(vast(), videoLevel)[0].renderer).to.equal(undefined);
-      });
-
-      it('attaches its own when the publisher\'s renderer is backupOnly', () => {
-        const [bid] = interpret(vast({ prebid: { meta: { rendererUrl: PLAYER } } }), outstream({ renderer: { url: 'https://pub.test/r.js', render: () => {}, backupOnly: true } }));
-        expect(bid.renderer.url).to.equal(PLAYER);
+      it('attaches its own even where the publisher has one: core installs the publisher\'s over it (see the auction spec)', () => {
+        const renderer = { url: 'https://pub.test/r.js', render: () => {} };
+        expect(interpret(vast({ prebid: { meta: { rendererUrl: PLAYER } } }), outstream({ renderer }))[0].renderer.url).to.equal(PLAYER);
+        expect(interpret(vast({ prebid: { meta: { rendererUrl: PLAYER } } }), outstream({ renderer: { ...renderer, backupOnly: true } }))[0].renderer.url).to.equal(PLAYER);
       });
 
       it('attaches none to instream video or banner', () => {
