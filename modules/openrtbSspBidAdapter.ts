@@ -1,13 +1,11 @@
 /**
- * OpenRTB SSP bid adapter (bidder `openrtbSsp`).
+ * OpenRTB SSP bid adapter (bidder `openrtbSsp`): one OpenRTB request per auction (or per `maxImpsPerRequest` ad
+ * units), built by Prebid's ortbConverter: consent, first-party data, schain, floors and the userId module's eids
+ * (UID2 among them) arrive exactly as core prepared and redacted them. The adapter adds only what the SSP needs on
+ * top (tagid, publisher id, USD floors, the eid location) and never rebuilds core's work.
  *
- * One OpenRTB request per auction (or per `maxImpsPerRequest` ad units), built by Prebid's ortbConverter:
- * consent, first-party data, schain, floors and the userId module's eids (UID2 among them) arrive exactly as core
- * prepared and redacted them. The adapter adds only what the SSP needs on top (tagid, publisher id, USD floors,
- * the eid location) and never rebuilds core's work.
- *
- * Where the request goes is the SSP's choice, not a publisher param, and has no default:
- * `setConfig({openrtbSsp: {endpoint}})` (or bidder config). Without it the adapter logs an error and does not bid.
+ * Where the request goes is the SSP's setting (libraries/openrtbSspUtils/config.ts), not a publisher param, and
+ * has no default: without `setConfig({openrtbSsp: {endpoint}})` the adapter logs an error and does not bid.
  */
 import { registerBidder, type AdapterRequest, type BidderSpec } from 'prebid.js/src/adapters/bidderFactory.js';
 import { BANNER, NATIVE, VIDEO, type MediaType } from 'prebid.js/src/mediaTypes.js';
@@ -40,10 +38,7 @@ export const ADAPTER_VERSION = '1.0.0';
 export const GVLID = 1999;
 /** A white-label partner reselling the same endpoint under its own (placeholder) GVL registration. */
 export const ALIASES = [{ code: 'openrtbSspWl', gvlid: 1998 }] as const;
-/**
- * Legal bases the placeholder vendors (the adapter and its alias) declare in the GVL. Prebid's build writes this from the GVL for its own
- * modules; an adapter built outside Prebid's tree has to declare it, or tcfControl falls back to a default.
- */
+/** The placeholder vendors' GVL legal bases: Prebid's build writes these for its own modules, tcfControl reads them. */
 export const GVL_DECLARATION = { purposes: [1, 2, 3, 4, 7, 9, 10], legIntPurposes: [], flexiblePurposes: [2, 7, 9, 10], specialFeatures: [] };
 /** Bids, floors and billing are in US dollars; the currency module converts for the publisher. */
 export const CURRENCY = 'USD';
@@ -79,8 +74,6 @@ type SspBidRequest = BidRequest<typeof BIDDER_CODE>;
 type ORTBBid = NonNullable<ORTBResponse['seatbid']>[number]['bid'][number];
 type EventTracker = NonNullable<BidResponse['eventtrackers']>[number];
 
-// ---- request ----
-
 /** The video object the SSP will see: mediaTypes.video with params.video on top. */
 function videoParams(bidRequest: SspBidRequest): Record<string, unknown> | undefined {
   const video = bidRequest.mediaTypes?.video;
@@ -92,7 +85,7 @@ function usableFormats(bidRequest: SspBidRequest): MediaType[] {
   const { banner, native } = bidRequest.mediaTypes ?? {};
   const assets = (bidRequest as { nativeOrtbRequest?: { assets?: unknown[] } }).nativeOrtbRequest?.assets;
   const usable: Partial<Record<MediaType, unknown>> = {
-    [BANNER]: (banner?.sizes?.length || bidRequest.ortb2Imp?.banner?.format?.length) as unknown,
+    [BANNER]: banner && (banner.sizes?.length || bidRequest.ortb2Imp?.banner?.format?.length),
     [VIDEO]: (videoParams(bidRequest)?.mimes as unknown[] | undefined)?.length,
     [NATIVE]: native && assets?.length,
   };
@@ -116,20 +109,21 @@ function withUsdFloors(bidRequest: SspBidRequest): SspBidRequest {
   } as SspBidRequest;
 }
 
-// ---- response ----
+/** The ad units of each request's imps, by imp id: core's own bid requests, kept for reading the answer. */
+const adUnitsOf = new WeakMap<ORTBRequest, Map<string, SspBidRequest>>();
 
 /**
  * The bid with its media type as `mtype`: its own, else the one format its imp offers. Undefined (with a warning)
- * for a bid in a format its imp did not ask for, or without mtype for a multi-format imp (no guessing), and for a
- * price that is not a positive number (0 only in a deal): core would hand such a bid to the page, only keeping it
- * out of targeting.
+ * for a format its ad unit did not ask for, no mtype on a multi-format imp (no guessing), and a price that is not a
+ * positive number (0 only in a deal): core would hand such a bid to the page, only keeping it out of targeting.
  */
-function usableBid(bid: ORTBBid, imp: ORTBImp | undefined): ORTBBid | undefined {
-  if (!imp) return bid; // the converter drops bids for unknown imps
+function usableBid(bid: ORTBBid, imp: ORTBImp | undefined, bidRequest: SspBidRequest | undefined): ORTBBid | undefined {
+  if (!imp || !bidRequest) return bid; // the converter drops bids for unknown imps
   const offered = Object.keys(ORTB_MTYPES).map(Number).filter((mtype) => imp[ORTB_MTYPES[mtype]!] != null);
   const mtype = bid.mtype ?? (offered.length === 1 ? offered[0] : undefined);
+  const mediaType = ORTB_MTYPES[mtype!];
   const { price } = bid;
-  const problem = !offered.includes(mtype!) ? `mtype ${bid.mtype} not in imp ${imp.id} (${offered})`
+  const problem = !mediaType || !bidRequest.mediaTypes?.[mediaType] ? `mtype ${bid.mtype} does not fit ad unit ${bidRequest.adUnitCode}`
     : !Number.isFinite(price) || price < 0 || (price === 0 && !bid.dealid) ? `price ${price}` : '';
   if (!problem) return { ...bid, mtype };
   log.logWarn(`bid ${bid.id} dropped: ${problem}`);
@@ -184,7 +178,7 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     if (isNonEmptyString(seat)) meta.networkName = seat;
     // the seat bids under its own code when the publisher allows it, else under ours (core would reject it)
     const allowed = allowedAlternateCodes(bidRequest.bidder);
-    if (seat && (allowed?.[0] === '*' || allowed?.includes(seat))) bidResponse.bidderCode = seat;
+    if (isNonEmptyString(seat) && (allowed?.[0] === '*' || allowed?.includes(seat))) bidResponse.bidderCode = seat;
     if (bid.ext?.dchain) meta.dchain = bid.ext.dchain;
     const trackers: EventTracker[] = bidResponse.eventtrackers ?? [];
     // core fires only eventtrackers for client-side bids: burl becomes a billing (impression) tracker
@@ -248,7 +242,9 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     const limit = impLimit(settings) ?? bidRequests.length;
     const requests: AdapterRequest[] = [];
     for (let start = 0; start < bidRequests.length; start += limit) {
-      const data = converter.toORTB({ bidRequests: bidRequests.slice(start, start + limit), bidderRequest });
+      const chunk = bidRequests.slice(start, start + limit);
+      const data = converter.toORTB({ bidRequests: chunk, bidderRequest });
+      adUnitsOf.set(data, new Map(chunk.map((bidRequest) => [bidRequest.bidId, bidRequest])));
       placeFields(data, settings.ortbVersion);
       requests.push({ method: 'POST', url: endpoint.href, data, ...(gzip(data) && { options: { endpointCompression: true } }) });
     }
@@ -256,9 +252,8 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
   },
 
   /**
-   * Core catches what the converter throws, validates every bid it gets back (required fields, the ad unit's media
-   * types, a video's markup or renderer, a native's assets) and keeps bids of price 0 outside a deal out of
-   * targeting: what stays here is what core does not check: an answer's shape, each bid's media type and price.
+   * Core validates every bid it gets back (required fields, a video's markup or renderer, a native's assets) and the
+   * converter drops bids for unknown imps; left here: the answer's shape, each bid's media type and price, `cur`.
    */
   interpretResponse({ body }, { data }) {
     if (!Array.isArray(body?.seatbid)) {
@@ -269,9 +264,10 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     }
     const response = body as ORTBResponse;
     const imps = new Map((data as ORTBRequest).imp.map((imp) => [imp.id, imp]));
+    const adUnits = adUnitsOf.get(data);
     const seatbid = response.seatbid!.filter(isPlainObject).map((seat) => ({
       ...seat,
-      bid: [seat.bid].flat().filter(isPlainObject).flatMap((bid) => usableBid(bid, imps.get(bid.impid)) ?? []),
+      bid: [seat.bid].flat().filter(isPlainObject).flatMap((bid) => usableBid(bid, imps.get(bid.impid), adUnits?.get(bid.impid)) ?? []),
     }));
     let cur = response.cur ?? CURRENCY;
     if (!/^[A-Z]{3}$/.test(cur)) {

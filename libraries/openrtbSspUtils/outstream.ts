@@ -19,10 +19,17 @@ import type { ORTBResponse } from 'prebid.js/src/types/ortb/response.d.ts';
 
 type ORTBBid = NonNullable<ORTBResponse['seatbid']>[number]['bid'][number];
 
-export const PLAYER_GLOBAL = 'InRenderer';
+export const PLAYER_GLOBAL = 'InRenderer' as const;
 
 interface InRendererPlayer {
   render(elementId: string, bid: Bid, options: Record<string, unknown>): unknown;
+}
+
+declare global {
+  interface Window {
+    /** defined by the player script */
+    [PLAYER_GLOBAL]?: new () => InRendererPlayer;
+  }
 }
 
 /**
@@ -55,7 +62,7 @@ export function playerUrl(url: unknown, endpoint: URL | undefined): string | und
 function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string): Renderer {
   const renderer = Renderer.install({ url, config: options, adUnitCode, loaded: false });
   renderer.setRender((bid: Bid, doc?: Document) => {
-    const Player = ((doc?.defaultView ?? window) as unknown as Record<string, new () => InRendererPlayer>)[PLAYER_GLOBAL]!;
+    const Player = (doc?.defaultView ?? window)[PLAYER_GLOBAL]!;
     new Player().render(getAdUnitElement(bid)?.id || bid.adUnitCode, bid, options);
   });
   return renderer;

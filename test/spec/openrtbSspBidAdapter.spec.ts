@@ -478,18 +478,18 @@ describe('openrtbSsp adapter', () => {
 
       it('drops a bid without mtype for a multi-format imp rather than guess, with a warning', () => {
         expect(interpret(respond({ mtype: undefined }), [{ mediaTypes: { ...BANNER, ...VIDEO } }])).to.deep.equal([]);
-        expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: mtype undefined not in imp bid-1 (1,2)']);
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: mtype undefined does not fit ad unit slot-1']);
       });
     }
 
-    it('drops a bid in a media type its imp did not offer, with a warning', () => {
+    it('drops a bid in a media type its ad unit did not ask for, with a warning', () => {
       expect(interpret(respond({ mtype: 2, adm: '<VAST/>' }))).to.deep.equal([]);
-      expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: mtype 2 not in imp bid-1 (1)']);
+      expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: mtype 2 does not fit ad unit slot-1']);
     });
 
     it('drops a bid of an mtype it does not support (audio)', () => {
       expect(interpret(respond({ mtype: 3 }))).to.deep.equal([]);
-      expect(logs.warnings()[0]).to.match(/bid b0 dropped: mtype 3 not in imp/);
+      expect(logs.warnings()[0]).to.match(/bid b0 dropped: mtype 3 does not fit ad unit slot-1/);
     });
 
     it('answers a multi-format imp in the format mtype names', () => {
