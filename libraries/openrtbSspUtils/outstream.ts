@@ -45,8 +45,9 @@ export function needsOutstreamRenderer(bidRequest: BidRequest<any>): boolean {
  * endpoint itself is plain http, i.e. local development).
  */
 export function playerUrl(url: unknown, endpoint: URL | undefined): string | undefined {
+  if (typeof url !== 'string') return undefined;
   try {
-    const parsed = new URL(url as string);
+    const parsed = new URL(url);
     if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && endpoint?.protocol === 'http:')) return parsed.href;
   } catch {
     // not an absolute URL
@@ -57,7 +58,7 @@ export function playerUrl(url: unknown, endpoint: URL | undefined): string | und
 /**
  * A renderer that has core load `url` once per page when a bid of `adUnitCode` is rendered, then plays the bid.
  * Core runs the render function only once the script has loaded, and logs what it throws (a script that defined
- * no `window.InRenderer` among it), so nothing here waits or catches.
+ * no `window.InRenderer`, for one), so nothing here waits or catches.
  */
 function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string): Renderer {
   const renderer = Renderer.install({ url, config: options, adUnitCode, loaded: false });
