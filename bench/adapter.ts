@@ -10,8 +10,8 @@ import { closeServer, readBody } from '../server/http.js';
 import { staticFiles } from '../server/static.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
 import { launchChromium } from '../test/helpers/node/chromium.js';
-import { BUILD_DIR, PEER_ADAPTERS, buildVariants, measureSize, type BundleSize, type PeerAdapter } from './bundles.js';
-import { median } from './median.js';
+import { BUILD_DIR, PEER_ADAPTERS, buildVariants } from './bundles.js';
+import { adapterSizes, type AdapterSizes } from './peers.js';
 
 const AD_UNIT_COUNTS = [1, 10, 50];
 const SSP_PATH = '/openrtb2/auction';
@@ -31,14 +31,8 @@ export interface RequestSize {
   defaultGzipped: boolean;
 }
 
-export interface AdapterBench {
+export interface AdapterBench extends AdapterSizes {
   date: string;
-  adapterAdded: BundleSize;
-  /** what each of Prebid's peer adapters adds to the same core + userId bundle, same run */
-  peersAdded: Record<PeerAdapter, BundleSize>;
-  /** the median of the peers' gzip bytes added, and ours / that median */
-  peerMedianGzip: number;
-  gzipRatio: number;
   requests: RequestSize[];
 }
 
@@ -111,33 +105,18 @@ async function requestSizes(): Promise<RequestSize[]> {
 }
 
 export async function benchAdapter(): Promise<AdapterBench> {
-  const bundles = await buildVariants(['baseline', 'adapter', ...PEER_ADAPTERS]);
-  const baseline = await measureSize(bundles.baseline);
-  const added = async (file: string): Promise<BundleSize> => {
-    const { minified, gzip } = await measureSize(file);
-    return { minified: minified - baseline.minified, gzip: gzip - baseline.gzip };
-  };
-  const adapterAdded = await added(bundles.adapter);
-  const peersAdded = Object.fromEntries(await Promise.all(PEER_ADAPTERS.map(async (peer) => [peer, await added(bundles[peer])]))) as Record<PeerAdapter, BundleSize>;
-  const peerMedianGzip = median(Object.values(peersAdded).map((size) => size.gzip));
-  return {
-    date: new Date().toISOString(),
-    adapterAdded,
-    peersAdded,
-    peerMedianGzip,
-    gzipRatio: adapterAdded.gzip / peerMedianGzip,
-    requests: await requestSizes(),
-  };
+  const sizes = await adapterSizes(await buildVariants(['baseline', 'adapter', ...PEER_ADAPTERS]));
+  return { date: new Date().toISOString(), ...sizes, requests: await requestSizes() };
 }
 
 export function adapterTable(result: AdapterBench): string {
   const rows = result.requests.map(({ adUnits, plainBytes, gzipBytes, defaultGzipped }) =>
     `| ${adUnits} | ${plainBytes} | ${gzipBytes} | ${(gzipBytes / plainBytes).toFixed(2)}× | ${defaultGzipped ? 'gzip' : 'plain'} |`);
-  const peers = Object.entries(result.peersAdded).map(([peer, size]) => `| ${peer} | ${size.gzip} | ${size.minified} |`);
+  const peers = Object.entries(result.peers).map(([peer, size]) => `| ${peer} | ${size.gzip} | ${size.minified} |`);
   return [
     '| adapter added to core+userId | gzip B | minified B |',
     '|---|---|---|',
-    `| openrtbSsp (ours) | ${result.adapterAdded.gzip} | ${result.adapterAdded.minified} |`,
+    `| openrtbSsp (ours) | ${result.ours.gzip} | ${result.ours.minified} |`,
     ...peers,
     `| median of the ${peers.length} peers | ${result.peerMedianGzip} | |`,
     '',
