@@ -11,8 +11,6 @@ declare module 'prebid.js/src/utils.js' {
     logMessage(...args: unknown[]): void;
   };
   export function cyrb53Hash(str: string, seed?: number): string;
-  export function debugTurnedOn(): boolean;
-  export function getParameterByName(name: string): string;
   export function deepAccess<T = any>(obj: object, path: string): T | undefined;
   export function deepSetValue(obj: object, path: string, value: unknown): void;
   /** keepalive fetch (image fallback) on the background task queue */

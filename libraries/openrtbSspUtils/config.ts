@@ -5,8 +5,7 @@
  */
 import { config } from 'prebid.js/src/config.js';
 import { bidderSettings } from 'prebid.js/src/bidderSettings.js';
-import { DEBUG_MODE } from 'prebid.js/src/constants.js';
-import { debugTurnedOn, getParameterByName, prefixLog } from 'prebid.js/src/utils.js';
+import { prefixLog } from 'prebid.js/src/utils.js';
 // a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
 import { isPlainObject } from 'prebid.js/src/utils/objects.js';
 import type { MediaType } from 'prebid.js/src/mediaTypes.js';
@@ -35,7 +34,7 @@ export interface OpenrtbSspConfig {
   syncUrl?: string;
   /** '2.6' sends user.eids, regs.gdpr, user.consent, source.schain (the 2.6 homes of the 2.5 ext fields); default '2.5' (the ext locations). */
   ortbVersion?: '2.5' | '2.6';
-  /** gzip request bodies of gzipMinBytes or more (core adds `?gzip=1`; never in debug mode). Default true. */
+  /** gzip request bodies of gzipMinBytes or more (core adds `?gzip=1`, and sends plain in debug mode). Default true. */
   gzip?: boolean;
   /** Smallest body (JSON characters) that is gzipped. Default DEFAULT_GZIP_MIN_BYTES. */
   gzipMinBytes?: number;
@@ -95,14 +94,13 @@ export function impLimit(settings: OpenrtbSspConfig): number | undefined {
 }
 
 /**
- * Whether a request body is gzipped: by default from DEFAULT_GZIP_MIN_BYTES on, never with `gzip: false`, and
- * never in debug mode, where the request has to stay readable in the browser's tools (core would skip it too).
+ * Whether core is asked to gzip a request body: by default from DEFAULT_GZIP_MIN_BYTES on, never with
+ * `gzip: false`. In debug mode core sends it plain anyway, readable in the browser's tools.
  */
 export function gzipRule(settings: OpenrtbSspConfig): (body: object) => boolean {
   const { gzip, gzipMinBytes } = settings;
   const minBytes = typeof gzipMinBytes === 'number' && gzipMinBytes >= 0 ? gzipMinBytes : DEFAULT_GZIP_MIN_BYTES;
-  const off = gzip === false || getParameterByName(DEBUG_MODE).toUpperCase() === 'TRUE' || debugTurnedOn();
-  return (body) => !off && JSON.stringify(body).length >= minBytes;
+  return (body) => gzip !== false && JSON.stringify(body).length >= minBytes;
 }
 
 /** A PerFormat value (a setting or an answer field) for `mediaType`, if it is valid. */
