@@ -62,18 +62,22 @@ export function sspConfig(): OpenrtbSspConfig {
   return isPlainObject(settings) ? (settings as OpenrtbSspConfig) : {};
 }
 
-/** An absolute http(s) URL from the settings, or undefined (with an error when one was given but unusable). */
-function settingsUrl(settings: OpenrtbSspConfig, key: 'endpoint' | 'syncUrl'): URL | undefined {
-  const url = settings[key];
-  if (url === undefined) return undefined;
+/** An absolute http(s) URL, or undefined: no URL from the settings or an answer may run `javascript:` or `data:`. */
+export function httpUrl(value: unknown): URL | undefined {
   try {
-    const parsed = new URL(String(url));
-    if (/^https?:$/.test(parsed.protocol)) return parsed;
+    const url = new URL(typeof value === 'string' ? value : '');
+    return /^https?:$/.test(url.protocol) ? url : undefined;
   } catch {
-    // reported below
+    return undefined; // not an absolute URL
   }
-  log.logError(`${key} ${String(url)} is not an http(s) URL`);
-  return undefined;
+}
+
+/** A URL setting, or undefined (with an error when one was given but is not an absolute http(s) URL). */
+function settingsUrl(settings: OpenrtbSspConfig, key: 'endpoint' | 'syncUrl'): URL | undefined {
+  const value = settings[key];
+  const url = httpUrl(value);
+  if (value !== undefined && !url) log.logError(`${key} ${String(value)} is not an http(s) URL`);
+  return url;
 }
 
 export const endpointUrl = (settings: OpenrtbSspConfig): URL | undefined => settingsUrl(settings, 'endpoint');

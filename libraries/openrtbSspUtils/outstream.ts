@@ -12,7 +12,7 @@ import { Renderer } from 'prebid.js/src/Renderer.js';
 import { getAdUnitElement } from 'prebid.js/src/utils/adUnits.js';
 // a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
 import { isPlainObject } from 'prebid.js/src/utils/objects.js';
-import { endpointUrl, log, type OpenrtbSspConfig } from './config.js';
+import { endpointUrl, httpUrl, log, type OpenrtbSspConfig } from './config.js';
 import type { BidRequest } from 'prebid.js/src/adapterManager.js';
 import type { Bid } from 'prebid.js/src/bidfactory.js';
 import type { ORTBResponse } from 'prebid.js/src/types/ortb/response.d.ts';
@@ -44,15 +44,9 @@ export function needsOutstreamRenderer(bidRequest: BidRequest<any>): boolean {
  * The player URL if it may be loaded on the publisher's page: absolute, and https (http only while the SSP
  * endpoint itself is plain http, i.e. local development).
  */
-export function playerUrl(url: unknown, endpoint: URL | undefined): string | undefined {
-  if (typeof url !== 'string') return undefined;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && endpoint?.protocol === 'http:')) return parsed.href;
-  } catch {
-    // not an absolute URL
-  }
-  return undefined;
+export function playerUrl(value: unknown, endpoint: URL | undefined): string | undefined {
+  const url = httpUrl(value);
+  return url && (url.protocol === 'https:' || endpoint?.protocol === 'http:') ? url.href : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 // a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
 import { isPlainObject } from 'prebid.js/src/utils/objects.js';
-import { isNonEmptyString } from './config.js';
+import { httpUrl, isNonEmptyString } from './config.js';
 
 export type SyncType = 'iframe' | 'image';
 
@@ -66,14 +66,10 @@ export function userSyncs(options: SyncOptions, own: URL | undefined, responseBo
     if (!isPlainObject(entry)) continue;
     const type = TYPES[String(entry.type)];
     if (!type || !(type === 'iframe' ? options.iframeEnabled : options.pixelEnabled)) continue;
-    try {
-      const url = new URL(String(entry.url));
-      if (!/^https?:$/.test(url.protocol)) continue;
-      const href = withConsent(url, consent).href;
-      if (!syncs.has(type + href)) syncs.set(type + href, { type, url: href });
-    } catch {
-      // not an absolute URL
-    }
+    const url = httpUrl(entry.url);
+    if (!url) continue;
+    const href = withConsent(url, consent).href;
+    if (!syncs.has(type + href)) syncs.set(type + href, { type, url: href });
   }
   return [...syncs.values()];
 }
