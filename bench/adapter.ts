@@ -1,6 +1,6 @@
 /**
- * The openrtbSsp adapter's own bench (`npm run bench:adapter`): the bytes it adds to a core + userId bundle,
- * and the size of its bid requests on the wire with gzip off and on, for 1, 10 and 50 ad units. Requests go
+ * The openrtbSsp adapter's own bench (`npm run bench:adapter`): the bytes it adds to a core + userId bundle
+ * beside the bytes five of Prebid's own ortbConverter adapters add, built in the same webpack run, and the size of its bid requests on the wire with gzip off and on, for 1, 10 and 50 ad units. Requests go
  * through Prebid's real bidderFactory in headless Chromium (CompressionStream, `?gzip=1`) to a loopback
  * endpoint that counts the body bytes it receives. Writes bench/adapter-results.json.
  */
@@ -10,7 +10,8 @@ import { closeServer, readBody } from '../server/http.js';
 import { staticFiles } from '../server/static.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
 import { launchChromium } from '../test/helpers/node/chromium.js';
-import { BUILD_DIR, buildVariants, measureSize, type BundleSize } from './bundles.js';
+import { BUILD_DIR, PEER_ADAPTERS, buildVariants } from './bundles.js';
+import { adapterSizes, type AdapterSizes } from './peers.js';
 
 const AD_UNIT_COUNTS = [1, 10, 50];
 const SSP_PATH = '/openrtb2/auction';
@@ -30,9 +31,8 @@ export interface RequestSize {
   defaultGzipped: boolean;
 }
 
-export interface AdapterBench {
+export interface AdapterBench extends AdapterSizes {
   date: string;
-  adapterAdded: BundleSize;
   requests: RequestSize[];
 }
 
@@ -105,20 +105,22 @@ async function requestSizes(): Promise<RequestSize[]> {
 }
 
 export async function benchAdapter(): Promise<AdapterBench> {
-  const bundles = await buildVariants(['baseline', 'adapter']);
-  const [baseline, adapter] = await Promise.all([measureSize(bundles.baseline), measureSize(bundles.adapter)]);
-  return {
-    date: new Date().toISOString(),
-    adapterAdded: { minified: adapter.minified - baseline.minified, gzip: adapter.gzip - baseline.gzip },
-    requests: await requestSizes(),
-  };
+  const sizes = await adapterSizes(await buildVariants(['baseline', 'adapter', ...PEER_ADAPTERS]));
+  return { date: new Date().toISOString(), ...sizes, requests: await requestSizes() };
 }
 
 export function adapterTable(result: AdapterBench): string {
   const rows = result.requests.map(({ adUnits, plainBytes, gzipBytes, defaultGzipped }) =>
     `| ${adUnits} | ${plainBytes} | ${gzipBytes} | ${(gzipBytes / plainBytes).toFixed(2)}× | ${defaultGzipped ? 'gzip' : 'plain'} |`);
+  const peers = Object.entries(result.peers).map(([peer, size]) => `| ${peer} | ${size.gzip} | ${size.minified} |`);
   return [
-    `openrtbSsp adapter added to core+userId: ${result.adapterAdded.gzip} B gzip / ${result.adapterAdded.minified} B minified`,
+    '| adapter added to core+userId | gzip B | minified B |',
+    '|---|---|---|',
+    `| openrtbSsp (ours) | ${result.ours.gzip} | ${result.ours.minified} |`,
+    ...peers,
+    `| median of the ${peers.length} peers | ${result.peerMedianGzip} | |`,
+    '',
+    `ours / peers' median, gzip: ${result.gzipRatio.toFixed(2)}×`,
     '',
     '| ad units | request body, plain | gzip | gzip/plain | default settings send |',
     '|---|---|---|---|---|',

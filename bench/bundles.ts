@@ -1,6 +1,7 @@
 /**
- * Builds bundle variants that differ only in which UID2 module (ours or Prebid's official one) they carry,
- * with the same webpack config as the published bundle, so size and speed figures compare like with like.
+ * Builds bundle variants that differ only in which UID2 module (ours or Prebid's official one) or which bid
+ * adapter (ours or five of Prebid's own ortbConverter adapters) they carry, with the same webpack config as the
+ * published bundle, so size and speed figures compare like with like.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,8 +11,13 @@ import webpack from 'webpack';
 
 export const BUILD_DIR = path.resolve('build/bench');
 
+/** Prebid's own adapters built on ortbConverter that the openrtbSsp adapter's size is held against. */
+export const PEER_ADAPTERS = ['openx', 'conversant', 'nexx360', 'criteo', 'pubmatic'] as const;
+export type PeerAdapter = (typeof PEER_ADAPTERS)[number];
+
 const MODULES = {
   core: ['prebid.js/modules/userId'],
+  ...Object.fromEntries(PEER_ADAPTERS.map((peer) => [peer, [`prebid.js/modules/${peer}BidAdapter`]])) as Record<PeerAdapter, string[]>,
   officialUid2: ['prebid.js/modules/uid2IdSystem'],
   ourUid2: [path.resolve('modules/uid2IdSystem.ts')],
   ourAdapter: [path.resolve('modules/openrtbSspBidAdapter.ts')],
@@ -32,6 +38,7 @@ export const VARIANTS = {
   storageControlAdapter: ['storageControl', 'ourAdapter'],
   officialStorageControl: ['storageControl', 'officialUid2', 'officialUid2Metadata', 'ourAdapter'],
   oursStorageControl: ['storageControl', 'ourUid2', 'ourUid2Metadata', 'ourAdapter'],
+  ...Object.fromEntries(PEER_ADAPTERS.map((peer) => [peer, [peer]])) as Record<PeerAdapter, [PeerAdapter]>,
 } satisfies Record<string, Array<keyof typeof MODULES>>;
 
 export type Variant = keyof typeof VARIANTS;

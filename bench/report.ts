@@ -45,7 +45,8 @@ function sizeRows(size: SizeReport): Row[] {
   return [
     ['UID2 module added to core+userId, bytes gzip / minified', bytes(size.officialUid2Added), bytes(size.ourUid2Added),
       `${ratio(size.gzipRatio)} / ${ratio(size.minifiedRatio)}`, 'gzip ≤ 0.70×'],
-    ['openrtbSsp adapter added, bytes gzip / minified', '—', bytes(size.ourAdapterAdded), '—', ''],
+    [`openrtbSsp adapter added, bytes gzip / minified; reference: the median of ${Object.entries(size.adapter.peers).map(([peer, s]) => `${peer} ${s.gzip}`).join(', ')}`,
+      `${size.adapter.peerMedianGzip} (median)`, bytes(size.ourAdapterAdded), ratio(size.adapter.gzipRatio), 'gzip ≤ 1.00× the median'],
   ];
 }
 

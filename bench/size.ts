@@ -1,11 +1,14 @@
 // Bytes each module adds to a core + userId bundle, ours against Prebid's official uid2IdSystem.
 import { measureSize, type BundleSize, type Variant } from './bundles.js';
+import { adapterSizes, type AdapterSizes } from './peers.js';
 
 export interface SizeReport {
   baseline: BundleSize;
   officialUid2Added: BundleSize;
   ourUid2Added: BundleSize;
   ourAdapterAdded: BundleSize;
+  /** the adapter beside five of Prebid's ortbConverter adapters, same run */
+  adapter: AdapterSizes;
   /** ours / official, gzip bytes added */
   gzipRatio: number;
   minifiedRatio: number;
@@ -26,6 +29,7 @@ export async function benchSize(bundles: Record<Variant, string>): Promise<SizeR
     officialUid2Added,
     ourUid2Added,
     ourAdapterAdded: added(adapter, baseline),
+    adapter: await adapterSizes(bundles),
     gzipRatio: ourUid2Added.gzip / officialUid2Added.gzip,
     minifiedRatio: ourUid2Added.minified / officialUid2Added.minified,
   };

@@ -1,8 +1,21 @@
-// Prebid ships these internal modules as plain JS without declarations; these are the parts our modules use.
+// Prebid ships these internal modules as plain JS without declarations; these are the parts our modules use,
+// one declaration per module.
 declare module 'prebid.js/src/utils.js' {
   export function logError(...args: unknown[]): void;
   export function logWarn(...args: unknown[]): void;
   export function logInfo(...args: unknown[]): void;
+  export function prefixLog(prefix: string): {
+    logError(...args: unknown[]): void;
+    logWarn(...args: unknown[]): void;
+    logInfo(...args: unknown[]): void;
+    logMessage(...args: unknown[]): void;
+  };
+  export function cyrb53Hash(str: string, seed?: number): string;
+  export function deepAccess<T = any>(obj: object, path: string): T | undefined;
+  export function deepSetValue(obj: object, path: string, value: unknown): void;
+  /** keepalive fetch (image fallback) on the background task queue */
+  export function politeTriggerPixel(url: string, credentials?: RequestCredentials): void;
+  export function replaceAuctionPrice(str: string, cpm: number): string;
 }
 declare module 'prebid.js/libraries/uid2Eids/uid2Eids.js' {
   import type { IdProviderSpec } from 'prebid.js/modules/userId/spec.js';
@@ -15,22 +28,7 @@ declare module 'prebid.js/src/activities/rules.js' {
 declare module 'prebid.js/src/activities/activityParams.js' {
   export function activityParams(componentType: string, componentName: string, additionalParams?: Record<string, unknown>): Record<string, unknown>;
 }
-declare module 'prebid.js/src/utils.js' {
-  export function cyrb53Hash(str: string, seed?: number): string;
-  export function prefixLog(prefix: string): {
-    logError(...args: unknown[]): void;
-    logWarn(...args: unknown[]): void;
-    logInfo(...args: unknown[]): void;
-    logMessage(...args: unknown[]): void;
-  };
-}
 // used by modules/openrtbSspBidAdapter.ts
-declare module 'prebid.js/src/utils.js' {
-  export function deepSetValue(obj: object, path: string, value: unknown): void;
-  /** keepalive fetch (image fallback) on the background task queue */
-  export function politeTriggerPixel(url: string, credentials?: RequestCredentials): void;
-  export function replaceAuctionPrice(str: string, cpm: number): string;
-}
 declare module 'prebid.js/src/eventTrackers.js' {
   export const TRACKER_METHOD_IMG: 1;
   export const TRACKER_METHOD_JS: 2;
@@ -40,14 +38,6 @@ declare module 'prebid.js/src/eventTrackers.js' {
 }
 declare module 'prebid.js/libraries/ortbConverter/processors/mediaType.js' {
   export const ORTB_MTYPES: Record<number, 'banner' | 'video' | 'native' | undefined>;
-}
-declare module 'prebid.js/libraries/ortb2.5Translator/translator.js' {
-  /** moves the 2.5 ext locations (user.ext.eids, regs.ext.gdpr, source.ext.schain, ...) to 2.6, in place */
-  export function toOrtb26<T extends object>(ortb2: T): T;
-}
-declare module 'prebid.js/src/utils.js' {
-  export function debugTurnedOn(): boolean;
-  export function getParameterByName(name: string): string;
 }
 // used by metadata/registerMetadata.ts and libraries/uid2Module/storageCheck.ts (storageControl reads this repository)
 declare module 'prebid.js/libraries/metadata/metadata.js' {

@@ -12,66 +12,64 @@ import { Renderer } from 'prebid.js/src/Renderer.js';
 import { getAdUnitElement } from 'prebid.js/src/utils/adUnits.js';
 // a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
 import { isPlainObject } from 'prebid.js/src/utils/objects.js';
+import { endpointUrl, httpUrl, log, type OpenrtbSspConfig } from './config.js';
 import type { BidRequest } from 'prebid.js/src/adapterManager.js';
 import type { Bid } from 'prebid.js/src/bidfactory.js';
+import type { ORTBResponse } from 'prebid.js/src/types/ortb/response.d.ts';
 
-export const PLAYER_GLOBAL = 'InRenderer';
+type ORTBBid = NonNullable<ORTBResponse['seatbid']>[number]['bid'][number];
 
-interface Logger {
-  logWarn(...args: unknown[]): void;
-  logError(...args: unknown[]): void;
-}
+export const PLAYER_GLOBAL = 'InRenderer' as const;
 
 interface InRendererPlayer {
   render(elementId: string, bid: Bid, options: Record<string, unknown>): unknown;
 }
 
-/** A publisher's renderer that Prebid core will use instead of the bidder's (`backupOnly` ones give way). */
-function isPublisherRenderer(renderer: unknown): boolean {
-  return isPlainObject(renderer) && typeof renderer.render === 'function' && renderer.backupOnly !== true;
+declare global {
+  interface Window {
+    /** defined by the player script */
+    [PLAYER_GLOBAL]?: new () => InRendererPlayer;
+  }
 }
 
-/** Whether the bid needs our renderer: an outstream ad unit whose publisher set none at ad unit or video level. */
+/**
+ * Whether the bid needs a renderer: an outstream ad unit. Core installs the publisher's renderer (ad unit or
+ * mediaTypes.video level) over the bidder's unless it is `backupOnly`, so this leaves that choice to core.
+ */
 export function needsOutstreamRenderer(bidRequest: BidRequest<any>): boolean {
-  const video = bidRequest.mediaTypes?.video as { context?: string; renderer?: unknown } | undefined;
-  if (video?.context !== 'outstream') return false;
-  return !isPublisherRenderer(bidRequest.renderer) && !isPublisherRenderer(video.renderer);
+  return bidRequest.mediaTypes?.video?.context === 'outstream';
 }
 
 /**
  * The player URL if it may be loaded on the publisher's page: absolute, and https (http only while the SSP
  * endpoint itself is plain http, i.e. local development).
  */
-export function playerUrl(url: unknown, endpoint: URL | undefined): string | undefined {
-  if (typeof url !== 'string' || url.length === 0) return undefined;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && endpoint?.protocol === 'http:')) return parsed.href;
-  } catch {
-    // not an absolute URL
-  }
-  return undefined;
+export function playerUrl(value: unknown, endpoint: URL | undefined): string | undefined {
+  const url = httpUrl(value);
+  return url && (url.protocol === 'https:' || endpoint?.protocol === 'http:') ? url.href : undefined;
 }
 
-function play(bid: Bid, doc: Document | undefined, options: Record<string, unknown>, log: Logger): void {
-  const view = (doc?.defaultView ?? window) as unknown as Record<string, unknown>;
-  const Player = view[PLAYER_GLOBAL] as (new () => InRendererPlayer) | undefined;
-  if (typeof Player !== 'function') {
-    log.logError(`outstream player at ${bid.renderer?.url} did not define window.${PLAYER_GLOBAL}; bid ${bid.adId} not shown`);
-    return;
-  }
-  const elementId = getAdUnitElement(bid)?.id || bid.adUnitCode;
-  Promise.resolve()
-    .then(() => new Player().render(elementId, bid, options))
-    .catch((error: unknown) => log.logError(`outstream player failed for ad unit ${bid.adUnitCode}`, error));
-}
-
-/** A renderer that loads `url` once per page when a bid of `adUnitCode` is rendered, then plays it there. */
-export function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string, log: Logger): Renderer {
+/**
+ * A renderer that has core load `url` once per page when a bid of `adUnitCode` is rendered, then plays the bid.
+ * Core runs the render function only once the script has loaded, and logs what it throws (a script that defined
+ * no `window.InRenderer`, for one), so nothing here waits or catches.
+ */
+function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string): Renderer {
   const renderer = Renderer.install({ url, config: options, adUnitCode, loaded: false });
   renderer.setRender((bid: Bid, doc?: Document) => {
-    // runs once the script has loaded (Renderer.render queues it until then)
-    bid.renderer!.push(() => play(bid, doc, options, log));
+    const Player = (doc?.defaultView ?? window)[PLAYER_GLOBAL]!;
+    new Player().render(getAdUnitElement(bid)?.id || bid.adUnitCode, bid, options);
   });
   return renderer;
+}
+
+/** The outstream renderer for a bid: the player the answer names (ext.prebid.meta.rendererUrl), else the SSP's default. */
+export function rendererFor(bid: ORTBBid, adUnitCode: string, settings: OpenrtbSspConfig): Renderer | undefined {
+  const meta = (bid.ext?.prebid as { meta?: { rendererUrl?: unknown; rendererData?: unknown } } | undefined)?.meta;
+  const endpoint = endpointUrl(settings);
+  const fromAnswer = playerUrl(meta?.rendererUrl, endpoint);
+  if (meta?.rendererUrl != null && !fromAnswer) log.logWarn(`bid ${bid.id}: renderer ${String(meta.rendererUrl)} not allowed (https only)`);
+  const url = fromAnswer ?? playerUrl(settings.outstreamRendererUrl, endpoint);
+  const options = fromAnswer ? (isPlainObject(meta?.rendererData) ? meta.rendererData : {}) : settings.outstreamRendererOptions ?? {};
+  return url ? outstreamRenderer(url, options, adUnitCode) : undefined;
 }

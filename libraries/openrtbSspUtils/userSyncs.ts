@@ -6,6 +6,7 @@
  */
 // a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
 import { isPlainObject } from 'prebid.js/src/utils/objects.js';
+import { httpUrl, isNonEmptyString } from './config.js';
 
 export type SyncType = 'iframe' | 'image';
 
@@ -32,10 +33,6 @@ const TYPES: Record<string, SyncType> = { iframe: 'iframe', image: 'image', redi
  */
 export const MAX_ANSWER_SYNCS = 50;
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
-}
-
 /** Sets gdpr, gdpr_consent, us_privacy, gpp and gpp_sid from the page, over any the URL already had. */
 export function withConsent(url: URL, { gdprConsent, uspConsent, gppConsent }: ConsentSignals): URL {
   const params = url.searchParams;
@@ -49,44 +46,30 @@ export function withConsent(url: URL, { gdprConsent, uspConsent, gppConsent }: C
   return url;
 }
 
-/** An http(s) URL, or undefined: a sync entry may not run `javascript:` or `data:` on the page. */
-function syncUrl(url: unknown): URL | undefined {
-  if (!isNonEmptyString(url)) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The `{url, type}` entries of one answer's `ext.usersync`, whatever the partner keys. */
 function entriesOf(body: unknown): unknown[] {
   const usersync = isPlainObject(body) && isPlainObject(body.ext) ? body.ext.usersync : undefined;
-  if (!isPlainObject(usersync)) return [];
-  return Object.values(usersync).flatMap((partner) => (isPlainObject(partner) && Array.isArray(partner.syncs) ? partner.syncs : []));
+  return isPlainObject(usersync) ? Object.values(usersync).flatMap((partner) => (isPlainObject(partner) && partner.syncs) || []) : [];
 }
 
 /**
- * The syncs to register, in order: `own` (the SSP's own sync, if any), then the answers' entries of an enabled
- * type; each with the consent parameters, each URL once.
+ * The syncs to register, in order: `own` (the SSP's own sync, if any, with the type it is fired as), then the
+ * answers' entries of an enabled type with an http(s) URL (a sync may not run `javascript:` or `data:` on the
+ * page); each with the consent parameters, each URL once.
  */
 export function userSyncs(options: SyncOptions, own: URL | undefined, responseBodies: unknown[], consent: ConsentSignals): UserSync[] {
-  const enabled = (type: SyncType) => (type === 'iframe' ? options.iframeEnabled : options.pixelEnabled);
-  const candidates: Array<{ type: SyncType | undefined; url: URL | undefined }> = [];
-  if (own) candidates.push({ type: options.iframeEnabled ? 'iframe' : 'image', url: own });
-  for (const entry of responseBodies.flatMap(entriesOf).slice(0, MAX_ANSWER_SYNCS)) {
-    if (isPlainObject(entry)) candidates.push({ type: TYPES[String(entry.type)], url: syncUrl(entry.url) });
-  }
-  const seen = new Set<string>();
-  const syncs: UserSync[] = [];
-  for (const { type, url } of candidates) {
-    if (!type || !url || !enabled(type)) continue;
-    if (url === own) url.searchParams.set('type', type);
+  const ownType: SyncType = options.iframeEnabled ? 'iframe' : 'image';
+  if (own) own.searchParams.set('type', ownType);
+  const entries = [own && { type: ownType, url: own.href }, ...responseBodies.flatMap(entriesOf).slice(0, MAX_ANSWER_SYNCS)];
+  const syncs = new Map<string, UserSync>();
+  for (const entry of entries) {
+    if (!isPlainObject(entry)) continue;
+    const type = TYPES[String(entry.type)];
+    if (!type || !(type === 'iframe' ? options.iframeEnabled : options.pixelEnabled)) continue;
+    const url = httpUrl(entry.url);
+    if (!url) continue;
     const href = withConsent(url, consent).href;
-    if (seen.has(`${type} ${href}`)) continue;
-    seen.add(`${type} ${href}`);
-    syncs.push({ type, url: href });
+    if (!syncs.has(type + href)) syncs.set(type + href, { type, url: href });
   }
-  return syncs;
+  return [...syncs.values()];
 }

@@ -1,4 +1,4 @@
-// UID2 advertising tokens (protocol notes §6): version detection, v4 encryption (operator and sharers) and
+// UID2 advertising tokens (docs/uid2-protocol.md §6): version detection, v4 encryption (operator and sharers) and
 // receiver-side decryption of v2 (AES-CBC), v3 and v4 (AES-GCM) tokens.
 //
 // v3/v4: type byte | version (112 v3, 128 v4) | master key id | GCM under the master key of

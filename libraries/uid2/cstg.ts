@@ -1,4 +1,4 @@
-// Client-side token generation, browser side (protocol notes §4). Kept to what a page needs: the payload is
+// Client-side token generation, browser side (docs/uid2-protocol.md §4). Kept to what a page needs: the payload is
 // the hashed DII, encrypted under an ECDH P-256 shared key with the operator's public key (the raw 32-byte
 // x-coordinate is the AES-256-GCM key, no KDF), bound to the request timestamp through the AAD.
 import { fromBase64, toBase64 } from './base64.js';

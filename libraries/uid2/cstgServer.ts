@@ -1,4 +1,4 @@
-// Client-side token generation, operator side (protocol notes §4): opens a CstgRequest with the
+// Client-side token generation, operator side (docs/uid2-protocol.md §4): opens a CstgRequest with the
 // subscription's private key, failing with the operator's messages, and seals the answer.
 // Subscription lookup and the Origin/app-name check come first and belong to the operator itself.
 import { fromBase64 } from './base64.js';

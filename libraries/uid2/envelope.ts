@@ -1,4 +1,4 @@
-// v2 request/response envelopes of the server-to-server endpoints (protocol notes §2), both sides.
+// v2 request/response envelopes of the server-to-server endpoints (docs/uid2-protocol.md §2), both sides.
 // Request:  base64( 0x01 || GCM blob of timestamp ms (8) || nonce (8) || UTF-8 JSON ) under the client secret.
 // Response: base64( GCM blob of timestamp ms (8) || the request's nonce (8) || UTF-8 JSON ), same secret.
 import { fromBase64, toBase64 } from './base64.js';

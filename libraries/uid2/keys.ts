@@ -1,4 +1,4 @@
-// Keys as /v2/key/sharing and /v2/key/bidstream hand them to receivers (protocol notes §1, §6), and the
+// Keys as /v2/key/sharing and /v2/key/bidstream hand them to receivers (docs/uid2-protocol.md §1, §6), and the
 // lookups decryption and encryption need.
 import { fromBase64 } from './base64.js';
 

@@ -1,4 +1,4 @@
-// DII normalization and hashing (protocol notes §5): what a browser or publisher does before sending an
+// DII normalization and hashing (docs/uid2-protocol.md §5): what a browser or publisher does before sending an
 // email or phone, and what the operator accepts.
 import { fromBase64, toBase64 } from './base64.js';
 import { utf8 } from './bytes.js';

@@ -1,4 +1,4 @@
-// Raw UID2 derivation (protocol notes §7), the operator's TokenUtils: strings are concatenated as UTF-8.
+// Raw UID2 derivation (docs/uid2-protocol.md §7), the operator's TokenUtils: strings are concatenated as UTF-8.
 //   first-level hash FLH = SHA-256( base64(SHA-256(normalized DII)) ‖ first-level salt )   (opt-out key)
 //   raw UID2 (v2)        = SHA-256( base64(FLH) ‖ rotating salt of FLH's bucket )
 import { toBase64 } from './base64.js';

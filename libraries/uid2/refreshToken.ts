@@ -1,4 +1,4 @@
-// Operator-side refresh tokens (protocol notes §3).
+// Operator-side refresh tokens (docs/uid2-protocol.md §3).
 // Inner v3 token (124 bytes, base64): type byte | 112 | refresh key id | GCM under the refresh key of
 //   expires ms | created ms | operator site id, type, version, key id | publisher site id | publisher id (8) |
 //   client key id | privacy bits | established ms | type byte | first-level hash (32)

@@ -1,4 +1,4 @@
-// Sharing (protocol notes §6): a sharer turns a raw UID2 into a v4 token for another participant, with the
+// Sharing (docs/uid2-protocol.md §6): a sharer turns a raw UID2 into a v4 token for another participant, with the
 // keys /v2/key/sharing gave it, exactly as SharingClient.EncryptRawUidIntoToken does.
 import { fromBase64 } from './base64.js';
 import { activeKeyOf, keysSynced } from './keys.js';

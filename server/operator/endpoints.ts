@@ -1,4 +1,4 @@
-// The operator's endpoints (protocol notes §1, §3, §4), each a function of the operator state and one
+// The operator's endpoints (docs/uid2-protocol.md §1, §3, §4), each a function of the operator state and one
 // request. Enveloped endpoints get the authenticated client and the opened JSON and return the JSON to
 // seal; the others answer with a Reply themselves. Refusals are thrown as Uid2OperatorError.
 import { fromBase64, toBase64 } from '../../libraries/uid2/base64.js';

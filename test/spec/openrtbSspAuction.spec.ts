@@ -66,7 +66,7 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
         const { bids } = await runAuction(network, [bannerUnit()]);
         expect(network.requests.length).to.equal(before);
         expect(bids['slot-banner']?.bids ?? []).to.deep.equal([]);
-        expect(logs.errors()).to.deep.equal(["openrtbSsp: no endpoint configured: set pbjs.setConfig({openrtbSsp: {endpoint: 'https://…'}}); not bidding"]);
+        expect(logs.errors()).to.deep.equal(['openrtbSsp: no endpoint: setConfig({openrtbSsp: {endpoint}}); not bidding']);
       } finally {
         logs.stop();
       }
@@ -317,6 +317,15 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
       expect(bids.b!.bids).to.have.length(1);
     });
 
+    it('brings none of the bids it or core cannot use: no crid and an unknown imp (core), a bad price and price 0 outside a deal (the adapter)', async () => {
+      const units = ['no-crid', 'unknown-imp', 'negative', 'zero', 'deal', 'good'].map((code) => bannerUnit(code));
+      const { bids } = await runAuction(network, units, {
+        respond: (o) => answerEachImp(o, (imp) => [{ crid: undefined }, { impid: 'nope' }, { price: -1 }, { price: 0 }, { price: 0, dealid: 'd' }, {}][o.imp.indexOf(imp)]!),
+      });
+      const received = Object.fromEntries(Object.entries(bids).map(([code, { bids: unitBids }]) => [code, unitBids.map((bid) => bid.cpm)]));
+      expect(received).to.deep.equal({ deal: [0], good: [1.5] });
+    });
+
     it('lives longer as video than as banner, unless the bid or the answer say otherwise', async () => {
       pbjs.setConfig({ cache: { allowVastXmlOnly: true } } as any);
       const video = { adm: '<VAST/>', w: 640, h: 480 };
@@ -380,6 +389,15 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
         const render = sinon.spy();
         const { bids } = await runAuction(network, [outstreamUnit({ renderer: { url: 'https://pub.test/r.js', render } })], { respond: vast({ prebid: { meta: { rendererUrl: 'https://cdn.ssp.test/p.js' } } }) });
         expect(bids['slot-outstream']!.bids[0].renderer.url).to.equal('https://pub.test/r.js');
+      });
+
+      it('is shown with the publisher\'s mediaTypes.video renderer, and with the SSP\'s player when the publisher\'s is backupOnly', async () => {
+        const renderer = { url: 'https://pub.test/r.js', render: sinon.spy() };
+        const videoLevel = { mediaTypes: { video: { context: 'outstream', playerSize: [[640, 360]], mimes: ['video/mp4'], renderer } } };
+        let { bids } = await runAuction(network, [outstreamUnit(videoLevel)], { respond: vast({ prebid: { meta: { rendererUrl: 'https://cdn.ssp.test/p.js' } } }) });
+        expect(bids['slot-outstream']!.bids[0].renderer.url).to.equal('https://pub.test/r.js');
+        ({ bids } = await runAuction(network, [outstreamUnit({ renderer: { ...renderer, backupOnly: true } })], { respond: vast({ prebid: { meta: { rendererUrl: 'https://cdn.ssp.test/p.js' } } }) }));
+        expect(bids['slot-outstream']!.bids[0].renderer.url).to.equal('https://cdn.ssp.test/p.js');
       });
 
       it('brings no bid it has no player for', async () => {

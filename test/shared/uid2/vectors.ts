@@ -1,4 +1,4 @@
-// Published UID2 test data (sources in /work/shared/design/uid2-protocol.md), shared by the protocol specs
+// Published UID2 test data (sources in docs/uid2-protocol.md), shared by the protocol specs
 // and the operator specs.
 
 /** uid2-client-java PublisherTests: envelope secret, IV, nonce and timestamp */
