@@ -5,6 +5,7 @@
  * gave TCF consent to storage (purpose 1) and to The Trade Desk (vendor 21).
  */
 import { submodule } from 'prebid.js/src/hook.js';
+import { addApiMethod } from 'prebid.js/src/prebid.js';
 import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
 import { createUidModule, type ModuleIdentity, type UidParams } from '../libraries/uid2Module/index.js';
 
@@ -20,6 +21,13 @@ export type EuidParams = UidParams<'euid'> & {
   /** name of a cookie holding that identity as JSON (ignored when euidToken is set) */
   euidCookie?: string;
 };
+
+declare module 'prebid.js/src/prebidGlobal.js' {
+  interface PrebidJS {
+    /** Logout: removes the module's record (localStorage and cookie), its claim cookies and the ID Prebid holds. */
+    disconnectEuid(): void;
+  }
+}
 
 declare module 'prebid.js/modules/userId/spec.js' {
   interface UserId { euid: { id?: string; optout?: boolean } }
@@ -41,3 +49,4 @@ export const euidIdSubmodule = createUidModule<'euid'>({
 });
 
 submodule('userId', euidIdSubmodule);
+addApiMethod('disconnectEuid', euidIdSubmodule.disconnect);

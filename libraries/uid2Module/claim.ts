@@ -35,6 +35,8 @@ export interface Claims {
    * `call` starts synchronously when no other page claims the subject.
    */
   run<T>(subject: string, call: (renew: () => void) => Promise<T>, settled: () => T | undefined, onWait: () => void): Promise<T>;
+  /** removes every page's claims (logout: they name the reader's refresh tokens by hash) */
+  clear(): void;
 }
 
 /** the page decided to call the operator */
@@ -52,19 +54,20 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
   const prefix = `${name}_refreshing_`;
 
   // one cookie per page and refresh token: a page refreshing two tokens at once keeps two claims
-  const cookieName = (subject: string) => `${prefix}${page}_${subject}`;
+  const cookieName = (subject: string, owner = page) => `${prefix}${owner}_${subject}`;
   const write = (subject: string, state: string, ms = lifetime()) => {
     const until = Date.now() + ms;
     sm.setCookie(cookieName(subject), [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict');
   };
-  const release = (subject: string) => sm.setCookie(cookieName(subject), '', new Date(0).toUTCString(), 'Strict');
+  const remove = (name: string) => sm.setCookie(name, '', new Date(0).toUTCString(), 'Strict');
+  const release = (subject: string) => remove(cookieName(subject));
+  const all = (): Claim[] => (sm.findSimilarCookies(prefix) ?? []).map((value) => {
+    const [owner = '', claimed, until, state] = value.split('.');
+    return { page: owner, subject: claimed!, until: Number(until), state: state! };
+  });
   /** the live claims of other pages on `subject` */
-  const others = (subject: string): Claim[] => (sm.findSimilarCookies(prefix) ?? [])
-    .map((value) => {
-      const [owner = '', claimed, until, state] = value.split('.');
-      return { page: owner, subject: claimed!, until: Number(until), state: state! };
-    })
-    .filter((claim) => claim.page !== page && claim.subject === subject && Date.now() < claim.until);
+  const others = (subject: string) =>
+    all().filter((claim) => claim.page !== page && claim.subject === subject && Date.now() < claim.until);
 
   /** nobody else calls, has called, or comes before this page among those waiting */
   const first = (subject: string) => others(subject).every((claim) => claim.state === WAITING && claim.page > page);
@@ -92,6 +95,7 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
   }
 
   return {
+    clear: () => all().forEach((claim) => remove(cookieName(claim.subject, claim.page))),
     async run(subject, call, settled, onWait) {
       // write first: this page's own write makes the read after it go to the shared cookie store
       write(subject, WAITING);

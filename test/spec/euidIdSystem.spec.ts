@@ -70,7 +70,7 @@ describe('euid userId submodule', () => {
     await page({ euidToken: expired });
     expect(pbjs.getUserIds()).to.deep.equal({ euid: { id: 'E4-refreshed' } });
     expect(op.refreshRequests()).to.have.length(1);
-    expect(op.refreshRequests()[0]!.headers.get('X-UID2-Client-Version')).to.match(/-EUIDModule-/);
+    expect(op.refreshRequests()[0]!.url).to.equal('https://prod.euid.eu/v2/token/refresh');
   });
 
   it('honours params.euidApiBase', async () => {

@@ -237,6 +237,8 @@ export function leavePage(network: FakeFetch | undefined, ...cookies: string[]) 
   pbjs.setConfig({ consentManagement: undefined } as any);
   gdprDataHandler.reset();
   config.resetConfig();
+  // a page that closes takes its timers along (a long-lived page's next look at its token)
+  attached.forEach((m) => m.disconnect?.());
   // leave the userId core as a page starts: nothing configured, the bundle's submodules registered
   nextPage();
   clearStoredIds();
