@@ -776,6 +776,41 @@ describe('uid2 userId submodule', () => {
     });
   });
 
+  describe('Google Secure Signals (userSync.encryptedSignalSources, on a googletag stub)', () => {
+    let providers: Array<{ id: string; collectorFunction: () => Promise<unknown> }>;
+    beforeEach(() => {
+      providers = [];
+      (window as any).googletag = { pubads: () => ({ getSlots: () => [] }), secureSignalProviders: providers };
+    });
+    afterEach(() => { delete (window as any).googletag; });
+    /** what googletag gets when it collects the uidapi.com signal */
+    const collect = () => providers.find((provider) => provider.id === 'uidapi.com')!.collectorFunction();
+
+    it('hands googletag the current token, never an expired one, and nothing after logout', async () => {
+      const token = { ...makeIdentity('A4-signal'), identity_expires: Date.now() + 400 };
+      const answer = gate(success(makeIdentity('A4-signal-renewed')));
+      op.knows(token).onRefresh(answer.answer);
+      configure({ params: { uid2Token: token } });
+      // Prebid's type asks for a customFunc, which UID2's setup leaves out
+      pbjs.mergeConfig({ userSync: { encryptedSignalSources: { sources: [{ source: ['uidapi.com'], encrypt: false }], registerDelay: 0 } } } as any);
+      pbjs.registerSignalSources();
+      await until(() => providers.length === 1);
+      // the userId core answers googletag once its IDs are settled (with auctionDelay 0: after the first auction)
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-signal');
+      expect(await collect()).to.equal('A4-signal');
+
+      await sleep(token.identity_expires - Date.now());
+      expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
+      // collected while the refresh is under way: googletag waits for it, and gets the refreshed token
+      const collected = collect();
+      answer.release();
+      expect(await collected).to.equal('A4-signal-renewed');
+
+      pbjs.disconnectUid2();
+      expect(await collect()).to.equal(undefined);
+    });
+  });
+
   describe('logout (pbjs.disconnectUid2)', () => {
     (['localStorage', 'cookie'] as const).forEach((storage) => {
       it(`removes the record (${storage}), the claim cookies and the ID Prebid holds: the next auction has no UID2`, async () => {
