@@ -83,9 +83,6 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
 
   /** the store of the last getId, which a logout clears */
   let lastStore: Store | undefined;
-  /** params a logout ended: getId gives no ID for them until the publisher sets new ones */
-  const loggedOut = new WeakSet<object>();
-  let lastParams: object | undefined;
   /** counts the ends of handed-out IDs (logout, refused refresh): an ID decoded before one is no longer given out */
   let ends = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -268,8 +265,6 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (!allowed(consent, warn)) return;
     // ProviderParams[N] is UidParams<N> (Uid2Params, EuidParams); TypeScript cannot resolve that for a generic N
     const p = (config.params ?? {}) as UidParams<N>;
-    lastParams = p;
-    if (loggedOut.has(p)) return void info('logged out: no ID until the params change');
     const base = p[param('ApiBase')] ?? baseUrl;
     const cstg = cstgConfig(p);
     const store = lastStore = createStore(sm, key, p.storage === 'cookie', cookieScope(p), err);
@@ -285,14 +280,17 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     return { id: record, callback: inBackground(record, handOver('token refresh', () => refresh(record, store, base))) };
   }
 
-  /** Logout: the record in both storages, the claim cookies, and the ID the core holds; refresh answers still due are dropped. */
+  /**
+   * Logout: the record in both storages, the claim cookies, and the ID the core holds; answers still due are dropped and
+   * the module looks at nothing again by itself. What the params supply afterwards is the publisher's to change.
+   */
   function disconnect() {
     info('disconnect: removing the stored record, the claims and the ID');
     lastStore?.remove();
     claims.clear();
     ends++;
     lookAgainAt();
-    if (lastParams) loggedOut.add(lastParams);
+    document.removeEventListener('visibilitychange', lookAgain);
   }
 
   return {
