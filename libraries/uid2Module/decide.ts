@@ -28,11 +28,11 @@ export const REASONS = {
   newerSupplied: 'the supplied token is newer than the stored one: using it',
   refreshedSupplied: 'using the stored token refreshed from the supplied one',
   optoutLapsed: 'a remembered opt-out has lapsed: asking again',
-  optout: 'opted out: no token, nothing asked until',
+  optout: 'opted out: no token, nothing asked meanwhile',
   dead: 'the refresh token expired or was refused: no ID',
   expired: 'token expired: refreshing before the ID is available',
   due: 'token past refresh_from: refreshing in the background',
-  valid: 'token valid, refresh from',
+  valid: 'token valid',
 } as const;
 
 export type Reason = keyof typeof REASONS;

@@ -88,8 +88,8 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
-   * Long-lived pages: at `at` (lookAgainAt), the core asks getId again (refreshUserIds), which refreshes a due token or drops an
-   * expired one. A hidden tab asks nothing on its own: it looks again once the reader comes back to it.
+   * Long-lived pages: at the time lookAgainAt sets, the core runs getId again (refreshUserIds), which refreshes a due
+   * token. A hidden tab asks nothing on its own: it looks again once the reader comes back to it.
    */
   function lookAgain() {
     // one listener however often this runs while hidden: the same function is added once
@@ -102,11 +102,10 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (at !== undefined) timer = setTimeout(lookAgain, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
   }
 
-  /** logs why, then what the decision is about */
-  function explain({ why, record }: Decision) {
-    const t = typeof record === 'object' ? record.latestToken : undefined;
-    why.forEach((reason) => info(REASONS[reason],
-      ...(reason === 'optout' ? [when((record as Stored).optoutUntil!)] : reason === 'valid' ? [when((t as ModuleIdentity).refresh_from)] : [])));
+  /** logs why, and when the module looks at the record again */
+  function explain({ why, next }: Decision) {
+    why.forEach((reason) => info(REASONS[reason]));
+    if (next !== undefined) info(`looking at it again at ${when(next)}`);
   }
 
   /** the cookie scope of params.cookieDomain and params.cookiePath; a value the page cannot use falls back to the host (and /) */

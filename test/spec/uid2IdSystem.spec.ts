@@ -829,31 +829,33 @@ describe('uid2 userId submodule', () => {
       });
     });
 
-    it('drops a refresh answer that arrives after the logout', async () => {
-      const due = makeIdentity('A4-due', { refreshDue: true });
-      const answer = gate(success(makeIdentity('A4-too-late')));
-      op.knows(due).onRefresh(answer.answer);
-      configure({ params: { uid2Token: due } });
-      expect(tokenIn(await auctionEids(network))).to.equal('A4-due');
-      await until(() => op.refreshRequests().length === 1);
-      pbjs.disconnectUid2();
-      answer.release();
-      await refreshDone();
-      expect(localStorage.getItem(KEY)).to.equal(null);
-      expect(tokenIn(await auctionEids(network))).to.equal(undefined);
-    });
-
-    it('drops a generated token that arrives after the logout', async () => {
-      const answer = gate(success(makeIdentity('A4-generated-late')));
-      op.onCstg(answer.answer);
-      configure({ params: { ...CSTG, email: 'user@example.com' } });
-      await auctionEids(network);
-      await until(() => op.cstgRequests().length === 1);
-      pbjs.disconnectUid2();
-      answer.release();
-      await refreshDone();
-      expect(localStorage.getItem(KEY)).to.equal(null);
-      expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+    /** operator calls under way at the logout: each starts its call and says how many were sent */
+    const underWay: Array<[string, () => { release: () => void; sent: () => number }]> = [
+      ['a refresh answer', () => {
+        const due = makeIdentity('A4-due', { refreshDue: true });
+        const answer = gate(success(makeIdentity('A4-too-late')));
+        op.knows(due).onRefresh(answer.answer);
+        configure({ params: { uid2Token: due } });
+        return { release: answer.release, sent: () => op.refreshRequests().length };
+      }],
+      ['a generated token', () => {
+        const answer = gate(success(makeIdentity('A4-generated-late')));
+        op.onCstg(answer.answer);
+        configure({ params: { ...CSTG, email: 'user@example.com' } });
+        return { release: answer.release, sent: () => op.cstgRequests().length };
+      }],
+    ];
+    underWay.forEach(([what, start]) => {
+      it(`drops ${what} that arrives after the logout`, async () => {
+        const { release, sent } = start();
+        await auctionEids(network);
+        await until(() => sent() === 1);
+        pbjs.disconnectUid2();
+        release();
+        await refreshDone();
+        expect(localStorage.getItem(KEY)).to.equal(null);
+        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+      });
     });
   });
 
