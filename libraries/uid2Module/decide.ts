@@ -68,31 +68,27 @@ const optedOut = (record: Stored, now: number) => record.latestToken === 'optout
 export const current = (record: Stored, now: number) => (record.latestToken === 'optout' ? optedOut(record, now)
   : now < Math.min(record.latestToken.identity_expires, record.latestToken.refresh_expires));
 
-/** Where the record comes from: the stored one, or one started from the supplied token; undefined: generate. */
-function source(stored: StoredValue | undefined, { dii, token }: Supplied, now: number, why: Reason[]): StoredValue | undefined {
+/** Where the record comes from, and why: the stored one, or one started from the supplied token; none: generate. */
+function source(stored: StoredValue | undefined, { dii, token }: Supplied, now: number): [StoredValue | undefined, Reason?] {
   const record = typeof stored === 'object' ? stored : undefined;
-  const fresh = token && { originalToken: token, latestToken: token };
   if (dii) {
-    if (!record) why.push('noDiiRecord');
-    else if (!fromDii(record, dii)) why.push('otherDii');
-    else if (record.latestToken === 'optout' ? optedOut(record, now) : now < record.latestToken.refresh_expires) return why.push('diiRecord'), record;
-    else why.push(record.latestToken === 'optout' ? 'optoutLapsed' : 'diiDead');
-    return;
+    if (!record) return [undefined, 'noDiiRecord'];
+    if (!fromDii(record, dii)) return [undefined, 'otherDii'];
+    if (record.latestToken === 'optout') return optedOut(record, now) ? [record, 'diiRecord'] : [undefined, 'optoutLapsed'];
+    return now < record.latestToken.refresh_expires ? [record, 'diiRecord'] : [undefined, 'diiDead'];
   }
-  if (dii === null || !fresh) {
-    why.push(dii === null ? 'cstgNoDii' : record ? 'stored' : stored ? 'bare' : 'nothing');
-    return stored;
-  }
-  if (record?.originalToken?.advertising_token !== token.advertising_token) return why.push(record ? 'otherToken' : 'supplied'), fresh;
-  if (record.latestToken === 'optout') return optedOut(record, now) ? record : (why.push('optoutLapsed'), fresh);
+  if (dii === null) return [stored, 'cstgNoDii'];
+  if (!token) return [stored, record ? 'stored' : stored ? 'bare' : 'nothing'];
+  const fresh = { originalToken: token, latestToken: token };
+  if (record?.originalToken?.advertising_token !== token.advertising_token) return [fresh, record ? 'otherToken' : 'supplied'];
+  if (record.latestToken === 'optout') return optedOut(record, now) ? [record] : [fresh, 'optoutLapsed'];
   // a stored token refreshed from the supplied one is kept unless the supplied one is newer
-  if (record.latestToken.identity_expires < token.identity_expires) return why.push('newerSupplied'), fresh;
-  return why.push('refreshedSupplied'), record;
+  return record.latestToken.identity_expires < token.identity_expires ? [fresh, 'newerSupplied'] : [record, 'refreshedSupplied'];
 }
 
 export function decide(stored: StoredValue | undefined, supplied: Supplied, now: number): Decision {
-  const why: Reason[] = [];
-  const record = source(stored, supplied, now, why);
+  const [record, reason] = source(stored, supplied, now);
+  const why: Reason[] = reason ? [reason] : [];
   if (record === undefined) return { action: supplied.dii ? 'generate' : 'none', why };
   if (typeof record === 'string') return { action: 'use', why, record };
   const token = record.latestToken;
