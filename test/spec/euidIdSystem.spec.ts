@@ -56,6 +56,15 @@ describe('euid userId submodule', () => {
     expect(readStored('__uid2_advertising_token')).to.equal(null);
   });
 
+  it('logs out with pbjs.disconnectEuid(): its record and the ID Prebid holds are gone, without a reload', async () => {
+    consent(CONSENTED);
+    await page({ euidToken: makeIdentity('E4-reader') });
+    expect(pbjs.getUserIdsAsEids()).to.have.length(1);
+    pbjs.disconnectEuid();
+    expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
+    expect(readStored(KEY)).to.equal(null);
+  });
+
   it('reads the identity from the cookie named by params.euidCookie', async () => {
     consent(CONSENTED);
     setCookie('__EUID_SERVER_COOKIE', JSON.stringify(makeIdentity('E4-cookie')));
