@@ -801,7 +801,9 @@ describe('uid2 userId submodule', () => {
 
       await sleep(token.identity_expires - Date.now());
       expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
-      // collected while the refresh is under way: googletag waits for it, and gets the refreshed token
+      // collected while the refresh the module started at identity_expires is under way: googletag waits for it, and
+      // gets the refreshed token
+      await until(() => op.refreshRequests().length === 1);
       const collected = collect();
       answer.release();
       expect(await collected).to.equal('A4-signal-renewed');
