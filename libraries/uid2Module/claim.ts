@@ -19,6 +19,8 @@ import type { StorageManager } from 'prebid.js/src/storageManager.js';
 export interface ClaimOptions {
   /** ms a claim lives without renewal: one attempt's timeout and a margin */
   lifetime(): number;
+  /** the domain the claims are shared under; undefined: the page's host */
+  domain(): string | undefined;
   /** ms between checks while waiting for other pages */
   pollMs: number;
   /**
@@ -48,7 +50,7 @@ const WAITING = 'w';
 
 interface Claim { page: string; subject: string; until: number; state: string }
 
-export function createClaims(sm: StorageManager, name: string, { lifetime, pollMs, handoverMs }: ClaimOptions): Claims {
+export function createClaims(sm: StorageManager, name: string, { lifetime, domain, pollMs, handoverMs }: ClaimOptions): Claims {
   /** this module instance on this page; claims are ordered by it when several pages wait */
   const page = Math.random().toString(36).slice(2);
   const prefix = `${name}_refreshing_`;
@@ -57,9 +59,9 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
   const cookieName = (subject: string, owner = page) => `${prefix}${owner}_${subject}`;
   const write = (subject: string, state: string, ms = lifetime()) => {
     const until = Date.now() + ms;
-    sm.setCookie(cookieName(subject), [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict');
+    sm.setCookie(cookieName(subject), [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict', domain());
   };
-  const remove = (name: string) => sm.setCookie(name, '', new Date(0).toUTCString(), 'Strict');
+  const remove = (name: string) => sm.setCookie(name, '', new Date(0).toUTCString(), 'Strict', domain());
   const release = (subject: string) => remove(cookieName(subject));
   const all = (): Claim[] => (sm.findSimilarCookies(prefix) ?? []).map((value) => {
     const [owner = '', claimed, until, state] = value.split('.');

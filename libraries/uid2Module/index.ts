@@ -75,7 +75,12 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   const info = (...a: unknown[]) => logInfo(`${NAME}:`, ...a);
   const sm = getStorageManager({ moduleType: MODULE_TYPE_UID, moduleName: name });
   const key = `__${name}_advertising_token`;
-  const claims = createClaims(sm, key, { lifetime: () => settings.timeout + 1000, pollMs: 25, handoverMs: 5000 });
+  /**
+   * Where the claims go: in cookie mode, the record cookie's domain (params.cookieDomain), so that pages of every
+   * subdomain sharing the record see each other's claims; else the host, as the localStorage record is the origin's.
+   */
+  let claimDomain: string | undefined;
+  const claims = createClaims(sm, key, { lifetime: () => settings.timeout + 1000, domain: () => claimDomain, pollMs: 25, handoverMs: 5000 });
   const param = <S extends string>(suffix: S) => `${name}${suffix}` as `${N}${S}`;
   const when = (ms: number) => new Date(ms).toISOString();
   /** the supplied token or DII a record descends from */
@@ -266,7 +271,10 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     const p = (config.params ?? {}) as UidParams<N>;
     const base = p[param('ApiBase')] ?? baseUrl;
     const cstg = cstgConfig(p);
-    const store = lastStore = createStore(sm, key, p.storage === 'cookie', cookieScope(p), err);
+    const useCookie = p.storage === 'cookie';
+    const scope = cookieScope(p);
+    claimDomain = useCookie ? scope.domain : undefined;
+    const store = lastStore = createStore(sm, key, useCookie, scope, err);
     const decision = decide(store.read(), cstg ? { dii: cstg.value ?? null } : { token: suppliedToken(p) }, Date.now());
     const { action, record } = decision;
     explain(decision);

@@ -11,7 +11,7 @@ import { sha256Base64 } from '../../libraries/uid2/normalize.js';
 import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import { jsonResponse, textResponse, type FakeFetch } from '../helpers/fakeFetch.js';
 import {
-  FakeOperator, OPTOUT, PUBLIC_KEY, cookieWrittenDuring, SUBSCRIPTION_ID, auctionEids, clearCookie, configure, freshPageEachTest,
+  FakeOperator, OPTOUT, PUBLIC_KEY, cookieWritesDuring, cookieWrittenDuring, SUBSCRIPTION_ID, auctionEids, clearCookie, configure, freshPageEachTest,
   claimsFree, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, success,
   tokenIn, until,
   type TestPage,
@@ -901,6 +901,19 @@ describe('uid2 userId submodule', () => {
       expect([cookie.attributes.domain, cookie.attributes.path, cookie.attributes.samesite]).to.deep.equal([location.hostname, '/', 'Lax']);
       expect(Date.parse(cookie.attributes.expires!)).to.be.within(token.refresh_expires - 1000, token.refresh_expires);
       expect(log.warnings()).to.deep.equal([]);
+    });
+
+    it('in cookie mode, claims a refresh under params.cookieDomain too: tabs of every subdomain sharing the record see the claim', async () => {
+      const due = makeIdentity('A4-due-shared', { refreshDue: true });
+      op.knows(due).onRefresh(() => success(makeIdentity('A4-refreshed-shared')));
+      configure({ params: { uid2Token: due, storage: 'cookie', cookieDomain: location.hostname } });
+      const writes = await cookieWritesDuring(async () => {
+        await auctionEids(network);
+        await refreshDone();
+      });
+      const claims = writes.filter((text) => text.startsWith(`${KEY}_refreshing_`));
+      expect(claims).to.not.deep.equal([]);
+      claims.forEach((text) => expect(text).to.contain(`domain=${location.hostname}`));
     });
 
     const unusable: Array<[string, Record<string, unknown>, string]> = [
