@@ -99,6 +99,9 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   function lookAgain() {
     // one listener however often this runs while hidden: the same function is added once
     if (document.hidden) return void document.addEventListener('visibilitychange', lookAgain, { once: true });
+    // nothing left to look at (a logout in another tab, storage cleared): the core is not asked at all
+    const stored = lastStore?.read();
+    if (typeof stored !== 'object' || decide(stored, {}, Date.now()).action === 'none') return;
     info('looking at the token again (long-lived page)');
     getGlobal().refreshUserIds({ submoduleNames: [name] });
   }
