@@ -21,6 +21,8 @@ export interface BenchOperator {
   generate(email: string): Promise<Uid2Identity>;
   /** POSTs received so far on these paths, whatever their answer */
   calls(...paths: string[]): number;
+  /** CORS preflights (OPTIONS) received so far on these paths: the round trip a custom request header costs */
+  preflights(...paths: string[]): number;
   close(): Promise<void>;
 }
 
@@ -37,13 +39,14 @@ export async function startBenchOperator(): Promise<BenchOperator> {
   const { client, keypair } = publisherClient(config);
   const operator = createOperator(config);
   await operator.ready;
-  // POSTs only: those are the API calls (CORS preflights are not)
+  // API calls (POST) and CORS preflights (OPTIONS), apart
   const counts = new Map<string, number>();
   const server = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://operator').pathname;
-    if (req.method === 'POST') counts.set(path, (counts.get(path) ?? 0) + 1);
+    const key = `${req.method} ${new URL(req.url ?? '/', 'http://operator').pathname}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
     operator.handler(req, res);
   });
+  const count = (method: string, paths: string[]) => paths.reduce((sum, path) => sum + (counts.get(`${method} ${path}`) ?? 0), 0);
   const url = await listenOnLoopback(server);
 
   const publisher = { operatorUrl: url, apiKey: client.key, secret: client.secret };
@@ -53,7 +56,8 @@ export async function startBenchOperator(): Promise<BenchOperator> {
     url,
     cstg: { serverPublicKey: keypair.public_key, subscriptionId: keypair.subscription_id },
     generate,
-    calls: (...paths) => paths.reduce((sum, path) => sum + (counts.get(path) ?? 0), 0),
+    calls: (...paths) => count('POST', paths),
+    preflights: (...paths) => count('OPTIONS', paths),
     close: () => closeServer(server),
   };
 }

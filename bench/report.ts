@@ -52,13 +52,14 @@ function sizeRows(size: SizeReport): Row[] {
 
 function timeRows(scenario: string, c: Comparison, goal: string): Row[] {
   const init = (s: Summary) => `${ms(s.uid2InitMs)} / ${ms(s.idWaitMs)}`;
-  const outcome = (s: Summary) => `${s.carriedUid2}; ${s.operatorCalls}`;
+  const outcome = (s: Summary) => `${s.carriedUid2}; ${s.operatorCalls}; ${s.requestsPerCall?.toFixed(2) ?? '—'}`;
   return [
     [`${scenario}: time to eids (added over baseline)`, `${ms(c.official.ms)} (${ms(c.officialAddedMs)})`,
       `${ms(c.ours.ms)} (${ms(c.oursAddedMs)})`, `${ratio(c.addedRatio)} of added`, goal],
     [`${scenario}: module init / auction held for IDs`, init(c.official), init(c.ours),
       `${ratio(c.ours.uid2InitMs / c.official.uid2InitMs)} of init`, ''],
-    [`${scenario}: bid requests with UID2; operator calls per page`, outcome(c.official), outcome(c.ours), '', ''],
+    [`${scenario}: bid requests with UID2; operator calls per page; HTTP requests per call (preflights included)`,
+      outcome(c.official), outcome(c.ours), '', c.ours.requestsPerCall === null ? '' : '1 request per call'],
   ];
 }
 
@@ -84,11 +85,14 @@ export function table(r: Results): string {
   const rows: Row[] = [
     ...sizeRows(r.size),
     ...timeRows('fresh stored token', speed.freshToken, '≤ 1 ms added, no network'),
-    ...timeRows('token due for refresh', speed.refreshDue, 'no added delay'),
+    ...timeRows('token due for refresh', speed.refreshDue, 'no added delay; auction held as with a fresh token'),
+    ...timeRows('expired token (refreshed before the ID)', speed.expiredToken, 'ours ≤ official'),
     ...timeRows('first-time CSTG', speed.cstg, ''),
     ...storageControlRows(r.storageControl),
     ...speed.refreshCallsAcrossTabs.map((result) => tabsRow(result)),
     ...(r.firefoxRefreshCallsAcrossTabs ?? []).map((result) => tabsRow(result, ', Firefox')),
+    [`refresh calls per round, ${speed.refreshCallsUnderLoad.ours.length} rounds of ${speed.refreshCallsUnderLoad.tabs} tabs opened at once, ` +
+      `all ${speed.refreshCallsUnderLoad.busyCores} cores busy`, '—', speed.refreshCallsUnderLoad.ours.join(', '), '', '1 in every round'],
     ['receiver decrypt, v4 tokens/s on one core (Node): raw node:crypto two-layer GCM baseline / ours', `${Math.round(r.decrypt.baseline.tokensPerSecond)}`,
       `${Math.round(r.decrypt.library.tokensPerSecond)} sync / ${Math.round(r.decrypt.libraryAsync.tokensPerSecond)} promise (WebCrypto backend: ${Math.round(r.decrypt.webCrypto.tokensPerSecond)})`,
       `${ratio(r.decrypt.ratioToBaseline)} / ${ratio(r.decrypt.ratioAsyncToBaseline)} of baseline`, '≥ 0.80× of baseline'],
@@ -107,7 +111,8 @@ export function table(r: Results): string {
     'Time to eids is measured in the page (cross-origin isolated: 5 µs timer) from the first Prebid call (setConfig, which starts ' +
       'the ID modules) to beforeBidderHttp of the openrtbSsp request, each run a fresh profile and a cold page; "added" is over the ' +
       'baseline page and includes the userId core engaging for one submodule. Module init (userId.mods.uid2.init) and auction held ' +
-      'for IDs (requestBids.userId) are Prebid\'s own performanceMetrics. Operator calls are POSTs counted at the local operator; the ' +
+      'for IDs (requestBids.userId) are Prebid\'s own performanceMetrics. Operator calls are POSTs counted at the local operator, ' +
+      'and HTTP requests per call add the CORS preflights (OPTIONS) it received in front of them (the page\'s origin is not the operator\'s); the ' +
       'tab rows open that many tabs of one profile at once with a stored token past refresh_from (in Chromium, and in Firefox ' +
       'over WebDriver BiDi where marked).',
     `Returning reader: ${r.storageControl.runs} readers per module (one profile each, after one warm-up reader), ${r.storageControl.views} views of a CSTG page each, ` +

@@ -1,9 +1,12 @@
 /**
  * Browser speed benchmarks, ours against Prebid's official uid2IdSystem on the same pages in the same run:
- * time to eids (fresh stored token, token due for refresh, first-time CSTG), refresh calls across tabs,
- * and the openrtbSsp adapter's buildRequests cost. Variants take turns within each repetition, so drift in
+ * time to eids (fresh stored token, token due for refresh, expired token, first-time CSTG) with the requests each
+ * call costs at the operator (preflights included), refresh calls across tabs (also with every core busy), and the
+ * openrtbSsp adapter's buildRequests cost. Variants take turns within each repetition, so drift in
  * machine load hits them alike; the first `warmup` repetitions are thrown away.
  */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { Uid2Identity } from '../libraries/uid2/identity.js';
 import { type AuctionTiming, type BrowserBench, type PageSpec } from './browser.js';
 import { median } from './median.js';
@@ -29,10 +32,15 @@ const TABS_SETTLE_MS = 300;
 const BROWSER_CALLS = ['/v2/token/refresh', '/v2/token/client-generate'];
 /** auctions after the first on each buildRequests page */
 const WARM_AUCTIONS = 4;
+/** the cross-tab measure under load: rounds of that many tabs opened at once while every core runs a busy loop */
+const LOADED_ROUNDS = 20;
+const LOADED_TABS = 8;
 
 interface Sample extends AuctionTiming {
   /** refresh and CSTG calls at the operator while the page ran */
   operatorCalls: number;
+  /** the CORS preflights in front of them */
+  preflights: number;
 }
 
 export interface Summary {
@@ -47,6 +55,8 @@ export interface Summary {
   carriedUid2: string;
   /** median operator calls per page load */
   operatorCalls: number;
+  /** HTTP requests at the operator per call (the call and its preflight, if any), over all runs; null without calls */
+  requestsPerCall: number | null;
 }
 
 export interface Comparison {
@@ -68,9 +78,13 @@ export interface SpeedReport {
   baseline: Summary;
   freshToken: Comparison;
   refreshDue: Comparison;
+  /** a stored token past identity_expires: refreshed before the ID is there */
+  expiredToken: Comparison;
   cstg: Comparison;
   /** refresh calls at the operator per tab count, one entry per repetition */
   refreshCallsAcrossTabs: TabsResult[];
+  /** ours: refresh calls per round of LOADED_TABS tabs opened at once with every core busy, LOADED_ROUNDS rounds */
+  refreshCallsUnderLoad: { tabs: number; busyCores: number; ours: number[] };
   buildRequestsPerBid: BuildRequestsCost[];
 }
 
@@ -79,9 +93,11 @@ function cases(op: BenchOperator, identity: Uid2Identity) {
   const params = { uid2ApiBase: op.url };
   // modules decide on refresh_from alone, and the operator refreshes at any time before refresh_expires
   const due = () => ({ originalToken: identity, latestToken: { ...identity, refresh_from: Date.now() - 1000 } });
+  const expired = () => ({ originalToken: identity, latestToken: { ...identity, refresh_from: Date.now() - 2000, identity_expires: Date.now() - 1000 } });
   return {
     freshToken: { params, stored: () => ({ originalToken: identity, latestToken: identity }) },
     refreshDue: { params, stored: due },
+    expiredToken: { params, stored: expired },
     cstg: { params: { ...params, ...op.cstg, email: 'bench-cstg@example.com' }, stored: () => undefined },
   };
 }
@@ -90,12 +106,15 @@ type CaseName = keyof Cases;
 
 async function sample(browser: BrowserBench, op: BenchOperator, page: PageSpec, stored: unknown): Promise<Sample> {
   const before = op.calls(...BROWSER_CALLS);
+  const preflightsBefore = op.preflights(...BROWSER_CALLS);
   const timing = await browser.auction(page, stored);
-  return { ...timing, operatorCalls: op.calls(...BROWSER_CALLS) - before };
+  return { ...timing, operatorCalls: op.calls(...BROWSER_CALLS) - before, preflights: op.preflights(...BROWSER_CALLS) - preflightsBefore };
 }
 
 function summarize(samples: Sample[]): Summary {
   const runsMs = samples.map((s) => s.toBidRequestMs);
+  const sum = (pick: (s: Sample) => number) => samples.reduce((total, s) => total + pick(s), 0);
+  const calls = sum((s) => s.operatorCalls);
   return {
     ms: median(runsMs),
     uid2InitMs: median(samples.map((s) => s.uid2InitMs)),
@@ -103,6 +122,7 @@ function summarize(samples: Sample[]): Summary {
     runsMs,
     carriedUid2: `${samples.filter((s) => s.carriedUid2).length}/${samples.length}`,
     operatorCalls: median(samples.map((s) => s.operatorCalls)),
+    requestsPerCall: calls ? (calls + sum((s) => s.preflights)) / calls : null,
   };
 }
 
@@ -135,7 +155,13 @@ async function timeToEids(browser: BrowserBench, op: BenchOperator, all: Cases, 
   const baseline = summarize(samples.get('baseline')!);
   const comparison = (name: CaseName) =>
     compare(baseline.ms, summarize(samples.get(`${name}/official`)!), summarize(samples.get(`${name}/ours`)!));
-  return { baseline, freshToken: comparison('freshToken'), refreshDue: comparison('refreshDue'), cstg: comparison('cstg') };
+  return {
+    baseline,
+    freshToken: comparison('freshToken'),
+    refreshDue: comparison('refreshDue'),
+    expiredToken: comparison('expiredToken'),
+    cstg: comparison('cstg'),
+  };
 }
 
 /**
@@ -170,6 +196,23 @@ async function acrossTabs(browser: BrowserBench, op: BenchOperator, due: Cases['
   return results;
 }
 
+/**
+ * Our module's refresh calls per round when LOADED_TABS tabs open at once with a token due for refresh while a busy
+ * loop runs on every core (worker threads of this process), for LOADED_ROUNDS rounds: the claims must hold when
+ * tabs are slow to see each other's cookies and storage.
+ */
+async function acrossTabsUnderLoad(browser: BrowserBench, op: BenchOperator, due: Cases['refreshDue']) {
+  const busyCores = os.cpus().length;
+  const workers = Array.from({ length: busyCores }, () => new Worker('for (;;) {}', { eval: true }));
+  try {
+    const ours: number[] = [];
+    for (let round = 0; round < LOADED_ROUNDS; round++) ours.push(await refreshCalls(browser, op, 'ours', LOADED_TABS, due));
+    return { tabs: LOADED_TABS, busyCores, ours };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+}
+
 /** Refresh calls across tabs alone, for the engines in which the bench measures only that guarantee (Firefox). */
 export async function benchAcrossTabs(browser: BrowserBench, op: BenchOperator, opts: SpeedOptions): Promise<TabsResult[]> {
   return acrossTabs(browser, op, cases(op, await op.generate('bench-tabs@example.com')).refreshDue, opts);
@@ -197,9 +240,13 @@ async function buildRequestsCost(browser: BrowserBench, fresh: Cases['freshToken
   return perBid;
 }
 
-/** The cross-tab part alone (bench/tabs.ts): refresh calls at the operator for each tab count, official and ours. */
+/**
+ * The cross-tab part alone (bench/tabs.ts): refresh calls at the operator for each tab count, official and ours, then
+ * ours per round with every core busy.
+ */
 export async function benchRefreshCallsAcrossTabs(browser: BrowserBench, op: BenchOperator, opts: Pick<SpeedOptions, 'tabCounts' | 'tabRuns'>) {
-  return acrossTabs(browser, op, cases(op, await op.generate('bench@example.com')).refreshDue, opts);
+  const due = cases(op, await op.generate('bench@example.com')).refreshDue;
+  return { acrossTabs: await acrossTabs(browser, op, due, opts), underLoad: await acrossTabsUnderLoad(browser, op, due) };
 }
 
 export async function benchSpeed(browser: BrowserBench, op: BenchOperator, opts: SpeedOptions): Promise<SpeedReport> {
@@ -207,6 +254,7 @@ export async function benchSpeed(browser: BrowserBench, op: BenchOperator, opts:
   return {
     ...(await timeToEids(browser, op, all, opts)),
     refreshCallsAcrossTabs: await acrossTabs(browser, op, all.refreshDue, opts),
+    refreshCallsUnderLoad: await acrossTabsUnderLoad(browser, op, all.refreshDue),
     buildRequestsPerBid: await buildRequestsCost(browser, all.freshToken, opts),
   };
 }

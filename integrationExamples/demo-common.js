@@ -93,16 +93,13 @@ export function logIn(pbjs, config, dii) {
   return pbjs.refreshUserIds({ submoduleNames: ['uid2'] });
 }
 
-/** Removes the module's stored identity: what a site does when its reader logs out. */
-export function forgetStoredIdentity() {
-  localStorage.removeItem(STORAGE_KEY);
-}
-
-/** Logs out: forget the email/phone and the stored identity. */
+/**
+ * Logs out without a reload: the module's disconnect call removes its record (localStorage and cookie), its claim
+ * cookies and the ID Prebid holds, so the next auction has no UID2; the config stops supplying the email/phone.
+ */
 export function logOut(pbjs, config) {
-  forgetStoredIdentity();
+  pbjs.disconnectUid2();
   pbjs.setConfig({ userSync: uid2UserSync(config, {}) });
-  return pbjs.refreshUserIds({ submoduleNames: ['uid2'] });
 }
 
 /** The module's stored value, {originalToken, latestToken} (latestToken is an identity or 'optout'). */

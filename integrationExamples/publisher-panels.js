@@ -15,8 +15,6 @@ const AD_UNIT = {
   // test: the mock SSP always bids on test traffic
   bids: [{ bidder: 'openrtbSsp', params: { placementId: 'demo-300x250', test: true } }],
 };
-/** how often the page lets Prebid re-check the token (a real site does it on every page view) */
-const RECHECK_MS = 1000;
 
 function uid2Eid(ortb) {
   const user = (ortb && ortb.user) || {};
@@ -266,17 +264,6 @@ export function startPublisherPanels(pbjs, config) {
     lastState = state;
   }
 
-  /** Once refresh_from has passed, let Prebid re-check: the module refreshes the token in the background. */
-  function recheck() {
-    const stored = readStoredIdentity();
-    const latest = stored && stored.latestToken;
-    if (busy || !latest || typeof latest !== 'object') return;
-    const now = Date.now();
-    if (now >= latest.refresh_from && now < latest.refresh_expires) {
-      track('refreshing', pbjs.refreshUserIds({ submoduleNames: ['uid2'] }));
-    }
-  }
-
   /** Shows `state` while `promise` runs; the token a 'generating' promise leaves is a new identity, not a refresh. */
   function track(state, promise) {
     busy = state;
@@ -296,7 +283,6 @@ export function startPublisherPanels(pbjs, config) {
 
   showIdentity();
   setInterval(showIdentity, 500);
-  setInterval(recheck, RECHECK_MS);
   logEvent('Page loaded');
   return { logEvent, runAuction, track, showIdentity };
 }

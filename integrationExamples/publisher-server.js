@@ -3,7 +3,7 @@
 // this page; Prebid's UID2 module stores it, refreshes it and sends it to the SSP. The panels Prebid feeds are
 // the client-side page's (publisher-panels.js); this file adds the login, the server's call to the operator
 // and what the page received.
-import { demoConfig, diiParam, forgetStoredIdentity, readStoredIdentity, setBadge, showEnvironment, whenPrebidReady, wireTestIdentities } from './demo-common.js';
+import { demoConfig, diiParam, readStoredIdentity, setBadge, showEnvironment, whenPrebidReady, wireTestIdentities } from './demo-common.js';
 import { insertLoginControls, insertSharedPanels, shortenTokens, startPublisherPanels } from './publisher-panels.js';
 
 const config = demoConfig();
@@ -131,11 +131,18 @@ async function postJson(url, body) {
   return response.json().catch(() => ({ status: 'error', message: `HTTP ${response.status}` }));
 }
 
-/** The server clears its cookies (and session); the page clears what Prebid stored. */
+/**
+ * The server clears its cookies (the identity cookie the module reads, and the session); the module's disconnect call
+ * clears what Prebid stored and holds; the config stops supplying a token the server wrote into the page.
+ */
 async function logOutOnServer() {
   await postJson(LOGOUT_URL, {});
   sessionStorage.removeItem(LOGIN_ANSWER_KEY);
-  forgetStoredIdentity();
+  pbjs.disconnectUid2();
+  if (params) {
+    const { uid2Token: _token, ...rest } = params;
+    pbjs.setConfig({ userSync: { ...pbjs.getConfig('userSync'), userIds: [{ name: 'uid2', params: rest }] } });
+  }
 }
 
 const form = $('login-form');
@@ -152,7 +159,7 @@ form.addEventListener('submit', async (event) => {
   logEvent(answer.message || `Login: ${answer.status}`);
   if (answer.status !== 'success' || delivery === 'config') {
     // no token for this reader: nothing of a previous reader may stay either
-    if (answer.status !== 'success') forgetStoredIdentity();
+    if (answer.status !== 'success') pbjs.disconnectUid2();
     // the server writes the reader's token (or none) into the page it serves: load it again, as after any
     // server-side login. (Prebid's userId core keeps the ID it has when the module finds none: only a new page
     // or a new userSync config drops it.)
@@ -168,8 +175,9 @@ wireTestIdentities(form, $('login-input'));
 
 $('logout-button').addEventListener('click', async () => {
   await logOutOnServer();
-  // a new page, as after any logout: Prebid starts without the reader's ID
-  location.reload();
+  logEvent('Logged out on the server and in Prebid, no reload: the next auction has no UID2');
+  showIdentity();
+  await runAuction();
 });
 
 showLoginAnswer(readLoginAnswer());

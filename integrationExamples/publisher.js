@@ -40,9 +40,10 @@ form.addEventListener('submit', async (event) => {
 wireTestIdentities(form, $('login-input'));
 
 $('logout-button').addEventListener('click', async () => {
-  await logOut(pbjs, config);
-  logEvent('Logged out: identity cleared');
+  logOut(pbjs, config);
+  logEvent('Logged out: identity cleared, no reload: the next auction has no UID2');
   showIdentity();
+  await runAuction();
 });
 
 await pbjs.getUserIdsAsync();

@@ -6,6 +6,7 @@
  */
 import { submodule } from 'prebid.js/src/hook.js';
 import { registerModule } from 'prebid.js/src/prebidGlobal.js';
+import { addApiMethod } from 'prebid.js/src/prebid.js';
 import { UID2_EIDS } from 'prebid.js/libraries/uid2Eids/uid2Eids.js';
 import { disclosureUrl } from '../libraries/uid2Module/disclosures.js';
 import { createUidModule, type ModuleIdentity, type UidParams } from '../libraries/uid2Module/index.js';
@@ -22,6 +23,13 @@ export type EuidParams = UidParams<'euid'> & {
   /** name of a cookie holding that identity as JSON (ignored when euidToken is set) */
   euidCookie?: string;
 };
+
+declare module 'prebid.js/src/prebidGlobal.js' {
+  interface PrebidJS {
+    /** Logout: removes the module's record (localStorage and cookie), its claim cookies and the ID Prebid holds. */
+    disconnectEuid(): void;
+  }
+}
 
 declare module 'prebid.js/modules/userId/spec.js' {
   interface UserId { euid: { id?: string; optout?: boolean } }
@@ -49,3 +57,4 @@ submodule('userId', euidIdSubmodule);
 // in installedModules, which pbjs.getStorageUseDisclosures() summarises: what Prebid's build adds to each of its
 // modules (in a Prebid.js tree it does so itself, and writePrebidTree.ts drops this line)
 registerModule('euidIdSystem');
+addApiMethod('disconnectEuid', euidIdSubmodule.disconnect);

@@ -35,6 +35,8 @@ declare module 'prebid.js/src/prebidGlobal.js' {
      * expired, opted out, or consent withheld), so no pixel goes out without one.
      */
     getUid2PixelUrl(baseUrl: string, params?: Record<string, string>, tokenParam?: string): string | undefined;
+    /** Logout: removes the module's record (localStorage and cookie), its claim cookies and the ID Prebid holds. */
+    disconnectUid2(): void;
   }
 }
 
@@ -58,6 +60,7 @@ submodule('userId', uid2IdSubmodule);
 // in installedModules, which pbjs.getStorageUseDisclosures() summarises: what Prebid's build adds to each of its
 // modules (in a Prebid.js tree it does so itself, and writePrebidTree.ts drops this line)
 registerModule('uid2IdSystem');
+addApiMethod('disconnectUid2', uid2IdSubmodule.disconnect);
 
 /** A pixel transmits the ID as bid requests do: the same activity controls (transmitEids, enrichEids) apply. */
 const PIXEL_ACTIVITIES = [ACTIVITY_ENRICH_EIDS, ACTIVITY_TRANSMIT_EIDS];

@@ -44,13 +44,13 @@ const retryAfterMs = (response: Response | undefined) => {
 
 export interface CallOptions {
   warn: (...a: unknown[]) => void;
-  headers?: Record<string, string>;
   /** called before each retry, once its wait is over */
   onRetry?: () => void;
 }
 
 /**
- * POSTs `body` and returns what `open` makes of a 200 answer, as an identity or 'optout'. Throws Refused for a
+ * POSTs `body` (a string: text/plain, no custom header, so a CORS "simple" request that needs no preflight round trip)
+ * and returns what `open` makes of a 200 answer, as an identity or 'optout'. Throws Refused for a
  * definitive refusal, Error for anything else that fails (after the retries, for transient failures).
  */
 export async function callOperator(
@@ -58,11 +58,11 @@ export async function callOperator(
   url: string,
   body: string,
   open: (text: string) => Promise<any>,
-  { warn, headers, onRetry }: CallOptions,
+  { warn, onRetry }: CallOptions,
 ): Promise<Outcome> {
   for (let attempt = 0; ; attempt++) {
     if (attempt) onRetry?.();
-    const response = await qualifiedFetcherFactory(MODULE_TYPE_UID, moduleName, settings.timeout)(url, { method: 'POST', body, headers })
+    const response = await qualifiedFetcherFactory(MODULE_TYPE_UID, moduleName, settings.timeout)(url, { method: 'POST', body })
       .catch(() => undefined);
     const text = await response?.text().catch(() => '') ?? '';
     const status = response?.status;

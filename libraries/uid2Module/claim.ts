@@ -19,6 +19,8 @@ import type { StorageManager } from 'prebid.js/src/storageManager.js';
 export interface ClaimOptions {
   /** ms a claim lives without renewal: one attempt's timeout and a margin */
   lifetime(): number;
+  /** the domain the claims are shared under; undefined: the page's host */
+  domain(): string | undefined;
   /** ms between checks while waiting for other pages */
   pollMs: number;
   /**
@@ -35,6 +37,8 @@ export interface Claims {
    * `call` starts synchronously when no other page claims the subject.
    */
   run<T>(subject: string, call: (renew: () => void) => Promise<T>, settled: () => T | undefined, onWait: () => void): Promise<T>;
+  /** removes every page's claims (logout: they name the reader's refresh tokens by hash) */
+  clear(): void;
 }
 
 /** the page decided to call the operator */
@@ -46,25 +50,26 @@ const WAITING = 'w';
 
 interface Claim { page: string; subject: string; until: number; state: string }
 
-export function createClaims(sm: StorageManager, name: string, { lifetime, pollMs, handoverMs }: ClaimOptions): Claims {
+export function createClaims(sm: StorageManager, name: string, { lifetime, domain, pollMs, handoverMs }: ClaimOptions): Claims {
   /** this module instance on this page; claims are ordered by it when several pages wait */
   const page = Math.random().toString(36).slice(2);
   const prefix = `${name}_refreshing_`;
 
   // one cookie per page and refresh token: a page refreshing two tokens at once keeps two claims
-  const cookieName = (subject: string) => `${prefix}${page}_${subject}`;
+  const cookieName = (subject: string, owner = page) => `${prefix}${owner}_${subject}`;
   const write = (subject: string, state: string, ms = lifetime()) => {
     const until = Date.now() + ms;
-    sm.setCookie(cookieName(subject), [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict');
+    sm.setCookie(cookieName(subject), [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict', domain());
   };
-  const release = (subject: string) => sm.setCookie(cookieName(subject), '', new Date(0).toUTCString(), 'Strict');
+  const remove = (name: string) => sm.setCookie(name, '', new Date(0).toUTCString(), 'Strict', domain());
+  const release = (subject: string) => remove(cookieName(subject));
+  const all = (): Claim[] => (sm.findSimilarCookies(prefix) ?? []).map((value) => {
+    const [owner = '', claimed, until, state] = value.split('.');
+    return { page: owner, subject: claimed!, until: Number(until), state: state! };
+  });
   /** the live claims of other pages on `subject` */
-  const others = (subject: string): Claim[] => (sm.findSimilarCookies(prefix) ?? [])
-    .map((value) => {
-      const [owner = '', claimed, until, state] = value.split('.');
-      return { page: owner, subject: claimed!, until: Number(until), state: state! };
-    })
-    .filter((claim) => claim.page !== page && claim.subject === subject && Date.now() < claim.until);
+  const others = (subject: string) =>
+    all().filter((claim) => claim.page !== page && claim.subject === subject && Date.now() < claim.until);
 
   /** nobody else calls, has called, or comes before this page among those waiting */
   const first = (subject: string) => others(subject).every((claim) => claim.state === WAITING && claim.page > page);
@@ -92,6 +97,7 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, pollM
   }
 
   return {
+    clear: () => all().forEach((claim) => remove(cookieName(claim.subject, claim.page))),
     async run(subject, call, settled, onWait) {
       // write first: this page's own write makes the read after it go to the shared cookie store
       write(subject, WAITING);

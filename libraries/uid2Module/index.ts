@@ -1,8 +1,8 @@
 /**
- * The token lifecycle behind the uid2 and euid userId submodules: which identity to use (config token,
- * publisher cookie, stored record, or one generated client-side from DII), when to refresh it (in the
- * background past refresh_from, before the auction once the advertising token expired), opt-out, and one
- * refresh across the site's tabs. Every decision is logged with logInfo (shown with pbjs_debug=true).
+ * The shell of the token lifecycle behind the uid2 and euid userId submodules. decide.ts says what to do and why
+ * (which identity, whether to refresh or generate); this file logs the reasons (logInfo, shown with pbjs_debug=true)
+ * and carries the decision out: storage, the operator calls, one refresh across the site's tabs, a timer that looks
+ * again at refresh_from and identity_expires on long-lived pages, and logout (disconnect).
  */
 import { cyrb53Hash, logInfo, logWarn, logError } from 'prebid.js/src/utils.js';
 import { getStorageManager } from 'prebid.js/src/storageManager.js';
@@ -16,8 +16,9 @@ import { createCstgRequestForSpki, openCstgResponse, parseServerPublicKey } from
 import { callOperator, Refused, settings, type Outcome } from './api.js';
 import { createClaims } from './claim.js';
 import { isModuleIdentity, type ModuleIdentity } from './identity.js';
-import { createStore, type Store, type Stored } from './storage.js';
+import { createStore, type CookieScope, type Store, type Stored } from './storage.js';
 import { reportDeniedStorage } from './storageCheck.js';
+import { current, decide, fromDii, REASONS, type Decision } from './decide.js';
 
 export { settings };
 export type { Stored, ModuleIdentity };
@@ -28,6 +29,10 @@ export type UidModuleName = 'uid2' | 'euid';
 export type UidCommonParams = DiiParams & {
   /** where the module keeps its record; default localStorage */
   storage?: 'localStorage' | 'cookie' | null;
+  /** cookie storage: the domain the record cookie is shared under (the page's host or a parent of it); default the host */
+  cookieDomain?: string;
+  /** cookie storage: the path the record cookie is shared under; default / */
+  cookiePath?: string;
   /** client-side token generation: credentials, and one DII (DiiParams) */
   serverPublicKey?: string;
   subscriptionId?: string;
@@ -55,28 +60,76 @@ export interface UidModuleOptions<N extends UidModuleName> {
  */
 export const OPTOUT_MEMORY_MS = 24 * 3600_000;
 
+/** setTimeout's largest delay (about 24.8 days); a longer one fires at once */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The module's userId spec, and the publisher's logout call behind pbjs.disconnectUid2 / disconnectEuid. */
+export type UidModule<N extends UidModuleName> = IdProviderSpec<N> & { disconnect(): void };
+
 /** CSTG credentials and the DII as pickDii gave it (`value` undefined: invalid or none given) */
 interface Cstg { spki: Uint8Array<ArrayBuffer>; sub: string; param?: DiiParam; value?: string }
 
-export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, gvlid, allowed }: UidModuleOptions<N>): IdProviderSpec<N> {
+export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, gvlid, allowed }: UidModuleOptions<N>): UidModule<N> {
   const NAME = name.toUpperCase();
   const err = (...a: unknown[]) => logError(`${NAME}:`, ...a);
   const warn = (...a: unknown[]) => logWarn(`${NAME}:`, ...a);
   const info = (...a: unknown[]) => logInfo(`${NAME}:`, ...a);
   const sm = getStorageManager({ moduleType: MODULE_TYPE_UID, moduleName: name });
   const key = `__${name}_advertising_token`;
-  const clientVersion = `PrebidJS-${getGlobal().version}-${NAME}Module-prebid-uid2`;
-  const claims = createClaims(sm, key, { lifetime: () => settings.timeout + 1000, pollMs: 25, handoverMs: 5000 });
+  /**
+   * Where the claims go: in cookie mode, the record cookie's domain (params.cookieDomain), so that pages of every
+   * subdomain sharing the record see each other's claims; else the host, as the localStorage record is the origin's.
+   */
+  let claimDomain: string | undefined;
+  const claims = createClaims(sm, key, { lifetime: () => settings.timeout + 1000, domain: () => claimDomain, pollMs: 25, handoverMs: 5000 });
   const param = <S extends string>(suffix: S) => `${name}${suffix}` as `${N}${S}`;
   const when = (ms: number) => new Date(ms).toISOString();
-
-  const sameIdentity = (s: Stored, id: string) => s.originalIdentity?.identity === cyrb53Hash(id, s.originalIdentity?.salt);
-  /** past refresh_from and still refreshable ('optout' has neither field) */
-  const due = (t: ModuleIdentity, now = Date.now()) => now > t.refresh_from && now < t.refresh_expires;
-  /** an opt-out still remembered, or an advertising token not expired */
-  const current = (s: Stored, now = Date.now()) => (s.latestToken === 'optout' ? now < (s.optoutUntil ?? 0) : now < s.latestToken.identity_expires);
   /** the supplied token or DII a record descends from */
   const origin = (s: Stored) => s.originalIdentity?.identity ?? s.originalToken?.advertising_token;
+
+  /** the store of the last getId, which a logout clears */
+  let lastStore: Store | undefined;
+  /** counts the ends of handed-out IDs (logout, refused refresh): an ID decoded before one is no longer given out */
+  let ends = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Long-lived pages: at the time lookAgainAt sets, the core runs getId again (refreshUserIds), which refreshes a due
+   * token. A hidden tab asks nothing on its own: it looks again once the reader comes back to it.
+   */
+  function lookAgain() {
+    // one listener however often this runs while hidden: the same function is added once
+    if (document.hidden) return void document.addEventListener('visibilitychange', lookAgain, { once: true });
+    // nothing left to look at (a logout in another tab, storage cleared): the core is not asked at all
+    const stored = lastStore?.read();
+    if (typeof stored !== 'object' || decide(stored, {}, Date.now()).action === 'none') return;
+    info('looking at the token again (long-lived page)');
+    getGlobal().refreshUserIds({ submoduleNames: [name] });
+  }
+  function lookAgainAt(at?: number) {
+    clearTimeout(timer);
+    if (at !== undefined) timer = setTimeout(lookAgain, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
+  }
+
+  /** logs why, and when the module looks at the record again */
+  function explain({ why, next }: Decision) {
+    why.forEach((reason) => info(REASONS[reason]));
+    if (next !== undefined) info(`looking at it again at ${when(next)}`);
+  }
+
+  /** the cookie scope of params.cookieDomain and params.cookiePath; a value the page cannot use falls back to the host (and /) */
+  function cookieScope({ cookieDomain: domain, cookiePath: path = '/' }: UidParams<N>): CookieScope {
+    const host = location.hostname;
+    const bare = typeof domain === 'string' ? domain.replace(/^\./, '') : undefined;
+    const domainOk = domain === undefined || (/^[\w-]+(\.[\w-]+)*$/.test(bare!) && (host === bare || host.endsWith(`.${bare}`)));
+    const { pathname } = location;
+    // a cookie path covers itself and what lies under it (RFC 6265 5.1.4), and must cover this page to be read back
+    const pathOk = typeof path === 'string' && /^\/[\w/.~%-]*$/.test(path) &&
+      (pathname === path || pathname.startsWith(path.endsWith('/') ? path : `${path}/`));
+    if (!domainOk) warn(`params.cookieDomain ${JSON.stringify(domain)} does not contain this page (${host}): the cookie stays on the host`);
+    if (!pathOk) warn(`params.cookiePath ${JSON.stringify(path)} is not a path of this page: the cookie goes on /`);
+    return { domain: domainOk ? bare : undefined, path: pathOk ? path : '/' };
+  }
 
   /** CSTG credentials and DII; undefined (after saying why) when CSTG is not configured or its credentials are invalid */
   function cstgConfig(p: UidParams<N>): Cstg | undefined {
@@ -144,14 +197,13 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       return Promise.resolve().then(() => JSON.parse(text));
     };
     const call = async (renew: () => void) => {
-      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open,
-        { warn, onRetry: renew, headers: { 'X-UID2-Client-Version': clientVersion } },
-      ).catch((e) => {
-        if (!(e instanceof Refused)) throw e;
-        err('refresh refused, the refresh token is not used again:', e.message);
-        // keep the advertising token while it lasts
-        return { ...t, refresh_expires: Date.now() };
-      });
+      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onRetry: renew })
+        .catch((e) => {
+          if (!(e instanceof Refused)) throw e;
+          err('refresh refused, the ID ends here:', e.message);
+          ends++;
+          return { ...t, refresh_expires: Date.now() };
+        });
       info('refresh answered:', outcomeText(latestToken));
       // storing it would bring back a reader who logged out, or overwrite the one who logged in since
       if (identityLeft(store.read())) return void info('the stored identity changed during the refresh (logout or another login): dropping the answer');
@@ -167,80 +219,52 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
 
   /**
    * Client-side generation goes to the operator at once. A record another tab stored first for the same DII wins
-   * over this tab's answer (two tabs generating at the same moment both call the operator).
+   * over this tab's answer (two tabs generating at the same moment both call the operator). An answer that arrives
+   * after a logout is dropped.
    */
-  async function generate({ spki, sub, param: diiParam, value }: Cstg, store: Store, base: string): Promise<Stored> {
+  async function generate({ spki, sub, param: diiParam, value }: Cstg, store: Store, base: string): Promise<Stored | undefined> {
     const id = value!;
+    const endsBefore = ends;
     info(`generating a token from params.${diiParam}`);
     const request = await createCstgRequestForSpki(spki, sub, await hashPickedDii(diiParam!, id));
     const salt = Math.floor(Math.random() * 2 ** 32);
     const latestToken = await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
       (text) => openCstgResponse(request.sharedKey, text), { warn });
     info('token generation answered:', outcomeText(latestToken));
+    if (ends !== endsBefore) return void info('logged out during the generation: dropping the answer');
     const next = answered({ originalIdentity: { identity: cyrb53Hash(id, salt), salt } }, latestToken);
-    return commit(store, next, (cur) => sameIdentity(cur, id) && current(cur));
+    return commit(store, next, (cur) => fromDii(cur, id) && current(cur, Date.now()));
   }
 
-  /** The userId callback for `work`: hands over the new record, or nothing after logging why; always completes. */
+  /**
+   * The userId callback for `work`: hands over the new record (and looks at it again when its time comes), or nothing
+   * after logging why; always completes.
+   */
   const handOver = (what: string, work: () => Promise<Stored | undefined>) => {
     const pending = new Promise<Stored | undefined>((resolve) => {
       if (!window.crypto?.subtle) throw Error('no WebCrypto (insecure context?)');
       resolve(work());
     });
     return (cb: (v?: Stored) => void) => {
-      pending.then(cb, (e) => { err(`${what} failed:`, e?.message ?? e); cb(); });
+      pending.then((record) => {
+        if (record) lookAgainAt(decide(record, {}, Date.now()).next);
+        cb(record);
+      }, (e) => { err(`${what} failed:`, e?.message ?? e); cb(); });
     };
   };
 
   /**
    * A callback that hands the core the current record at once, so no auction waits for the refresh, and the
    * refreshed one once it lands (through refreshUserIds, which finds it stored). A refreshed token that is due
-   * again at once (a skewed clock) waits for the next page instead of refreshing in a loop.
+   * again at once (a skewed clock) waits for the current one's expiry instead of refreshing in a loop.
    */
-  const inBackground = (current: Stored, run: ReturnType<typeof handOver>) => (cb: (v?: Stored) => void) => {
-    cb(current);
+  const inBackground = (held: Stored, run: ReturnType<typeof handOver>, endsBefore = ends) => (cb: (v?: Stored) => void) => {
+    // the core runs this after the auction: a logout may have come first
+    cb(ends === endsBefore ? held : undefined);
     run((next) => {
-      if (next && next !== current && !due(next.latestToken as ModuleIdentity)) getGlobal().refreshUserIds({ submoduleNames: [name] });
+      if (next && next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
     });
   };
-
-  /** The stored record for a CSTG config with a valid DII: kept when it descends from that DII and is still usable. */
-  function forDii(s: Stored | string | undefined, id: string, now: number): Stored | undefined {
-    if (typeof s !== 'object') return void info('no stored token for this DII');
-    if (!sameIdentity(s, id)) return void info('the stored token came from another DII: ignoring it');
-    if (s.latestToken === 'optout') {
-      if (!current(s, now)) return void info('a remembered opt-out for this DII has lapsed: asking again');
-      info(`opted out for this DII: no token, nothing asked until ${when(s.optoutUntil!)}`);
-      return s;
-    }
-    if (now > s.latestToken.refresh_expires) return void info('the stored token for this DII can no longer be refreshed');
-    info('using the stored token for this DII');
-    return s;
-  }
-
-  /** With no CSTG DII: the supplied token, or the stored record when it descends from it and is newer. */
-  function forSuppliedToken(s: Stored | string | undefined, supplied: ModuleIdentity | undefined): Stored | string | undefined {
-    if (!supplied) {
-      info(typeof s === 'object' ? 'using the stored record' : typeof s === 'string' ? 'using the bare token stored by an older integration' : 'no token supplied or stored');
-      return s;
-    }
-    if (typeof s !== 'object' || s.originalToken?.advertising_token !== supplied.advertising_token) {
-      if (s) info('the stored record came from another token (another user?): using the supplied one');
-      return { originalToken: supplied, latestToken: supplied };
-    }
-    if (s.latestToken === 'optout') {
-      if (current(s)) return s;
-      info('a remembered opt-out for this token has lapsed: using the supplied token again');
-      return { originalToken: supplied, latestToken: supplied };
-    }
-    // keep a stored token refreshed from the supplied one unless the supplied one is newer
-    if ((s.latestToken as ModuleIdentity).identity_expires < supplied.identity_expires) {
-      info('the supplied token is newer than the stored one: using it');
-      return { originalToken: supplied, latestToken: supplied };
-    }
-    info('using the stored token refreshed from the supplied one');
-    return s;
-  }
 
   // Prebid's DecodedId<N> is {[N]: UserId[N]}, which TypeScript cannot resolve for a generic N (as ProviderParams[N] below)
   const decoded = (id: { id?: string; optout?: boolean }) => ({ [name]: id }) as unknown as ReturnType<IdProviderSpec<N>['decode']>;
@@ -252,45 +276,38 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     const base = p[param('ApiBase')] ?? baseUrl;
     const cstg = cstgConfig(p);
     // params.storage unset: where the userId storage config says (userSync.enforceStorageType allows no other)
-    const inCookie = p.storage === 'cookie' || (p.storage == null && config.storage?.type === 'cookie');
+    const useCookie = p.storage === 'cookie' || (p.storage == null && config.storage?.type === 'cookie');
     const publisherCookie = p[param('Cookie')] ?? p[param('ServerCookie')];
     reportDeniedStorage(name, [
-      { key, storageType: inCookie ? 'cookie' : 'html5', write: true },
+      { key, storageType: useCookie ? 'cookie' : 'html5', write: true },
       ...(publisherCookie ? [{ key: publisherCookie, storageType: 'cookie', write: false } as const] : []),
     ]);
-    const store = createStore(sm, key, inCookie, err);
-    const stored = store.read();
-    const now = Date.now();
-    let s: Stored | string | undefined;
-    if (cstg?.value) {
-      s = forDii(stored, cstg.value, now);
-      if (!s) return { callback: handOver('token generation', () => generate(cstg, store, base)) };
-    } else if (cstg) {
-      info('CSTG configured without a valid DII: params.*Token and cookie ignored, using the stored record');
-      s = stored;
-    } else {
-      s = forSuppliedToken(stored, suppliedToken(p));
-    }
-    if (typeof s !== 'object') return s ? { id: s } : undefined;
-    const record = s;
-    if (record.latestToken === 'optout') {
-      info('opted out: no token');
-      return { id: record };
-    }
-    const t = record.latestToken;
-    if (now > t.identity_expires) {
-      if (now > t.refresh_expires) return void info('token and refresh token expired: no ID');
-      // an expired token is stored only once refreshed, and meanwhile there is no ID
-      info('token expired: refreshing before the ID is available');
-      return { callback: handOver('token refresh', () => refresh(record, store, base)) };
-    }
+    const scope = cookieScope(p);
+    claimDomain = useCookie ? scope.domain : undefined;
+    const store = lastStore = createStore(sm, key, useCookie, scope, err);
+    const decision = decide(store.read(), cstg ? { dii: cstg.value ?? null } : { token: suppliedToken(p) }, Date.now());
+    const { action, record } = decision;
+    explain(decision);
+    lookAgainAt(decision.next);
+    if (action === 'generate') return { callback: handOver('token generation', () => generate(cstg!, store, base)) };
+    if (typeof record !== 'object') return record ? { id: record } : undefined;
+    if (action === 'refresh') return { callback: handOver('token refresh', () => refresh(record, store, base)) };
     store.keep(record);
-    if (!due(t)) {
-      info(`token valid, refresh from ${when(t.refresh_from)}`);
-      return { id: record };
-    }
-    info('token past refresh_from: refreshing in the background');
+    if (action === 'use') return { id: record };
     return { id: record, callback: inBackground(record, handOver('token refresh', () => refresh(record, store, base))) };
+  }
+
+  /**
+   * Logout: the record in both storages, the claim cookies, and the ID the core holds; answers still due are dropped and
+   * the module looks at nothing again by itself. What the params supply afterwards is the publisher's to change.
+   */
+  function disconnect() {
+    info('disconnect: removing the stored record, the claims and the ID');
+    lastStore?.remove();
+    claims.clear();
+    ends++;
+    lookAgainAt();
+    document.removeEventListener('visibilitychange', lookAgain);
   }
 
   return {
@@ -303,8 +320,15 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       if (typeof v === 'string') return decoded({ id: v });
       const t = v?.latestToken;
       if (t === 'optout') return decoded({ optout: true });
-      if (Date.now() < t?.identity_expires) return decoded({ id: t.advertising_token });
+      if (typeof t !== 'object') return;
+      const endsBefore = ends;
+      const live = () => current(v, Date.now()) && ends === endsBefore;
+      // read at each auction: no auction gets the token once it expired or the ID ended (logout, refused refresh)
+      if (live()) return decoded({ get id() { return live() ? t.advertising_token : undefined; } });
     },
+    // the userId core's call when the user asks for their data to be deleted (a CMP's deletion request)
+    onDataDeletionRequest: disconnect,
+    disconnect,
     eids,
-  } as IdProviderSpec<N>;
+  } as UidModule<N>;
 }

@@ -20,6 +20,9 @@ export interface Stored {
 /** A bare string is a server-only advertising token (legacy integrations): used as is, never refreshed. */
 export type StoredValue = Stored | string;
 
+/** Where the record cookie goes: params.cookieDomain (undefined: the page's host) and params.cookiePath. */
+export interface CookieScope { domain?: string; path: string }
+
 export interface Store {
   read(): StoredValue | undefined;
   write(value: Stored): void;
@@ -28,6 +31,8 @@ export interface Store {
    * newer record since, which a blind write would replace with this older one.
    */
   keep(value: Stored): void;
+  /** removes the record from both storages (logout) */
+  remove(): void;
 }
 
 /** The record if its latestToken is usable; other fields are only compared, so need no check. */
@@ -35,30 +40,29 @@ function validStored(v: any): Stored | undefined {
   if (v?.latestToken === 'optout' || isModuleIdentity(v?.latestToken)) return v;
 }
 
-/**
- * When a record cookie stops being useful: with its refresh token (a token whose refresh the operator refused keeps
- * the record until the advertising token itself expires, so that the next page does not ask again), or with the
- * opt-out memory.
- */
+/** When a record cookie stops being useful: with its refresh token, or with the opt-out memory. */
 export function recordExpiry(v: Stored): number {
   const t = v.latestToken;
-  return t === 'optout' ? v.optoutUntil ?? Date.now() : Math.max(t.refresh_expires, t.identity_expires);
+  return t === 'optout' ? v.optoutUntil ?? Date.now() : t.refresh_expires;
 }
 
 /**
- * SameSite=Lax: the record is read by the site's own pages only; Secure on https. Prebid's setCookie adds `Secure` for
- * SameSite=None only, so it goes in with the SameSite value.
+ * SameSite=Lax: the record is read by the site's own pages only; Secure on https. Prebid's setCookie writes `path=/`
+ * and adds `Secure` for SameSite=None only, so both go in after the SameSite value (the last Path attribute wins).
  */
-const cookieAttributes = () => (location.protocol === 'https:' ? 'Lax; Secure' : 'Lax');
+const cookieAttributes = (path: string) =>
+  `Lax${location.protocol === 'https:' ? '; Secure' : ''}${path === '/' ? '' : `; Path=${path}`}`;
 
-export function createStore(sm: StorageManager, key: string, useCookie: boolean, logError: (...a: unknown[]) => void): Store {
+export function createStore(sm: StorageManager, key: string, useCookie: boolean, scope: CookieScope, logError: (...a: unknown[]) => void): Store {
+  const setCookie = (value: string, expires: number, { domain, path } = scope) =>
+    sm.setCookie(key, value, new Date(expires).toUTCString(), cookieAttributes(path), domain);
   const local = {
     get: () => sm.getDataFromLocalStorage(key),
     set: (v: Stored) => sm.setDataInLocalStorage(key, JSON.stringify(v)),
   };
   const cookie = {
     get: () => sm.getCookie(key),
-    set: (v: Stored) => sm.setCookie(key, JSON.stringify(v), new Date(recordExpiry(v)).toUTCString(), cookieAttributes()),
+    set: (v: Stored) => setCookie(JSON.stringify(v), recordExpiry(v)),
   };
   const [primary, secondary] = useCookie ? [cookie, local] : [local, cookie];
 
@@ -85,6 +89,12 @@ export function createStore(sm: StorageManager, key: string, useCookie: boolean,
     write,
     keep(v) {
       if (v !== lastReadFromPrimary) write(v);
+    },
+    remove() {
+      sm.removeDataFromLocalStorage(key);
+      // the configured scope, and the host's own cookie that older integrations (and Prebid's module) write
+      setCookie('', 0);
+      setCookie('', 0, { path: '/' });
     },
   };
 }

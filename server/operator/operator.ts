@@ -1,5 +1,5 @@
 // The local UID2 operator as a Node request handler: routing, API-key auth, v2 envelopes, CORS, body
-// limit, one log line per request, and the error answers of the real operator. Clock and randomness are
+// limit, one log line per request (with the client version, from the `client` query parameter or the header), and the error answers of the real operator. Clock and randomness are
 // injectable so specs can drive key rotation and token lifetimes.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fromBase64 } from '../../libraries/uid2/base64.js';
@@ -38,7 +38,7 @@ export interface OperatorOptions {
   now?: () => number;
   /** source of key material: generated keys' secrets and refresh_response_keys (IVs always come from WebCrypto) */
   random?: (length: number) => Uint8Array;
-  /** receives one line per request: method, path, status, duration; never DII or tokens */
+  /** receives one line per request: method, path, status, duration, client version; never DII or tokens */
   log?: (line: string) => void;
 }
 
@@ -58,6 +58,16 @@ interface IncomingRequest {
 }
 
 type Route = (state: OperatorState, request: IncomingRequest) => Promise<Reply>;
+
+/**
+ * The client version a request names, as UID2's web SDK 4.x sends it (the `client` query parameter, which costs no CORS
+ * preflight) or as older clients do (the X-UID2-Client-Version header); logged with the request, trimmed to a safe
+ * alphabet and length (it is attacker input).
+ */
+export function clientVersion(req: IncomingMessage, url: URL): string | undefined {
+  const named = url.searchParams.get('client') ?? req.headers['x-uid2-client-version'];
+  return typeof named === 'string' && named ? named.replace(/[^\w.+-]/g, '_').slice(0, 80) : undefined;
+}
 
 const UNAUTHORIZED = new Uid2OperatorError(401, 'unauthorized', '');
 /** The local admin routes: the sharing permissions a sender sets in the UID2 Portal, changed while running. */
@@ -191,7 +201,8 @@ export function createOperator(config: OperatorConfig, options: OperatorOptions 
       return sendText(res, 400, 'Bad Request');
     }
     const path = url.pathname;
-    res.on('finish', () => log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`));
+    const client = clientVersion(req, url);
+    res.on('finish', () => log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms${client ? ` client ${client}` : ''}`));
     serve(req, res, path).catch((error: unknown) => {
       const refused = error instanceof Uid2OperatorError && error.httpStatus < 500;
       // a bug, not a refusal: its class and route are logged, never its message or the body

@@ -81,11 +81,16 @@ for (const { engine, launch } of e2eBrowsers()) describe(`e2e: publisher page ($
     }
     await screenshot(page, screenshotName('publisher'));
 
-    // log out: no identity, nothing stored, no eid
+    // log out without a reload: no identity, nothing stored, no eid, and the next auction carries no UID2
+    const before = bidRequests(demo).length;
+    await page.evaluate(() => { (window as any).beforeLogout = true; });
     await page.click('#logout-button');
     await waitForState(page, 'none');
     expect(await storedToken(page)).to.equal(undefined);
     expect(await page.evaluate(() => (window as any).pbjs.getUserIdsAsEids())).to.deep.equal([]);
+    const afterLogout = await until('the auction after the logout', () => bidRequests(demo)[before]);
+    expect(uid2EidOf(afterLogout)).to.equal(undefined);
+    expect(await page.evaluate(() => (window as any).beforeLogout)).to.equal(true);
   });
 
   it('the opt-out test identity gets no token, and bid requests carry no UID2', async () => {

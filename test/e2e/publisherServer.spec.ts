@@ -244,14 +244,16 @@ describe('e2e: publisher page, server-side route', function () {
       expect(second.uid2).to.include({ decrypted: true, siteId: 123 });
       expect(second.uid2.fingerprint).not.to.equal(firstUser);
 
-      // log out: the server's cookie (or session) and the module's record are gone, and so is the eid
+      // log out without a reload: the server's cookie (or session) and the module's record are gone, and so is the eid
       const before = bidRequests().length;
-      await click('#logout-button', true);
+      await page.evaluate(() => { (window as any).beforeLogout = true; });
+      await click('#logout-button', false);
       await waitForState(page, 'none');
       expect(await cookieNamed(IDENTITY_COOKIE)).to.equal(undefined);
       expect(await cookieNamed(SESSION_COOKIE)).to.equal(undefined);
       expect(await storedRecord(page)).to.equal(null);
       expect(await page.evaluate(() => (window as any).pbjs.getUserIdsAsEids())).to.deep.equal([]);
+      expect(await page.evaluate(() => (window as any).beforeLogout)).to.equal(true);
       await page.click('#auction-button');
       const loggedOut = await until('an auction after the logout', () => bidRequests().slice(before).at(-1));
       expect(uid2EidOf(loggedOut)).to.equal(undefined);

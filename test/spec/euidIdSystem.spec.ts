@@ -56,6 +56,15 @@ describe('euid userId submodule', () => {
     expect(readStored('__uid2_advertising_token')).to.equal(null);
   });
 
+  it('logs out with pbjs.disconnectEuid(): its record and the ID Prebid holds are gone, without a reload', async () => {
+    consent(CONSENTED);
+    await page({ euidToken: makeIdentity('E4-reader') });
+    expect(pbjs.getUserIdsAsEids()).to.have.length(1);
+    pbjs.disconnectEuid();
+    expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
+    expect(readStored(KEY)).to.equal(null);
+  });
+
   it('reads the identity from the cookie named by params.euidCookie', async () => {
     consent(CONSENTED);
     setCookie('__EUID_SERVER_COOKIE', JSON.stringify(makeIdentity('E4-cookie')));
@@ -70,7 +79,7 @@ describe('euid userId submodule', () => {
     await page({ euidToken: expired });
     expect(pbjs.getUserIds()).to.deep.equal({ euid: { id: 'E4-refreshed' } });
     expect(op.refreshRequests()).to.have.length(1);
-    expect(op.refreshRequests()[0]!.headers.get('X-UID2-Client-Version')).to.match(/-EUIDModule-/);
+    expect(op.refreshRequests()[0]!.url).to.equal('https://prod.euid.eu/v2/token/refresh');
   });
 
   it('honours params.euidApiBase', async () => {

@@ -11,7 +11,7 @@ import { sha256Base64 } from '../../libraries/uid2/normalize.js';
 import type { Uid2Identity } from '../../libraries/uid2/identity.js';
 import { jsonResponse, textResponse, type FakeFetch } from '../helpers/fakeFetch.js';
 import {
-  FakeOperator, OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, clearCookie, configure, freshPageEachTest,
+  FakeOperator, OPTOUT, PUBLIC_KEY, cookieWritesDuring, cookieWrittenDuring, SUBSCRIPTION_ID, auctionEids, clearCookie, configure, freshPageEachTest,
   claimsFree, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, success,
   tokenIn, until,
   type TestPage,
@@ -157,7 +157,11 @@ describe('uid2 userId submodule', () => {
         expect(op.refreshRequests()).to.have.length(1);
         expect(request!.method).to.equal('POST');
         expect(request!.body).to.equal(current.refresh_token);
-        expect(request!.headers.get('X-UID2-Client-Version')).to.match(/^PrebidJS-.+-UID2Module-/);
+        // a CORS-simple request: no custom header (the official module's X-UID2-Client-Version costs a preflight) and
+        // the endpoint's URL as it is (Prebid's own specs answer that exact URL)
+        expect(request!.url).to.equal('https://prod.uidapi.com/v2/token/refresh');
+        expect([...request!.headers.keys()].filter((name) => name !== 'content-type')).to.deep.equal([]);
+        expect(request!.headers.get('content-type')).to.match(/^text\/plain/);
       } finally {
         makeRequest.restore();
       }
@@ -276,8 +280,13 @@ describe('uid2 userId submodule', () => {
       configure({ params: { ...CSTG, email: ' TEst.TEst+123@GMail.Com ' }, auctionDelay: 1000 });
       expect(tokenIn(await auctionEids(network))).to.equal('A4-generated');
       expect(sent).to.deep.equal({ email_hash: 'LkLfFrut8Tc3h/fIvYDiBKSbaMiau/DtaLBPQYszdMw=' });
-      const body = JSON.parse(op.cstgRequests()[0]!.body);
+      const [request] = op.cstgRequests();
+      const body = JSON.parse(request!.body);
       expect(body).to.include({ subscription_id: SUBSCRIPTION_ID });
+      // a CORS-simple request (no custom header, text/plain), so no preflight
+      expect(request!.url).to.equal('https://prod.uidapi.com/v2/token/client-generate');
+      expect([...request!.headers.keys()].filter((name) => name !== 'content-type')).to.deep.equal([]);
+      expect(request!.headers.get('content-type')).to.match(/^text\/plain/);
       expect(body).to.have.all.keys('payload', 'iv', 'public_key', 'timestamp', 'subscription_id');
       const stored = readStored();
       expect(stored.latestToken.advertising_token).to.equal('A4-generated');
@@ -494,19 +503,19 @@ describe('uid2 userId submodule', () => {
       expect(readStored().latestToken).to.deep.equal(current);
     });
 
-    it('logs a 400 refresh answer once, keeps the valid token and never asks again for it (no loop)', async () => {
+    it('logs a 400 refresh answer once, ends the ID at once and never asks again for it (no loop)', async () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
       op.knows(current).onRefresh(refreshError);
       configure({ params: { uid2Token: current }, auctionDelay: 1000 });
       await refreshDone();
-      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-current' } });
+      expect(tokenIn(await auctionEids(network))).to.equal(undefined);
       expect(op.refreshRequests()).to.have.length(1);
       expect(log.errors().join()).to.contain('HTTP 400').and.to.contain('Error refreshing token');
 
       for (let page = 0; page < 2; page++) {
         nextPage();
         configure({ params: { uid2Token: current }, auctionDelay: 1000 });
-        expect(tokenIn(await auctionEids(network))).to.equal('A4-current');
+        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
       }
       expect(op.refreshRequests()).to.have.length(1);
     });
@@ -699,6 +708,160 @@ describe('uid2 userId submodule', () => {
     });
   });
 
+  describe('long-lived pages', () => {
+    /** a token with refresh_from and identity_expires `refreshIn` and `expiresIn` ms from now */
+    const shortLived = (name: string, refreshIn: number, expiresIn: number) =>
+      ({ ...makeIdentity(name), refresh_from: Date.now() + refreshIn, identity_expires: Date.now() + expiresIn });
+    let hidden: boolean | undefined;
+    const setHidden = (value: boolean) => {
+      hidden = value;
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    afterEach(() => {
+      if (hidden !== undefined) delete (document as { hidden?: boolean }).hidden;
+      hidden = undefined;
+    });
+
+    it('refreshes past refresh_from without a reload, and the next auction carries the new token', async () => {
+      const first = shortLived('A4-first', 300, 60_000);
+      op.knows(first).onRefresh(() => success(makeIdentity('A4-second')));
+      configure({ params: { uid2Token: first } });
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-first');
+      await until(() => op.refreshRequests().length === 1);
+      await refreshDone();
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-second');
+      expect(readStored().latestToken.advertising_token).to.equal('A4-second');
+    });
+
+    it('never sends an expired token: from identity_expires on, no UID2 until a refreshed token is there', async () => {
+      const token = shortLived('A4-expiring', 60_000, 300);
+      const answer = gate(success(makeIdentity('A4-renewed')));
+      op.knows(token).onRefresh(answer.answer);
+      configure({ params: { uid2Token: token } });
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-expiring');
+      await sleep(token.identity_expires - Date.now());
+      // the ID the core held is gone at once, before any refresh answered
+      expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
+      expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+      answer.release();
+      await until(() => pbjs.getUserIdsAsEids().length === 1);
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-renewed');
+    });
+
+    it('ends the ID at once when the refresh answers opt-out', async () => {
+      const token = shortLived('A4-opting-out', 200, 60_000);
+      op.knows(token).onRefresh(() => OPTOUT);
+      configure({ params: { uid2Token: token } });
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-opting-out');
+      await until(() => op.refreshRequests().length === 1);
+      await refreshDone();
+      expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
+    });
+
+    it('a hidden tab does not call the operator on its own; it refreshes once the reader comes back', async () => {
+      const token = shortLived('A4-hidden', 100, 60_000);
+      op.knows(token).onRefresh(() => success(makeIdentity('A4-shown')));
+      setHidden(true);
+      configure({ params: { uid2Token: token } });
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-hidden');
+      await sleep(400);
+      expect(op.refreshRequests()).to.have.length(0);
+      setHidden(false);
+      await until(() => op.refreshRequests().length === 1);
+      await refreshDone();
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-shown');
+    });
+  });
+
+  describe('Google Secure Signals (userSync.encryptedSignalSources, on a googletag stub)', () => {
+    let providers: Array<{ id: string; collectorFunction: () => Promise<unknown> }>;
+    beforeEach(() => {
+      providers = [];
+      (window as any).googletag = { pubads: () => ({ getSlots: () => [] }), secureSignalProviders: providers };
+    });
+    afterEach(() => { delete (window as any).googletag; });
+    /** what googletag gets when it collects the uidapi.com signal */
+    const collect = () => providers.find((provider) => provider.id === 'uidapi.com')!.collectorFunction();
+
+    it('hands googletag the current token, never an expired one, and nothing after logout', async () => {
+      const token = { ...makeIdentity('A4-signal'), identity_expires: Date.now() + 400 };
+      const answer = gate(success(makeIdentity('A4-signal-renewed')));
+      op.knows(token).onRefresh(answer.answer);
+      configure({ params: { uid2Token: token } });
+      // Prebid's type asks for a customFunc, which UID2's setup leaves out
+      pbjs.mergeConfig({ userSync: { encryptedSignalSources: { sources: [{ source: ['uidapi.com'], encrypt: false }], registerDelay: 0 } } } as any);
+      pbjs.registerSignalSources();
+      await until(() => providers.length === 1);
+      // the userId core answers googletag once its IDs are settled (with auctionDelay 0: after the first auction)
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-signal');
+      expect(await collect()).to.equal('A4-signal');
+
+      await sleep(token.identity_expires - Date.now());
+      expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
+      // collected while the refresh the module started at identity_expires is under way: googletag waits for it, and
+      // gets the refreshed token
+      await until(() => op.refreshRequests().length === 1);
+      const collected = collect();
+      answer.release();
+      expect(await collected).to.equal('A4-signal-renewed');
+
+      pbjs.disconnectUid2();
+      expect(await collect()).to.equal(undefined);
+    });
+  });
+
+  describe('logout (pbjs.disconnectUid2)', () => {
+    (['localStorage', 'cookie'] as const).forEach((storage) => {
+      it(`removes the record (${storage}), the claim cookies and the ID Prebid holds: the next auction has no UID2`, async () => {
+        const token = makeIdentity('A4-reader');
+        configure({ params: { uid2Token: token, storage } });
+        expect(tokenIn(await auctionEids(network))).to.equal('A4-reader');
+        setCookie(`${KEY}_refreshing_otherpage_123`, 'otherpage.123.9999999999999.w');
+        pbjs.disconnectUid2();
+        expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
+        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+        expect(localStorage.getItem(KEY)).to.equal(null);
+        // WebKit's document.cookie may show a removal a moment later
+        await until(() => readCookie(KEY) === undefined && readCookie(`${KEY}_refreshing_otherpage_123`) === undefined);
+        // the next login
+        configure({ params: { uid2Token: makeIdentity('A4-next-reader'), storage } });
+        await pbjs.refreshUserIds();
+        expect(tokenIn(await auctionEids(network))).to.equal('A4-next-reader');
+      });
+    });
+
+    /** operator calls under way at the logout: each starts its call and says how many were sent */
+    const underWay: Array<[string, () => { release: () => void; sent: () => number }]> = [
+      ['a refresh answer', () => {
+        const due = makeIdentity('A4-due', { refreshDue: true });
+        const answer = gate(success(makeIdentity('A4-too-late')));
+        op.knows(due).onRefresh(answer.answer);
+        configure({ params: { uid2Token: due } });
+        return { release: answer.release, sent: () => op.refreshRequests().length };
+      }],
+      ['a generated token', () => {
+        const answer = gate(success(makeIdentity('A4-generated-late')));
+        op.onCstg(answer.answer);
+        configure({ params: { ...CSTG, email: 'user@example.com' } });
+        return { release: answer.release, sent: () => op.cstgRequests().length };
+      }],
+    ];
+    underWay.forEach(([what, start]) => {
+      it(`drops ${what} that arrives after the logout`, async () => {
+        const { release, sent } = start();
+        await auctionEids(network);
+        await until(() => sent() === 1);
+        pbjs.disconnectUid2();
+        release();
+        await refreshDone();
+        expect(localStorage.getItem(KEY)).to.equal(null);
+        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+      });
+    });
+  });
+
   describe('storage', () => {
     it('does not write back a stored record it only read (another tab may have stored a newer one meanwhile)', async () => {
       const stored = makeIdentity('A4-stored');
@@ -729,6 +892,45 @@ describe('uid2 userId submodule', () => {
       nextPage();
       configure({ params: { storage: 'cookie' } });
       expect(tokenIn(await auctionEids(network))).to.equal('A4-config');
+    });
+
+    it('shares the record cookie under params.cookieDomain and params.cookiePath, until refresh_expires', async () => {
+      const token = makeIdentity('A4-shared');
+      configure({ params: { uid2Token: token, storage: 'cookie', cookieDomain: location.hostname, cookiePath: '/' } });
+      const cookie = (await cookieWrittenDuring(KEY, () => auctionEids(network)))!;
+      expect([cookie.attributes.domain, cookie.attributes.path, cookie.attributes.samesite]).to.deep.equal([location.hostname, '/', 'Lax']);
+      expect(Date.parse(cookie.attributes.expires!)).to.be.within(token.refresh_expires - 1000, token.refresh_expires);
+      expect(log.warnings()).to.deep.equal([]);
+    });
+
+    it('in cookie mode, claims a refresh under params.cookieDomain too: tabs of every subdomain sharing the record see the claim', async () => {
+      const due = makeIdentity('A4-due-shared', { refreshDue: true });
+      op.knows(due).onRefresh(() => success(makeIdentity('A4-refreshed-shared')));
+      configure({ params: { uid2Token: due, storage: 'cookie', cookieDomain: location.hostname } });
+      const writes = await cookieWritesDuring(async () => {
+        await auctionEids(network);
+        await refreshDone();
+      });
+      const claims = writes.filter((text) => text.startsWith(`${KEY}_refreshing_`));
+      expect(claims).to.not.deep.equal([]);
+      claims.forEach((text) => expect(text).to.contain(`domain=${location.hostname}`));
+    });
+
+    const unusable: Array<[string, Record<string, unknown>, string]> = [
+      ['a domain the page is not under', { cookieDomain: 'example.com' }, 'params.cookieDomain'],
+      ['a domain with attribute text in it', { cookieDomain: `${location.hostname}; Path=/x` }, 'params.cookieDomain'],
+      ['a path that does not cover the page', { cookiePath: '/elsewhere' }, 'params.cookiePath'],
+      ['a path with attribute text in it', { cookiePath: '/; Domain=example.com' }, 'params.cookiePath'],
+    ];
+    unusable.forEach(([what, scope, named]) => {
+      it(`warns about ${what} and keeps the cookie on the host, at /`, async () => {
+        configure({ params: { uid2Token: makeIdentity('A4-host'), storage: 'cookie', ...scope } });
+        const cookie = (await cookieWrittenDuring(KEY, () => auctionEids(network)))!;
+        expect(log.warnings().join()).to.contain(named);
+        expect(cookie.attributes).to.not.have.property('domain');
+        expect(cookie.attributes.path).to.equal('/');
+        expect(JSON.parse(readCookie(KEY)!).latestToken.advertising_token).to.equal('A4-host');
+      });
     });
 
     it('finds a record left in the other storage and moves it to the configured one', async () => {

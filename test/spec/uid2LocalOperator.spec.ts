@@ -8,7 +8,7 @@ import { fakeFetch } from '../helpers/fakeFetch.js';
 import { localServers } from '../helpers/localServers.js';
 import {
   PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, captureLogs, configure, freshPage, leavePage, nextPage, pbjs, readStored,
-  refreshDone, settle, sleep,
+  refreshDone, settle, sleep, until,
 } from './uid2TestHelpers.js';
 
 const KEY = '__uid2_advertising_token';
@@ -112,7 +112,7 @@ describe('uid2 module against the local operator', () => {
     expect(log.errors().join()).to.contain('HTTP 400').and.to.contain('bad subscription_id');
   });
 
-  it('logs the operator\'s 400 for a refresh token it does not accept, and keeps the valid token', async () => {
+  it('logs the operator\'s 400 for a refresh token it does not accept, ends that ID and generates anew for the DII', async () => {
     configure({ params: cstg('user@example.com'), auctionDelay: 3000 });
     await settle();
     const stored = readStored();
@@ -122,6 +122,7 @@ describe('uid2 module against the local operator', () => {
     configure({ params: cstg('user@example.com'), auctionDelay: 3000 });
     await refreshDone();
     expect(log.errors().join()).to.contain('HTTP 400').and.to.contain('Error refreshing token');
-    expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: stored.latestToken.advertising_token } });
+    await until(() => typeof pbjs.getUserIds().uid2?.id === 'string');
+    expect(pbjs.getUserIds().uid2!.id).to.not.equal(stored.latestToken.advertising_token);
   });
 });

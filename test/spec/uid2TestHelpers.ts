@@ -163,12 +163,8 @@ export function readCookie(name: string): string | undefined {
 /** A cookie as the page told the browser to set it: its value and its attributes (names lowercased). */
 export interface CookieWrite { value: string; attributes: Record<string, string> }
 
-/**
- * The last write of cookie `name` through document.cookie while `run` ran. The attributes a cookie was set with are
- * not readable back in every engine (Firefox's and WebKit's cookieStore give name and value only), so specs read
- * what the page wrote.
- */
-export async function cookieWrittenDuring(name: string, run: () => Promise<unknown>): Promise<CookieWrite | undefined> {
+/** Every cookie write through document.cookie while `run` ran, as the page wrote it. */
+export async function cookieWritesDuring(run: () => Promise<unknown>): Promise<string[]> {
   const native = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie')!;
   const writes: string[] = [];
   Object.defineProperty(document, 'cookie', {
@@ -184,6 +180,16 @@ export async function cookieWrittenDuring(name: string, run: () => Promise<unkno
   } finally {
     delete (document as { cookie?: string }).cookie;
   }
+  return writes;
+}
+
+/**
+ * The last write of cookie `name` through document.cookie while `run` ran. The attributes a cookie was set with are
+ * not readable back in every engine (Firefox's and WebKit's cookieStore give name and value only), so specs read
+ * what the page wrote.
+ */
+export async function cookieWrittenDuring(name: string, run: () => Promise<unknown>): Promise<CookieWrite | undefined> {
+  const writes = await cookieWritesDuring(run);
   const last = writes.filter((text) => text.startsWith(`${name}=`)).at(-1);
   if (last === undefined) return;
   const [pair, ...attributes] = last.split(';').map((part) => part.trim());
@@ -237,6 +243,8 @@ export function leavePage(network: FakeFetch | undefined, ...cookies: string[]) 
   pbjs.setConfig({ consentManagement: undefined } as any);
   gdprDataHandler.reset();
   config.resetConfig();
+  // a page that closes takes its timers along (a long-lived page's next look at its token)
+  attached.forEach((m) => m.disconnect?.());
   // leave the userId core as a page starts: nothing configured, the bundle's submodules registered
   nextPage();
   clearStoredIds();

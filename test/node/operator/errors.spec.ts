@@ -228,12 +228,15 @@ describe('local operator: bad inputs', () => {
       expect((await callEnveloped(op, '/v2/token/generate', publisher, { email: 'user@example.com' })).status).to.equal(200);
     });
 
-    it('logs method, path, status and duration per request, never DII, tokens or query strings', async () => {
+    it('logs method, path, status, duration and client version per request, never DII, tokens or query strings', async () => {
       await callEnveloped(op, '/v2/token/generate', clientNamed(op.config, 'local-publisher'), { email: 'user@example.com' });
-      await post(`${op.url}/v2/token/refresh?client=uid2-sdk-3.0`, 'some-token');
-      expect(op.logs).to.have.length(2);
+      await post(`${op.url}/v2/token/refresh?client=uid2-sdk-3.0&email=user@example.com`, 'some-token');
+      await post(`${op.url}/v2/token/refresh`, 'some-token', { 'X-UID2-Client-Version': 'Prebid <b>;1' });
+      expect(op.logs).to.have.length(3);
       expect(op.logs[0]).to.match(/^POST \/v2\/token\/generate 200 \d+\.\dms$/);
-      expect(op.logs[1]).to.match(/^POST \/v2\/token\/refresh 400 \d+\.\dms$/);
+      // the SDK 4.x query parameter and the older header both name the client; attacker text is trimmed to a safe alphabet
+      expect(op.logs[1]).to.match(/^POST \/v2\/token\/refresh 400 \d+\.\dms client uid2-sdk-3\.0$/);
+      expect(op.logs[2]).to.match(/^POST \/v2\/token\/refresh 400 \d+\.\dms client Prebid__b__1$/);
       expect(op.logs.join('\n')).to.not.match(/example\.com|some-token|client=/);
     });
   });
