@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encryptRawUidIntoToken } from '../../libraries/uid2/sharing.js';
 import { readBody, sendJson } from '../http.js';
-import { callOperator, type OperatorClient } from '../operatorClient.js';
+import { callOperator, type OperatorClient } from '../../libraries/uid2/operatorClient.js';
 import { startSharingKeys } from '../ssp/uid2.js';
 
 export interface AdvertiserBackend {

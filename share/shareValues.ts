@@ -1,0 +1,51 @@
+// The work of one batch of rows, on the main thread or in a worker: raw UIDs into sharing tokens (encrypt), or
+// sharing tokens into raw UIDs (decrypt), each value on its own, so a bad one gives its row a status and nothing
+// more. Only the column a mode reads goes in and only the columns it adds come out: rows never cross threads.
+import { decryptAdvertisingToken } from '../libraries/uid2/advertisingToken.js';
+import type { KeyContainer } from '../libraries/uid2/keys.js';
+import { encryptRawUidIntoToken } from '../libraries/uid2/sharing.js';
+
+export type ShareMode = 'encrypt' | 'decrypt';
+
+/** What each mode reads from a row, and adds to it. */
+export const INPUT_COLUMN: Record<ShareMode, string> = { encrypt: 'raw_uid', decrypt: 'token' };
+export const ADDED_COLUMNS: Record<ShareMode, readonly string[]> = {
+  encrypt: ['token', 'status'],
+  decrypt: ['raw_uid', 'status', 'site_id', 'established'],
+};
+
+export const SUCCESS = 'success';
+
+/** The columns a mode adds to one row; `status` is `success` or the reason the row failed. */
+export type AddedFields = Record<string, string> & { status: string };
+
+/**
+ * The library's encryption refuses anything that is not the base64 of a 32- or 33-byte raw UID as
+ * `invalid_payload`; for a sender's row that means the raw UID column is bad.
+ */
+function encryptionStatus(status: string): string {
+  return status === 'invalid_payload' ? 'invalid_raw_uid' : status;
+}
+
+async function encryptValue(rawUid: unknown, keys: KeyContainer, now: number): Promise<AddedFields> {
+  if (typeof rawUid !== 'string' || rawUid === '') return { token: '', status: 'invalid_raw_uid' };
+  const result = await encryptRawUidIntoToken(rawUid, keys, { now });
+  return result.status === 'success' ? { token: result.token, status: SUCCESS } : { token: '', status: encryptionStatus(result.status) };
+}
+
+async function decryptValue(token: unknown, keys: KeyContainer, now: number): Promise<AddedFields> {
+  const failed = (status: string): AddedFields => ({ raw_uid: '', status, site_id: '', established: '' });
+  if (typeof token !== 'string' || token === '') return failed('invalid_payload');
+  // `sharing`: the lifetime checks UID2's SharingClient makes on tokens a sender encrypted
+  const result = await decryptAdvertisingToken(token, keys, { now, clientType: 'sharing' });
+  if (result.status !== 'success') return failed(result.status);
+  return { raw_uid: result.rawUid, status: SUCCESS, site_id: String(result.siteId), established: new Date(result.established).toISOString() };
+}
+
+/** The added columns for each input value, in order. `now`: ms epoch, the time the tokens are made or checked at. */
+export async function shareValues(mode: ShareMode, values: readonly unknown[], keys: KeyContainer, now: number): Promise<AddedFields[]> {
+  const work = mode === 'encrypt' ? encryptValue : decryptValue;
+  const added: AddedFields[] = new Array(values.length);
+  for (let index = 0; index < values.length; index++) added[index] = await work(values[index], keys, now);
+  return added;
+}
