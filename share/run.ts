@@ -58,9 +58,10 @@ export function describeKeyFetchError(error: unknown, operatorUrl: string): stri
     }
     return `the UID2 operator at ${operatorUrl} answered ${error.httpStatus} to /v2/key/sharing`;
   }
-  const cause = (error as { cause?: { code?: string } }).cause;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (error instanceof TypeError && /fetch failed/.test(error.message)) {
-    return `cannot reach the UID2 operator at ${operatorUrl}${cause?.code ? ` (${cause.code})` : ''}`;
+    const reason = cause?.code ?? cause?.message;
+    return `cannot reach the UID2 operator at ${operatorUrl}${reason ? ` (${reason})` : ''}`;
   }
   if ((error as { name?: string }).name === 'TimeoutError') return `the UID2 operator at ${operatorUrl} did not answer in ${OPERATOR_TIMEOUT_MS / 1000} s`;
   if (error instanceof TypeError && /URL/i.test(error.message)) return `UID2_BASE_URL is not a URL`;
