@@ -7,7 +7,6 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { OperatorHttpError, type OperatorClient } from '../libraries/uid2/operatorClient.js';
 import {
-  MalformedInputError,
   csvRowReader,
   csvRowWriter,
   describeCsvError,
@@ -16,7 +15,7 @@ import {
   jsonlRowWriter,
   type ShareFormat,
 } from './formats.js';
-import { parseS3Url, writeS3, readS3, MissingAwsSdkError } from './s3.js';
+import { parseS3Url, readS3, writeS3 } from './s3.js';
 import { createShareTransform, type ShareCounts } from './shareTransform.js';
 import { ADDED_COLUMNS, INPUT_COLUMN, type ShareMode } from './shareValues.js';
 import { startSharingKeys } from './sharingKeys.js';
@@ -85,11 +84,21 @@ async function openInput(location: string | undefined, stdin: Readable): Promise
   return s3 ? readS3(s3) : createReadStream(location);
 }
 
-async function openOutput(location: string | undefined, format: ShareFormat, stdout: Writable): Promise<{ stream: Writable; done: Promise<unknown> }> {
-  if (location === undefined || location === '-') return { stream: stdout, done: Promise.resolve() };
+interface OpenedOutput {
+  stream: Writable;
+  /** settles once everything is stored */
+  done: Promise<unknown>;
+  /** drops what a stopped run wrote */
+  abort(): Promise<void>;
+}
+
+async function openOutput(location: string | undefined, format: ShareFormat, stdout: Writable): Promise<OpenedOutput> {
+  if (location === undefined || location === '-') return { stream: stdout, done: Promise.resolve(), abort: async () => {} };
   const s3 = parseS3Url(location);
   if (s3) return writeS3(s3, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
-  return { stream: createWriteStream(location), done: Promise.resolve() };
+  const stream = createWriteStream(location);
+  // a local file is left as far as it got, like any command's partial output: the exit status says it stopped
+  return { stream, done: Promise.resolve(), abort: async () => void stream.destroy() };
 }
 
 export async function runShare(opts: ShareRunOptions): Promise<number> {
@@ -98,6 +107,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
   let keys: Awaited<ReturnType<typeof startSharingKeys>> | undefined;
   let progress: ReturnType<typeof setInterval> | undefined;
   const transformRef: { counts?: ShareCounts } = {};
+  let output: OpenedOutput | undefined;
   try {
     const inputFormat = formatOf(opts.format, opts.input) ?? 'csv';
     const outputFormat = formatOf(opts.format, opts.output) ?? inputFormat;
@@ -109,6 +119,9 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     } catch (error) {
       throw new StopRun(describeKeyFetchError(error, client.operatorUrl));
     }
+    // the input first: a missing file or object stops the run before anything is written
+    const input = await openInput(opts.input, opts.stdin);
+    output = await openOutput(opts.output, outputFormat, opts.stdout);
     const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode]) : jsonlRowReader();
     const outputColumns = (): string[] => {
       const header = reader.header() ?? [];
@@ -124,25 +137,23 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
         stderr.write(`\r${rows} rows, ${Math.round(rows / seconds)} rows/s, ${failed} errors   `);
       }, PROGRESS_INTERVAL_MS);
     }
-    const input = await openInput(opts.input, opts.stdin);
-    const output = await openOutput(opts.output, outputFormat, opts.stdout);
-    // the upload settles apart from the pipeline: a rejection must be seen even when the pipeline fails first
-    output.done.catch(() => {});
     await pipeline(input, reader.stream, transform, writer, output.stream, { end: output.stream !== opts.stdout });
     await output.done;
+    output = undefined;
     if (progress) stderr.write('\n');
     stderr.write(summary(mode, transform.counts, (Date.now() - started) / 1000) + '\n');
     return transform.counts.failed > 0 ? 1 : 0;
   } catch (error) {
     if (progress) stderr.write('\n');
     const described = describeCsvError(error);
-    const known = described instanceof StopRun || described instanceof MalformedInputError || described instanceof MissingAwsSdkError;
-    const message = known ? (described as Error).message : `${(described as Error)?.message ?? described}`;
+    const message = described instanceof Error ? described.message : String(described);
     const counts = transformRef.counts;
     stderr.write(`${COMMAND} ${mode}: stopped${counts ? ` after ${counts.rows} rows` : ''}: ${message}\n`);
     return 2;
   } finally {
     if (progress) clearInterval(progress);
+    // a run that stopped leaves no partial object behind (an S3 multipart upload is aborted)
+    await output?.abort();
     keys?.close();
   }
 }

@@ -51,11 +51,19 @@ export async function readS3(location: S3Location): Promise<Readable> {
   return answer.Body as Readable;
 }
 
-/** A stream to write the object into, and the upload's end: it settles once the last part is stored. */
-export async function writeS3(location: S3Location, contentType: string): Promise<{ stream: Writable; done: Promise<unknown> }> {
+/**
+ * A stream to write the object into, the upload's end (it settles once the last part is stored), and its abort:
+ * a multipart upload left open would keep its parts (and their cost) in the bucket.
+ */
+export async function writeS3(
+  location: S3Location,
+  contentType: string,
+): Promise<{ stream: Writable; done: Promise<unknown>; abort(): Promise<void> }> {
   const { client } = await s3Client();
   const { Upload } = await importSdk<LibStorage>('@aws-sdk/lib-storage');
   const stream = new PassThrough();
   const upload = new Upload({ client, params: { Bucket: location.bucket, Key: location.key, Body: stream, ContentType: contentType } });
-  return { stream, done: upload.done() };
+  const done = upload.done();
+  done.catch(() => {}); // seen by the caller when it awaits done; a run that stops first aborts instead
+  return { stream, done, abort: () => upload.abort() };
 }

@@ -81,6 +81,8 @@ export async function startLocalS3(): Promise<LocalS3> {
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
       AWS_EC2_METADATA_DISABLED: 'true',
+      // the SDK's notice that its releases from 2027 need Node 22 (this machine runs Node 20) is not the command's output
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     },
