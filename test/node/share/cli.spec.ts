@@ -11,7 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { decryptAdvertisingToken } from '../../../libraries/uid2/advertisingToken.js';
 import { encryptRawUidIntoToken } from '../../../libraries/uid2/sharing.js';
 import { fetchSharingKeys } from '../../../share/sharingKeys.js';
-import { credentialsOf, runShareCommand, startLiveOperator, type LiveOperator } from './harness.js';
+import { credentialsOf, runShareCommand, startLiveOperator, type LiveOperator } from '../../helpers/node/share.js';
 
 const rawUid = (): string => randomBytes(32).toString('base64');
 const DAY_MS = 86400_000;

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
-import { credentialsOf, runShareCommand, startLiveOperator, startLocalS3, type LiveOperator, type LocalS3 } from './harness.js';
+import { credentialsOf, runShareCommand, startLiveOperator, startLocalS3, type LiveOperator, type LocalS3 } from '../../helpers/node/share.js';
 
 describe('prebid-uid2-share: S3 in and out', function () {
   this.timeout(30000);

@@ -1,4 +1,4 @@
-// The sharing command as its users run it: the built bin in a child process, credentials in its environment,
+// The sharing command as its users run it (its specs and bench/share.ts): the built bin in a child process, credentials in its environment,
 // against the local operator on loopback (on the wall clock, like the command) and, for s3:// runs, a local
 // S3-compatible server (s3rver) the specs start.
 import { spawn } from 'node:child_process';
@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
 import { closeServer } from '../../../server/http.js';
 import { createOperator } from '../../../server/operator/operator.js';
-import type { ClientConfig, OperatorConfig } from '../../../server/operator/config.js';
-import { clientNamed, localConfig } from '../operator/harness.js';
+import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig, type ClientConfig, type OperatorConfig } from '../../../server/operator/config.js';
 
 export const SHARE_MAIN = fileURLToPath(new URL('../../../share/main.js', import.meta.url));
 
@@ -23,11 +22,16 @@ export interface LiveOperator {
 
 /** The local operator on an ephemeral loopback port, on the wall clock the command uses. */
 export async function startLiveOperator(): Promise<LiveOperator> {
-  const config = await localConfig();
+  const config = await loadOperatorConfig(LOCAL_OPERATOR_CONFIG);
   const operator = createOperator(config, { log: () => {} });
   await operator.ready;
   const { server, url } = await operator.listen(0);
-  return { url, config, client: (name) => clientNamed(config, name), close: () => closeServer(server) };
+  const client = (name: string): ClientConfig => {
+    const found = config.clients.find((candidate) => candidate.name === name);
+    if (!found) throw new Error(`the local operator config has no client ${name}`);
+    return found;
+  };
+  return { url, config, client, close: () => closeServer(server) };
 }
 
 /** UID2_* variables for one of the operator's clients. */
