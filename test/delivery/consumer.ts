@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { PLAYER_PATH } from '../../server/ssp/outstream.js';
 import { launchChromium } from '../helpers/node/chromium.js';
 import { checkAuction, type AuctionServers } from './auction.js';
-import { createTally, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
+import { createTally, execCommand, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
 
 type Flavor = 'esm' | 'cjs';
 const FLAVORS: Record<Flavor, { type: string }> = { esm: { type: 'module' }, cjs: { type: 'commonjs' } };
@@ -161,6 +161,29 @@ async function checkNodeReceiver(project: string): Promise<void> {
   if (!result.same || result.status !== 'success' || result.siteId !== 124) throw new Error(`sharing round trip: ${out}`);
 }
 
+/**
+ * prebid-uid2-share as a sender and a receiver run it from the installed package, against the package's operator:
+ * the advertiser encrypts a CSV file, the Local DSP it shares with decrypts it, and an s3:// location without the
+ * optional AWS SDK says what to install.
+ */
+async function checkShareCommand(project: string, operatorUrl: string): Promise<void> {
+  const bin = path.join(project, 'node_modules/.bin/prebid-uid2-share');
+  const rawUid = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+  await writeFile(path.join(project, 'customers.csv'), `customer,raw_uid\n"Doe, J.",${rawUid}\n`);
+  const credentials = (key: string, secret: string) => ({ UID2_BASE_URL: operatorUrl, UID2_API_KEY: key, UID2_SECRET_KEY: secret });
+  await runCommand(bin, ['encrypt', '--in', 'customers.csv', '--out', 'tokens.csv'], project,
+    credentials('UID2-C-L-124-LocalA.PxWKlC09RJaenXmArz2ZChKv', 'tfHkDuOdWYpV4PvEDjVALWyGor+KCR9ut4p7EOl1OiU='));
+  const segment = await runCommand(bin, ['decrypt', '--in', 'tokens.csv', '--format', 'jsonl'], project,
+    credentials('UID2-C-L-125-LocalD.fak3PFp3yupxpxZRowFWlw5M', 'KXXHh4+3u85DHLfjqGN1E21X8oIWiBRy8aoqSDtbwmU='));
+  const row = JSON.parse(segment.trim());
+  if (row.customer !== 'Doe, J.' || row.raw_uid !== rawUid || row.status !== 'success' || row.site_id !== '124') {
+    throw new Error(`sharing by file: ${segment}`);
+  }
+  const { ok, output } = await execCommand(bin, ['encrypt', '--in', 's3://bucket/customers.csv'], project,
+    credentials('UID2-C-L-124-LocalA.PxWKlC09RJaenXmArz2ZChKv', 'tfHkDuOdWYpV4PvEDjVALWyGor+KCR9ut4p7EOl1OiU='));
+  if (ok || !output.includes('npm i @aws-sdk/client-s3 @aws-sdk/lib-storage')) throw new Error(`s3:// without the AWS SDK: ${output}`);
+}
+
 export async function runConsumerChecks(): Promise<Totals> {
   const tally = createTally('consumer');
   const started = Date.now();
@@ -190,6 +213,10 @@ export async function runConsumerChecks(): Promise<Totals> {
       });
     }
     await tally.step('esm project: a Node sharer and receiver use the UID2 protocol library', () => checkNodeReceiver(path.join(workDir, 'esm')));
+    await tally.step("esm project: the package's prebid-uid2-share encrypts a file for the Local DSP, which decrypts it", async () => {
+      if (!servers) throw new Error('the package servers never started');
+      await checkShareCommand(path.join(workDir, 'esm'), (await servers).operatorUrl);
+    });
     await tally.step("the package's mock SSP serves the outstream player its video answers name", async () => {
       if (!servers) throw new Error('the package servers never started');
       const answer = await fetch(`${(await servers).sspUrl}${PLAYER_PATH}`);

@@ -73,7 +73,11 @@ describe('prebid-uid2-share: the Node stream transform', function () {
       const dspKeysThen = await fetchKeys(op, '/v2/key/sharing', clientNamed(op.config, 'local-dsp'));
       // 40 key periods later: every key rotated in since the first row has expired (demo keys live 900 s)
       op.clock.advance(2400_000);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // two timer refreshes later (the first may have been under way before the clock moved)
+      await new Promise<void>((resolve) => {
+        let refreshes = 0;
+        keys.onChange(() => void (++refreshes === 2 && resolve()));
+      });
       await written({ raw_uid: randomBytes(32).toString('base64') });
       transform.end();
       await finished;
