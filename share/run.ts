@@ -32,6 +32,8 @@ export interface ShareRunOptions {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
+  /** how often the progress line is redrawn while stderr is a terminal; default every second */
+  progressIntervalMs?: number;
 }
 
 /** A reason to stop, said in one line. */
@@ -135,7 +137,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
         const seconds = (Date.now() - started) / 1000;
         const { rows, failed } = transform.counts;
         stderr.write(`\r${rows} rows, ${Math.round(rows / seconds)} rows/s, ${failed} errors   `);
-      }, PROGRESS_INTERVAL_MS);
+      }, opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
     }
     await pipeline(input, reader.stream, transform, writer, output.stream, { end: output.stream !== opts.stdout });
     await output.done;
