@@ -13,7 +13,7 @@ import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { KeyContainer } from '../libraries/uid2/keys.js';
 import { fixedSharingKeys, type SharingKeys } from './sharingKeys.js';
-import { INPUT_COLUMN, SUCCESS, shareValues, type AddedFields, type ShareMode } from './shareValues.js';
+import { ADDED_COLUMNS, INPUT_COLUMN, SUCCESS, shareValues, type AddedColumns, type ShareMode } from './shareValues.js';
 import { WorkerPool } from './workerPool.js';
 import type { Row } from './formats.js';
 
@@ -23,6 +23,8 @@ export interface ShareTransformOptions {
   keys: SharingKeys | KeyContainer;
   /** worker threads; 0 does the work on the calling thread. Default: one per core */
   workers?: number;
+  /** worker threads that outlive this transform (made with the same keys); `workers` is then ignored */
+  pool?: WorkerPool;
   /** rows per batch handed to a worker */
   batchSize?: number;
   /** ms epoch clock the tokens are made or checked at; default Date.now */
@@ -51,6 +53,7 @@ export class ShareTransform extends Transform {
   private readonly batchSize: number;
   private readonly now: () => number;
   private readonly pool: WorkerPool | undefined;
+  private readonly ownsPool: boolean;
   private readonly maxInFlight: number;
   private batch: Row[] = [];
   /** dispatched batches not yet pushed, oldest first */
@@ -65,8 +68,9 @@ export class ShareTransform extends Transform {
     this.batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
     this.now = opts.now ?? Date.now;
     const workers = opts.workers ?? os.availableParallelism();
-    this.pool = workers > 0 ? new WorkerPool(workers, this.keys) : undefined;
-    this.maxInFlight = Math.max(1, workers) * BATCHES_PER_WORKER;
+    this.ownsPool = opts.pool === undefined;
+    this.pool = opts.pool ?? (workers > 0 ? new WorkerPool(workers, this.keys) : undefined);
+    this.maxInFlight = Math.max(1, this.pool?.size ?? 0) * BATCHES_PER_WORKER;
   }
 
   override _transform(row: Row, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -89,10 +93,10 @@ export class ShareTransform extends Transform {
   }
 
   private closePool(): Promise<void> {
-    return this.pool?.close() ?? Promise.resolve();
+    return (this.ownsPool && this.pool?.close()) || Promise.resolve();
   }
 
-  private work(values: unknown[]): Promise<AddedFields[]> {
+  private work(values: unknown[]): Promise<AddedColumns> {
     const now = this.now();
     return this.pool ? this.pool.run(this.mode, values, now) : shareValues(this.mode, values, this.keys.current(), now);
   }
@@ -102,7 +106,7 @@ export class ShareTransform extends Transform {
     this.batch = [];
     const column = INPUT_COLUMN[this.mode];
     const added = this.work(rows.map((row) => row[column]));
-    const pushed = Promise.all([added, this.lastPush]).then(([fields]) => this.pushRows(rows, fields));
+    const pushed = Promise.all([added, this.lastPush]).then(([columns]) => this.pushRows(rows, columns));
     this.lastPush = pushed;
     this.inFlight.push(pushed);
     pushed.then(
@@ -111,11 +115,14 @@ export class ShareTransform extends Transform {
     );
   }
 
-  private pushRows(rows: Row[], fields: AddedFields[]): void {
+  private pushRows(rows: Row[], columns: AddedColumns): void {
     const { counts } = this;
+    const names = ADDED_COLUMNS[this.mode];
+    const statuses = columns.status!;
     for (let index = 0; index < rows.length; index++) {
-      const row = Object.assign(rows[index]!, fields[index]);
-      const { status } = fields[index]!;
+      const row = rows[index]!;
+      for (const name of names) row[name] = columns[name]![index];
+      const status = statuses[index]!;
       counts.rows += 1;
       if (status !== SUCCESS) counts.failed += 1;
       counts.byStatus[status] = (counts.byStatus[status] ?? 0) + 1;

@@ -3,16 +3,16 @@
 import { Worker } from 'node:worker_threads';
 import type { KeyContainer } from '../libraries/uid2/keys.js';
 import type { SharingKeys } from './sharingKeys.js';
-import type { AddedFields, ShareMode } from './shareValues.js';
+import type { AddedColumns, ShareMode } from './shareValues.js';
 
 export type PoolMessage =
   | { type: 'keys'; keys: KeyContainer }
   | { type: 'batch'; id: number; mode: ShareMode; values: unknown[]; now: number };
 
-type PoolAnswer = { id: number; added: AddedFields[] } | { id: number; error: string };
+type PoolAnswer = { id: number; added: AddedColumns } | { id: number; error: string };
 
 interface PendingBatch {
-  resolve(added: AddedFields[]): void;
+  resolve(added: AddedColumns): void;
   reject(error: Error): void;
 }
 
@@ -36,7 +36,7 @@ class PoolWorker {
     this.worker.postMessage(message);
   }
 
-  run(id: number, mode: ShareMode, values: unknown[], now: number): Promise<AddedFields[]> {
+  run(id: number, mode: ShareMode, values: unknown[], now: number): Promise<AddedColumns> {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.send({ type: 'batch', id, mode, values, now });
@@ -53,17 +53,21 @@ class PoolWorker {
   }
 }
 
+/**
+ * Worker threads with the sharing keys. A transform makes its own for its run; a long-lived caller (a service that
+ * shares batch after batch) makes one and hands it to each transform, so no batch pays for starting threads.
+ */
 export class WorkerPool {
   private readonly workers: PoolWorker[];
   private nextId = 0;
 
-  constructor(size: number, keys: SharingKeys) {
+  constructor(readonly size: number, keys: SharingKeys) {
     this.workers = Array.from({ length: size }, () => new PoolWorker(keys.current()));
     keys.onChange((fresh) => this.workers.forEach((worker) => worker.send({ type: 'keys', keys: fresh })));
   }
 
   /** On the least busy worker. */
-  run(mode: ShareMode, values: unknown[], now: number): Promise<AddedFields[]> {
+  run(mode: ShareMode, values: unknown[], now: number): Promise<AddedColumns> {
     const worker = this.workers.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best));
     return worker.run(this.nextId++, mode, values, now);
   }
