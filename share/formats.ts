@@ -108,14 +108,14 @@ export function jsonlRowReader(): RowReader {
 const CSV_WRITE_BATCH = 256;
 
 /**
- * Writes rows as CSV: the input's columns in their order, then the added ones it did not have. `columns` is asked
- * for when the first line is written, after the reader has read the header: a run without rows still writes it.
+ * Writes rows as CSV. `columns` is asked for when the first line is written, after the reader has read its header,
+ * with the first row (undefined for a run without rows, which still writes the header line).
  */
-export function csvRowWriter(columns: () => readonly string[]): Transform {
+export function csvRowWriter(columns: (firstRow: Row | undefined) => readonly string[]): Transform {
   let batch: Row[] = [];
   let headerWritten = false;
   const write = (stream: Transform): void => {
-    stream.push(stringify(batch, { header: !headerWritten, columns: [...columns()] }));
+    stream.push(stringify(batch, { header: !headerWritten, columns: [...columns(batch[0])] }));
     headerWritten = true;
     batch = [];
   };

@@ -13,6 +13,7 @@ import {
   formatOf,
   jsonlRowReader,
   jsonlRowWriter,
+  type Row,
   type ShareFormat,
 } from './formats.js';
 import { parseS3Url, readS3, writeS3 } from './s3.js';
@@ -125,9 +126,10 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     const input = await openInput(opts.input, opts.stdin);
     output = await openOutput(opts.output, outputFormat, opts.stdout);
     const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode]) : jsonlRowReader();
-    const outputColumns = (): string[] => {
-      const header = reader.header() ?? [];
-      return [...header, ...ADDED_COLUMNS[mode].filter((column) => !header.includes(column))];
+    // the input's columns in their order (JSON Lines: the first row's keys), then the added ones it did not have
+    const outputColumns = (firstRow: Row | undefined): string[] => {
+      const input = reader.header() ?? Object.keys(firstRow ?? {});
+      return [...input, ...ADDED_COLUMNS[mode].filter((column) => !input.includes(column))];
     };
     const writer = outputFormat === 'csv' ? csvRowWriter(outputColumns) : jsonlRowWriter();
     const transform = createShareTransform({ mode, keys, workers: opts.workers });
@@ -155,7 +157,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
   } finally {
     if (progress) clearInterval(progress);
     // a run that stopped leaves no partial object behind (an S3 multipart upload is aborted)
-    await output?.abort();
+    await output?.abort().catch(() => {}); // the reason the run stopped is already said
     keys?.close();
   }
 }

@@ -15,8 +15,8 @@ export interface SharingKeys {
   current(): KeyContainer;
   /** fetches the container again; on failure the keys already held stay in use and the error is reported */
   refresh(): Promise<void>;
-  /** called with every new container (the worker threads get their copy this way) */
-  onChange(listener: (keys: KeyContainer) => void): void;
+  /** called with every new container (the worker threads get their copy this way); returns the unsubscribe */
+  onChange(listener: (keys: KeyContainer) => void): () => void;
   /** stops the refresh timer */
   close(): void;
 }
@@ -34,7 +34,7 @@ export async function fetchSharingKeys(client: OperatorClient): Promise<KeyConta
 /** Fetches the keys once (failures reject: the caller stops before reading any row), then refreshes on a timer. */
 export async function startSharingKeys(client: OperatorClient, opts: SharingKeysOptions = {}): Promise<SharingKeys> {
   let keys = await fetchSharingKeys(client);
-  const listeners: Array<(keys: KeyContainer) => void> = [];
+  const listeners = new Set<(keys: KeyContainer) => void>();
   const refresh = async (): Promise<void> => {
     try {
       keys = await fetchSharingKeys(client);
@@ -49,12 +49,15 @@ export async function startSharingKeys(client: OperatorClient, opts: SharingKeys
   return {
     current: () => keys,
     refresh,
-    onChange: (listener) => void listeners.push(listener),
+    onChange: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     close: () => clearInterval(timer),
   };
 }
 
 /** Fixed keys (a caller that fetched them itself, tests): never refreshed. */
 export function fixedSharingKeys(keys: KeyContainer): SharingKeys {
-  return { current: () => keys, refresh: async () => {}, onChange: () => {}, close: () => {} };
+  return { current: () => keys, refresh: async () => {}, onChange: () => () => {}, close: () => {} };
 }

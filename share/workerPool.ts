@@ -59,11 +59,12 @@ class PoolWorker {
  */
 export class WorkerPool {
   private readonly workers: PoolWorker[];
+  private readonly unsubscribe: () => void;
   private nextId = 0;
 
   constructor(readonly size: number, keys: SharingKeys) {
     this.workers = Array.from({ length: size }, () => new PoolWorker(keys.current()));
-    keys.onChange((fresh) => this.workers.forEach((worker) => worker.send({ type: 'keys', keys: fresh })));
+    this.unsubscribe = keys.onChange((fresh) => this.workers.forEach((worker) => worker.send({ type: 'keys', keys: fresh })));
   }
 
   /** On the least busy worker. */
@@ -73,6 +74,7 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    this.unsubscribe();
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }

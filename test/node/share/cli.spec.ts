@@ -83,6 +83,16 @@ describe('prebid-uid2-share: the command', function () {
     expect(rows[0]).to.deep.include({ raw_uid: uid, id: 7, tags: ['a', 'b'], nested: { x: null }, status: 'success' });
     expect(rows[1]).to.deep.equal({ raw_uid: 42, token: '', status: 'invalid_raw_uid' });
 
+    // JSON Lines in, CSV out (each by its extension): the first row's keys are the columns
+    const jsonlFile = path.join(folder, 'customers.jsonl');
+    const csvFile = path.join(folder, 'customers-tokens.csv');
+    await writeFile(jsonlFile, JSON.stringify({ raw_uid: uid, id: 7 }) + '\n');
+    const converted = await runShareCommand(['encrypt', '--in', jsonlFile, '--out', csvFile], advertiser);
+    expect(converted.code, converted.stderr).to.equal(0);
+    const csv = await readFile(csvFile, 'utf8');
+    expect(csv.split('\n')[0]).to.equal('raw_uid,id,token,status');
+    expect(parse(csv, { columns: true })[0]).to.include({ raw_uid: uid, id: '7', status: 'success' });
+
     const tokensFile = path.join(folder, 'tokens.jsonl');
     await writeFile(tokensFile, JSON.stringify({ token: rows[0].token, id: 7 }) + '\n');
     const decrypted = await runShareCommand(['decrypt', '--in', tokensFile], dsp);
