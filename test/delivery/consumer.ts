@@ -173,8 +173,9 @@ async function checkShareCommand(project: string, operatorUrl: string): Promise<
   const credentials = (key: string, secret: string) => ({ UID2_BASE_URL: operatorUrl, UID2_API_KEY: key, UID2_SECRET_KEY: secret });
   await runCommand(bin, ['encrypt', '--in', 'customers.csv', '--out', 'tokens.csv'], project,
     credentials('UID2-C-L-124-LocalA.PxWKlC09RJaenXmArz2ZChKv', 'tfHkDuOdWYpV4PvEDjVALWyGor+KCR9ut4p7EOl1OiU='));
-  const segment = await runCommand(bin, ['decrypt', '--in', 'tokens.csv', '--format', 'jsonl'], project,
+  await runCommand(bin, ['decrypt', '--in', 'tokens.csv', '--out', 'segment.jsonl'], project,
     credentials('UID2-C-L-125-LocalD.fak3PFp3yupxpxZRowFWlw5M', 'KXXHh4+3u85DHLfjqGN1E21X8oIWiBRy8aoqSDtbwmU='));
+  const segment = await readFile(path.join(project, 'segment.jsonl'), 'utf8');
   const row = JSON.parse(segment.trim());
   if (row.customer !== 'Doe, J.' || row.raw_uid !== rawUid || row.status !== 'success' || row.site_id !== '124') {
     throw new Error(`sharing by file: ${segment}`);
