@@ -9,6 +9,12 @@ import { stringify } from 'csv-stringify/sync';
 export type Row = Record<string, unknown>;
 export type ShareFormat = 'csv' | 'jsonl';
 
+/**
+ * The longest record (CSV, quoted newlines included) or line (JSON Lines) read: a file without line breaks must not
+ * make the whole input one string in memory. A row of a sharing file is a few hundred bytes.
+ */
+export const MAX_RECORD_BYTES = 1 << 20;
+
 /** A fault in the input that stops the run: what and where, never the content (it may be a raw UID). */
 export class MalformedInputError extends Error {}
 
@@ -39,6 +45,7 @@ export function csvRowReader(requiredColumn: string): RowReader {
   let header: string[] | undefined;
   const stream = parse({
     bom: true,
+    max_record_size: MAX_RECORD_BYTES,
     columns: (names: string[]) => {
       if (!names.includes(requiredColumn)) throw new MalformedInputError(`the CSV header has no ${requiredColumn} column`);
       header = names;
@@ -87,6 +94,9 @@ export function jsonlRowReader(): RowReader {
       pending = text.slice(lastBreak + 1);
       try {
         if (lastBreak >= 0) pushLines(this, text.slice(0, lastBreak));
+        if (pending.length > MAX_RECORD_BYTES) {
+          throw new MalformedInputError(`malformed JSON Lines at line ${lineNumber + 1} (longer than ${MAX_RECORD_BYTES} bytes)`);
+        }
         callback();
       } catch (error) {
         callback(error as Error);

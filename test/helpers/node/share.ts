@@ -56,6 +56,8 @@ export function runShareCommand(args: string[], env: Record<string, string>, std
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  // a run that stops early (a malformed line) closes its stdin before reading all of it
+  child.stdin.on('error', () => {});
   child.stdin.end(stdin);
   return new Promise((resolve, reject) => {
     child.once('error', reject);

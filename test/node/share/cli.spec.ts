@@ -144,6 +144,13 @@ describe('prebid-uid2-share: the command', function () {
     const jsonl = await runShareCommand(['decrypt', '--format', 'jsonl'], dsp, '{"token":"x"}\n{"token":\n');
     expect(jsonl.code).to.equal(2);
     expect(jsonl.stderr).to.contain('malformed JSON Lines at line 2 (not JSON)');
+
+    // a file without line breaks is not read whole into memory
+    const endless = 'x'.repeat(1.5 * 2 ** 20);
+    const longCsv = await runShareCommand(['encrypt'], advertiser, `raw_uid,note\n${rawUid()},"${endless}"\n`);
+    expect([longCsv.code, longCsv.stderr]).to.deep.equal([2, 'prebid-uid2-share encrypt: stopped after 0 rows: malformed CSV at line 2 (CSV_MAX_RECORD_SIZE)\n']);
+    const longJsonl = await runShareCommand(['decrypt', '--format', 'jsonl'], dsp, `{"token":"x"}\n{"token":"${endless}`);
+    expect([longJsonl.code, longJsonl.stderr]).to.deep.equal([2, `prebid-uid2-share decrypt: stopped after 0 rows: malformed JSON Lines at line 2 (longer than ${2 ** 20} bytes)\n`]);
   });
 
   it('fails at once with one clear line on wrong credentials or an unreachable operator', async () => {
