@@ -16,9 +16,6 @@ export const ADDED_COLUMNS: Record<ShareMode, readonly string[]> = {
 
 export const SUCCESS = 'success';
 
-/** The columns a mode adds to one row; `status` is `success` or the reason the row failed. */
-export type AddedFields = Record<string, string> & { status: string };
-
 /**
  * The added columns of a batch, one array per column, index for index with its rows: what crosses from a worker
  * thread (a few arrays of strings clone several times faster than an object per row).
@@ -33,29 +30,42 @@ function encryptionStatus(status: string): string {
   return status === 'invalid_payload' ? 'invalid_raw_uid' : status;
 }
 
-async function encryptValue(rawUid: unknown, keys: KeyContainer, now: number): Promise<AddedFields> {
+async function encryptValue(rawUid: unknown, keys: KeyContainer, now: number): Promise<{ token: string; status: string }> {
   if (typeof rawUid !== 'string' || rawUid === '') return { token: '', status: 'invalid_raw_uid' };
   const result = await encryptRawUidIntoToken(rawUid, keys, { now });
   return result.status === 'success' ? { token: result.token, status: SUCCESS } : { token: '', status: encryptionStatus(result.status) };
 }
 
-function decryptValue(token: unknown, keys: KeyContainer, now: number): AddedFields {
-  const failed = (status: string): AddedFields => ({ raw_uid: '', status, site_id: '', established: '' });
-  if (typeof token !== 'string' || token === '') return failed('invalid_payload');
-  // `sharing`: the lifetime checks UID2's SharingClient makes on tokens a sender encrypted. Synchronous: this
-  // module runs in Node only, where the crypto backend is node:crypto, and a promise per row costs a fifth of it
-  const result = decryptAdvertisingTokenSync(token, keys, { now, clientType: 'sharing' });
-  if (result.status !== 'success') return failed(result.status);
-  return { raw_uid: result.rawUid, status: SUCCESS, site_id: String(result.siteId), established: new Date(result.established).toISOString() };
+/** Decrypts each token into the columns at its index; `sharing`: the lifetime checks UID2's SharingClient makes. */
+function decryptInto(columns: AddedColumns, tokens: readonly unknown[], keys: KeyContainer, now: number): void {
+  const { raw_uid: rawUids, status: statuses, site_id: siteIds, established } = columns as Record<'raw_uid' | 'status' | 'site_id' | 'established', string[]>;
+  const options = { now, clientType: 'sharing' } as const;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index];
+    // synchronous: this module runs in Node only, on node:crypto, and a promise per row costs a fifth of it
+    const result = typeof token === 'string' && token !== '' ? decryptAdvertisingTokenSync(token, keys, options) : { status: 'invalid_payload' as const };
+    statuses[index] = result.status;
+    if (result.status === 'success') {
+      rawUids[index] = result.rawUid;
+      siteIds[index] = String(result.siteId);
+      established[index] = new Date(result.established).toISOString();
+    } else {
+      rawUids[index] = siteIds[index] = established[index] = '';
+    }
+  }
 }
 
 /** The added columns for the input values, in order. `now`: ms epoch, the time the tokens are made or checked at. */
 export async function shareValues(mode: ShareMode, values: readonly unknown[], keys: KeyContainer, now: number): Promise<AddedColumns> {
-  const names = ADDED_COLUMNS[mode];
-  const columns: AddedColumns = Object.fromEntries(names.map((name) => [name, new Array<string>(values.length)]));
+  const columns: AddedColumns = Object.fromEntries(ADDED_COLUMNS[mode].map((name) => [name, new Array<string>(values.length)]));
+  if (mode === 'decrypt') {
+    decryptInto(columns, values, keys, now);
+    return columns;
+  }
   for (let index = 0; index < values.length; index++) {
-    const fields = mode === 'encrypt' ? await encryptValue(values[index], keys, now) : decryptValue(values[index], keys, now);
-    for (const name of names) columns[name]![index] = fields[name]!;
+    const { token, status } = await encryptValue(values[index], keys, now);
+    columns.token![index] = token;
+    columns.status![index] = status;
   }
   return columns;
 }
