@@ -12,7 +12,7 @@
 //   between local files.
 // Run alone: npm run build:node && node build/node/bench/share.js (BENCH_SHARE_RSS_ROWS=300000 for a quicker look).
 import { spawn } from 'node:child_process';
-import { createCipheriv, createDecipheriv, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GCM_IV_LENGTH } from '../libraries/uid2/aesGcm.js';
 import type { KeyContainer, Uid2Key } from '../libraries/uid2/keys.js';
 import { encryptRawUidIntoToken } from '../libraries/uid2/sharing.js';
 import type { Row } from '../share/formats.js';
@@ -28,6 +29,7 @@ import type { ShareMode } from '../share/shareValues.js';
 import { fixedSharingKeys } from '../share/sharingKeys.js';
 import { WorkerPool } from '../share/workerPool.js';
 import { SHARE_MAIN, credentialsOf, startLiveOperator, startLocalS3, type LiveOperator } from '../test/helpers/node/share.js';
+import { decryptRaw } from './decrypt.js';
 import { median } from './median.js';
 
 export interface ShareBenchOptions {
@@ -69,8 +71,6 @@ export interface ShareBenchResult {
 
 /** rows per turn of the one-core comparison (tens of ms each) */
 const TURN_ROWS = 2000;
-const GCM_IV = 12;
-const GCM_TAG = 16;
 const SITE_ID = 124;
 const MASTER_KEYSET = 1;
 const SITE_KEYSET = 502;
@@ -94,20 +94,13 @@ function benchKeys(now: number): KeyContainer {
   };
 }
 
-// ---- the raw node:crypto baseline: the v4 token layout of libraries/uid2/advertisingToken.ts, by hand ----
+// ---- the raw node:crypto baseline: the v4 token layout of libraries/uid2/advertisingToken.ts, by hand (decryption:
+// bench/decrypt.ts's baseline) ----
 
 function sealRaw(secret: Buffer, plaintext: Buffer): Buffer {
-  const iv = nodeRandomBytes(GCM_IV);
-  const cipher = createCipheriv('aes-256-gcm', secret, iv, { authTagLength: GCM_TAG });
+  const iv = nodeRandomBytes(GCM_IV_LENGTH);
+  const cipher = createCipheriv('aes-256-gcm', secret, iv, { authTagLength: 16 });
   return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-}
-
-function openRaw(secret: Buffer, blob: Buffer): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', secret, blob.subarray(0, GCM_IV), { authTagLength: GCM_TAG });
-  decipher.setAuthTag(blob.subarray(blob.length - GCM_TAG));
-  const head = decipher.update(blob.subarray(GCM_IV, blob.length - GCM_TAG));
-  decipher.final();
-  return head;
 }
 
 interface RawKeys {
@@ -147,14 +140,6 @@ function encryptRaw(rawUid: string, keys: RawKeys, now: number): string {
   return Buffer.concat([header, masterBlob]).toString('base64url');
 }
 
-/** The raw UID of a v4 token, keys looked up by id, nothing checked beyond the GCM tags. */
-function decryptRaw(token: string, keys: RawKeys): string {
-  const bytes = Buffer.from(token, 'base64url');
-  const master = openRaw(keys.secrets.get(bytes.readInt32BE(2))!, bytes.subarray(6));
-  const site = openRaw(keys.secrets.get(master.readInt32BE(29))!, master.subarray(33));
-  return site.subarray(36).toString('base64');
-}
-
 // ---- timing ----
 
 function cpuMs(): number {
@@ -165,7 +150,7 @@ function cpuMs(): number {
 function timeBaseline(mode: ShareMode, values: string[], keys: RawKeys, now: number): number {
   const started = cpuMs();
   for (const value of values) {
-    const out = mode === 'encrypt' ? encryptRaw(value, keys, now) : decryptRaw(value, keys);
+    const out = mode === 'encrypt' ? encryptRaw(value, keys, now) : decryptRaw(value, keys.secrets);
     if (out.length < 44) throw new Error('the baseline failed');
   }
   return cpuMs() - started;
@@ -384,7 +369,7 @@ export async function benchShare(opts: ShareBenchOptions = {}): Promise<ShareBen
   );
   // the baseline's tokens and ours are one format: each decrypts the other's
   const raw = rawKeysOf(keys);
-  if (decryptRaw(tokens[0]!, raw) !== rawUids[0]) throw new Error('the baseline does not decrypt the library\'s tokens');
+  if (decryptRaw(tokens[0]!, raw.secrets) !== rawUids[0]) throw new Error('the baseline does not decrypt the library\'s tokens');
   const pool = new WorkerPool(os.availableParallelism(), fixedSharingKeys(keys));
   let encrypt: ShareThroughput;
   let decrypt: ShareThroughput;
