@@ -72,7 +72,7 @@ function gcmOpenRaw(secret: Buffer, blob: Buffer): Buffer {
 }
 
 /** The baseline: base64url → two GCM layers → raw UID as base64, keys looked up by id, nothing else. */
-function decryptRaw(token: string, secrets: Map<number, Buffer>): string {
+export function decryptRaw(token: string, secrets: Map<number, Buffer>): string {
   const bytes = Buffer.from(token, 'base64url');
   const master = gcmOpenRaw(secrets.get(bytes.readInt32BE(2))!, bytes.subarray(TOKEN_HEADER));
   const site = gcmOpenRaw(secrets.get(master.readInt32BE(SITE_KEY_ID_OFFSET))!, master.subarray(SITE_BLOB_OFFSET));

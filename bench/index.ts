@@ -10,6 +10,7 @@ import { benchDecrypt } from './decrypt.js';
 import { benchLoad, type LoadOptions } from './load.js';
 import { startBenchOperator, type BenchOperator } from './operator.js';
 import { table, type Machine, type Results } from './report.js';
+import { benchShare } from './share.js';
 import { benchSize } from './size.js';
 import { benchAcrossTabs, benchSpeed, type SpeedOptions, type TabsResult } from './speed.js';
 import { benchStorageControl, type StorageControlOptions } from './storageControl.js';
@@ -58,6 +59,8 @@ const size = await phase('build and size', async () => benchSize(await buildVari
 const decrypt = await phase('decrypt', () => benchDecrypt(DECRYPT));
 // the servers under load, before the browser starts too: against a trivial handler loaded the same way
 const load = await phase('load', () => benchLoad(LOAD));
+// the sharing command and its worker threads want every core: before the browser starts as well
+const share = await phase('share', () => benchShare());
 const op = await startBenchOperator();
 const browser = await startBrowserBench();
 let results: Results;
@@ -76,6 +79,7 @@ try {
     ...(firefox && { firefoxRefreshCallsAcrossTabs: firefox.refreshCallsAcrossTabs }),
     decrypt,
     load,
+    share,
   };
 } finally {
   await browser.close();

@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createCstgRequest } from '../libraries/uid2/cstg.js';
 import type { Uid2Identity } from '../libraries/uid2/identity.js';
 import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig } from '../server/operator/config.js';
-import { callOperator } from '../server/operatorClient.js';
+import { callOperator } from '../libraries/uid2/operatorClient.js';
 import type { LoadServerMessage, LoadServerPorts } from './loadServers.js';
 import { median } from './median.js';
 

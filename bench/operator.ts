@@ -8,7 +8,7 @@ import type { Uid2Identity } from '../libraries/uid2/identity.js';
 import { closeServer } from '../server/http.js';
 import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig, type OperatorConfig } from '../server/operator/config.js';
 import { createOperator } from '../server/operator/operator.js';
-import { callOperator } from '../server/operatorClient.js';
+import { callOperator } from '../libraries/uid2/operatorClient.js';
 import { listenOnLoopback } from '../test/helpers/node/localServers.js';
 
 const PUBLISHER = 'local-publisher';

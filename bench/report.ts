@@ -2,6 +2,7 @@
 import { AUCTION_DELAY_MS } from './browser.js';
 import type { BundleSize } from './bundles.js';
 import type { DecryptBenchResult } from './decrypt.js';
+import type { ShareBenchResult, ShareThroughput } from './share.js';
 import { loadTable, type LoadResult } from './load.js';
 import type { SizeReport } from './size.js';
 import type { Comparison, SpeedReport, Summary, TabsResult } from './speed.js';
@@ -33,6 +34,8 @@ export interface Results {
   decrypt: DecryptBenchResult;
   /** the servers under load, as ratios against a trivial Node HTTP handler */
   load: LoadResult;
+  /** prebid-uid2-share and its transform against raw node:crypto, RSS, the S3 round trip */
+  share: ShareBenchResult;
 }
 
 type Row = [measure: string, official: string, ours: string, ratio: string, goal: string];
@@ -80,6 +83,23 @@ function tabsRow({ tabs, official, ours }: TabsResult, engine = ''): Row {
   return [`refresh calls at the operator, ${tabs} tab(s) opened at once, refresh due (each run)${engine}`, calls(official), calls(ours), '', '1'];
 }
 
+function shareRows(share: ShareBenchResult): Row[] {
+  const throughput = (mode: string, t: ShareThroughput): Row[] => [
+    [`sharing ${mode}, rows/s on one core (Node transform): raw node:crypto same GCM work / ours`, `${t.baselineRowsPerSecond}`,
+      `${t.oneCoreRowsPerSecond}`, `${ratio(t.ratioToBaseline)} of baseline`, '≥ 0.80× of baseline'],
+    [`sharing ${mode}, rows/s wall: one core / ${share.cores} cores (worker threads)`, `${t.oneCoreWallRowsPerSecond}`,
+      `${t.allCoresRowsPerSecond}`, `${ratio(t.allCoresSpeedup)} of one core`, '≥ 1.70× on 2 cores'],
+  ];
+  return [
+    ...throughput('encrypt', share.encrypt),
+    ...throughput('decrypt', share.decrypt),
+    ...share.rss.map(({ rows, peakRssMiB, rowsPerSecond }): Row =>
+      [`prebid-uid2-share encrypt, peak RSS, ${rows} rows (${rowsPerSecond} rows/s)`, '—', `${peakRssMiB} MiB`, '—', '≤ 300 MiB']),
+    [`prebid-uid2-share S3 round trip (s3rver), ${share.s3.rows} rows: local files / S3`, `${share.s3.localFilesRoundTripSeconds} s`,
+      `${share.s3.roundTripSeconds} s`, `${ratio(share.s3.ratioToLocalFiles)} of local files`, ''],
+  ];
+}
+
 export function table(r: Results): string {
   const { speed } = r;
   const rows: Row[] = [
@@ -96,6 +116,7 @@ export function table(r: Results): string {
     ['receiver decrypt, v4 tokens/s on one core (Node): raw node:crypto two-layer GCM baseline / ours', `${Math.round(r.decrypt.baseline.tokensPerSecond)}`,
       `${Math.round(r.decrypt.library.tokensPerSecond)} sync / ${Math.round(r.decrypt.libraryAsync.tokensPerSecond)} promise (WebCrypto backend: ${Math.round(r.decrypt.webCrypto.tokensPerSecond)})`,
       `${ratio(r.decrypt.ratioToBaseline)} / ${ratio(r.decrypt.ratioAsyncToBaseline)} of baseline`, '≥ 0.80× of baseline'],
+    ...shareRows(r.share),
     ...speed.buildRequestsPerBid.map(({ adUnits, coldUs, warmUs }): Row =>
       [`adapter buildRequests, µs per bid, ${adUnits} ad unit(s): page's first auction / later ones`, '—',
         `${coldUs.toFixed(1)} / ${warmUs.toFixed(1)}`, '—', '']),

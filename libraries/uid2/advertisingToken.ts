@@ -6,7 +6,7 @@
 //     site id | publisher id (8) | client key id | privacy bits | established ms | refreshed ms | raw UID
 // v2: 0x02 | master key id | IV16 | CBC(expires ms | site key id | IV16 | CBC(site id | id length | raw UID as
 //   base64 text | privacy bits | established ms))
-import { toBase64, toBase64Url } from './base64.js';
+import { base64ToUrl } from './base64.js';
 import { ByteReader, ByteWriter } from './byteLayout.js';
 import { fromUtf8 } from './bytes.js';
 import { andThen, cbcOpen, cryptoBackend, gcmOpen, gcmSeal, type MaybePromise } from './cryptoBackend.js';
@@ -135,7 +135,9 @@ export async function encryptAdvertisingToken(
     .i32(masterKey.id)
     .raw(masterBlob)
     .done();
-  return version === 4 ? toBase64Url(token) : toBase64(token);
+  // the backend's encoder: Buffer in Node, several times faster than btoa for a sharer encrypting in bulk
+  const standard = cryptoBackend().encodeBase64(token);
+  return version === 4 ? base64ToUrl(standard) : standard;
 }
 
 interface DecryptOptions {

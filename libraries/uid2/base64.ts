@@ -17,7 +17,12 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** URL-safe alphabet without padding (v4 advertising tokens). */
 export function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'));
+  return base64ToUrl(toBase64(bytes));
+}
+
+/** Standard base64 text in the URL-safe alphabet, padding dropped. */
+export function base64ToUrl(standard: string): string {
+  return standard.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_');
 }
 
 /**

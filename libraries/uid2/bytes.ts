@@ -13,8 +13,23 @@ export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/**
+ * Small requests (IVs, nonces: two per token a sharer encrypts) are served from a pool the CSPRNG fills 4 KiB at a
+ * time: one getRandomValues call per ~170 tokens instead of two per token. Every byte is handed out once, copied.
+ */
+const POOL_SIZE = 4096;
+const MAX_POOLED = 64;
+let pool = new Uint8Array(0);
+let poolOffset = 0;
+
 export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
-  return crypto.getRandomValues(new Uint8Array(length));
+  if (length > MAX_POOLED) return crypto.getRandomValues(new Uint8Array(length));
+  if (poolOffset + length > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE));
+    poolOffset = 0;
+  }
+  poolOffset += length;
+  return pool.slice(poolOffset - length, poolOffset);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {

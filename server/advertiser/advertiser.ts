@@ -17,7 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encryptRawUidIntoToken } from '../../libraries/uid2/sharing.js';
 import { isJsonRequest, readBody, sendJson } from '../http.js';
-import { callOperator, type OperatorClient } from '../operatorClient.js';
+import { callOperator, type OperatorClient } from '../../libraries/uid2/operatorClient.js';
 import { isSegmentName } from '../dsp/segmentRequest.js';
 import { startSharingKeys } from '../ssp/uid2.js';
 

@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { isUid2Identity, type Uid2Identity } from '../../libraries/uid2/identity.js';
 import { isJsonRequest, NO_STORE, readBody, requestUrl, sendJson, sendText } from '../http.js';
-import { callOperatorForAnswer, OperatorHttpError, type OperatorClient } from '../operatorClient.js';
+import { callOperatorForAnswer, OperatorHttpError, type OperatorClient } from '../../libraries/uid2/operatorClient.js';
 import { clearedCookie, identityCookie, IDENTITY_COOKIE, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 import { isFieldError, parseLoginRequest, type Delivery, type LoginRequest } from './loginRequest.js';
 import { renderPage, uid2UserSync } from './pageConfig.js';

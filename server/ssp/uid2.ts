@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { LOCAL_OPERATOR_CONFIG } from '../operator/config.js';
 import { decryptAdvertisingToken, detectTokenVersion, type DecryptionStatus } from '../../libraries/uid2/advertisingToken.js';
 import { parseKeyContainer, type KeyContainer } from '../../libraries/uid2/keys.js';
-import { callOperator } from '../operatorClient.js';
+import { callOperator } from '../../libraries/uid2/operatorClient.js';
 import type { Eid } from './validate.js';
 
 export const UID2_SOURCE = 'uidapi.com';

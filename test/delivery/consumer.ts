@@ -16,7 +16,7 @@ import type { Browser } from 'playwright-core';
 import { PLAYER_PATH } from '../../server/ssp/outstream.js';
 import { launchChromium } from '../helpers/node/chromium.js';
 import { checkAuction, type AuctionServers } from './auction.js';
-import { createTally, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
+import { createTally, execCommand, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
 
 /** a set of README blocks: webpack in an ESM and a CommonJS project, Vite, Rollup */
 type Flavor = 'esm' | 'cjs' | 'vite' | 'rollup';
@@ -188,6 +188,30 @@ async function checkNodeReceiver(project: string): Promise<void> {
   if (!result.same || result.status !== 'success' || result.siteId !== 124) throw new Error(`sharing round trip: ${out}`);
 }
 
+/**
+ * prebid-uid2-share as a sender and a receiver run it from the installed package, against the package's operator:
+ * the advertiser encrypts a CSV file, the Local DSP it shares with decrypts it, and an s3:// location without the
+ * optional AWS SDK says what to install.
+ */
+async function checkShareCommand(project: string, operatorUrl: string): Promise<void> {
+  const bin = path.join(project, 'node_modules/.bin/prebid-uid2-share');
+  const rawUid = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+  await writeFile(path.join(project, 'customers.csv'), `customer,raw_uid\n"Doe, J.",${rawUid}\n`);
+  const credentials = (key: string, secret: string) => ({ UID2_BASE_URL: operatorUrl, UID2_API_KEY: key, UID2_SECRET_KEY: secret });
+  await runCommand(bin, ['encrypt', '--in', 'customers.csv', '--out', 'tokens.csv'], project,
+    credentials('UID2-C-L-124-LocalA.PxWKlC09RJaenXmArz2ZChKv', 'tfHkDuOdWYpV4PvEDjVALWyGor+KCR9ut4p7EOl1OiU='));
+  await runCommand(bin, ['decrypt', '--in', 'tokens.csv', '--out', 'segment.jsonl'], project,
+    credentials('UID2-C-L-125-LocalD.fak3PFp3yupxpxZRowFWlw5M', 'KXXHh4+3u85DHLfjqGN1E21X8oIWiBRy8aoqSDtbwmU='));
+  const segment = await readFile(path.join(project, 'segment.jsonl'), 'utf8');
+  const row = JSON.parse(segment.trim());
+  if (row.customer !== 'Doe, J.' || row.raw_uid !== rawUid || row.status !== 'success' || row.site_id !== '124') {
+    throw new Error(`sharing by file: ${segment}`);
+  }
+  const { ok, output } = await execCommand(bin, ['encrypt', '--in', 's3://bucket/customers.csv'], project,
+    credentials('UID2-C-L-124-LocalA.PxWKlC09RJaenXmArz2ZChKv', 'tfHkDuOdWYpV4PvEDjVALWyGor+KCR9ut4p7EOl1OiU='));
+  if (ok || !output.includes('npm i @aws-sdk/client-s3 @aws-sdk/lib-storage')) throw new Error(`s3:// without the AWS SDK: ${output}`);
+}
+
 export async function runConsumerChecks(): Promise<Totals> {
   const tally = createTally('consumer');
   const started = Date.now();
@@ -228,6 +252,10 @@ export async function runConsumerChecks(): Promise<Totals> {
       for (const name of ['tsconfig.json', 'src/uid2Config.ts']) await writeFile(path.join(project, name), blockFor(blocks, name, 'esm').text);
       // the file's expect-error directive fails the run if the misspelt param were accepted
       await runCommand(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], project);
+    });
+    await tally.step("esm project: the package's prebid-uid2-share encrypts a file for the Local DSP, which decrypts it", async () => {
+      if (!servers) throw new Error('the package servers never started');
+      await checkShareCommand(path.join(workDir, 'esm'), (await servers).operatorUrl);
     });
     await tally.step("the package's mock SSP serves the outstream player its video answers name", async () => {
       if (!servers) throw new Error('the package servers never started');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { isUid2Identity, type Uid2Identity } from '../../../libraries/uid2/identity.js';
 import { sha256Base64 } from '../../../libraries/uid2/normalize.js';
 import { closeServer, listenServer } from '../../../server/http.js';
-import { callOperator, type OperatorClient } from '../../../server/operatorClient.js';
+import { callOperator, type OperatorClient } from '../../../libraries/uid2/operatorClient.js';
 import { createPublisherBackend, type PublisherBackendOptions } from '../../../server/publisher/publisher.js';
 import { startDemo } from '../../../server/start.js';
 import { clientNamed, startOperator, type RunningOperator } from '../operator/harness.js';

@@ -1,6 +1,6 @@
-// How the local servers call the UID2 operator as an SDK does: API key as bearer, v2 envelope sealed with
-// the client secret both ways.
-import { openResponseEnvelope, sealRequestEnvelope } from '../libraries/uid2/envelope.js';
+// An SDK-style client of the UID2 operator's server-to-server endpoints, as UID2's server SDKs call them: API key
+// as bearer, v2 envelope sealed with the client secret both ways. Used by the sharing command and the dev stack.
+import { openResponseEnvelope, sealRequestEnvelope } from './envelope.js';
 
 export interface OperatorClient {
   operatorUrl: string;
@@ -8,6 +8,8 @@ export interface OperatorClient {
   secret: string;
   /** ms epoch clock, the envelope timestamp the operator checks; default Date.now */
   now?: () => number;
+  /** gives up on a call after this many ms (a TimeoutError); default: no limit */
+  timeoutMs?: number;
 }
 
 /** The opened answer of a 200 response: `success` with a body, or another status (`optout`, …). */
@@ -34,6 +36,7 @@ export async function callOperatorForAnswer(client: OperatorClient, path: string
     method: 'POST',
     headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'text/plain' },
     body: envelope,
+    ...(client.timeoutMs !== undefined && { signal: AbortSignal.timeout(client.timeoutMs) }),
   });
   const text = await response.text();
   if (response.status !== 200) throw new OperatorHttpError(path, response.status, text);

@@ -1,0 +1,153 @@
+// The two file formats of the sharing command, as streams of rows (plain objects, one key per column):
+// CSV with a header line, through csv-parse and csv-stringify (quoted fields, commas and newlines inside quotes go
+// through untouched), and JSON Lines (one object per line, every value passed through as it was).
+import { Transform, type TransformCallback } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { parse, CsvError } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+
+export type Row = Record<string, unknown>;
+export type ShareFormat = 'csv' | 'jsonl';
+
+/**
+ * The longest record (CSV, quoted newlines included) or line (JSON Lines) read: a file without line breaks must not
+ * make the whole input one string in memory. A row of a sharing file is a few hundred bytes.
+ */
+export const MAX_RECORD_BYTES = 1 << 20;
+
+/** A fault in the input that stops the run: what and where, never the content (it may be a raw UID). */
+export class MalformedInputError extends Error {}
+
+/** `--format`, or the extension of the file or S3 key; undefined when neither says. */
+export function formatOf(explicit: string | undefined, location: string | undefined): ShareFormat | undefined {
+  if (explicit !== undefined) {
+    if (explicit !== 'csv' && explicit !== 'jsonl') throw new MalformedInputError(`--format must be csv or jsonl, not "${explicit}"`);
+    return explicit;
+  }
+  const extension = /\.([a-z0-9]+)$/i.exec(location ?? '')?.[1]?.toLowerCase();
+  if (extension === 'csv') return 'csv';
+  if (extension === 'jsonl' || extension === 'ndjson') return 'jsonl';
+  return undefined;
+}
+
+export interface RowReader {
+  /** bytes in, rows out */
+  stream: Transform;
+  /** the CSV header once read (JSON Lines: undefined) */
+  header(): readonly string[] | undefined;
+}
+
+/**
+ * Parses CSV with a header line. `requiredColumn` must be in the header, else the run stops before the first row.
+ * A malformed line stops the run: see describeCsvError.
+ */
+export function csvRowReader(requiredColumn: string): RowReader {
+  let header: string[] | undefined;
+  const stream = parse({
+    bom: true,
+    max_record_size: MAX_RECORD_BYTES,
+    columns: (names: string[]) => {
+      if (!names.includes(requiredColumn)) throw new MalformedInputError(`the CSV header has no ${requiredColumn} column`);
+      header = names;
+      return names;
+    },
+  });
+  return { stream, header: () => header };
+}
+
+/**
+ * csv-parse's messages quote the offending field, which may hold a raw UID: only the code and the line number (it
+ * counts physical lines, from 1 for the header) leave this module.
+ */
+export function describeCsvError(error: unknown): unknown {
+  return error instanceof CsvError ? new MalformedInputError(`malformed CSV at line ${error.lines} (${error.code})`) : error;
+}
+
+/** Parses JSON Lines: one object per line, blank lines skipped; anything else stops the run with its line number. */
+export function jsonlRowReader(): RowReader {
+  let pending = '';
+  let lineNumber = 0;
+  // a multi-byte character split across chunks is decoded whole
+  const decoder = new StringDecoder('utf8');
+  const pushLines = (stream: Transform, text: string): void => {
+    const lines = text.split('\n');
+    for (const line of lines) {
+      lineNumber += 1;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new MalformedInputError(`malformed JSON Lines at line ${lineNumber} (not JSON)`);
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new MalformedInputError(`malformed JSON Lines at line ${lineNumber} (not an object)`);
+      }
+      stream.push(value);
+    }
+  };
+  const stream = new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      const text = pending + decoder.write(chunk);
+      const lastBreak = text.lastIndexOf('\n');
+      pending = text.slice(lastBreak + 1);
+      try {
+        if (lastBreak >= 0) pushLines(this, text.slice(0, lastBreak));
+        if (pending.length > MAX_RECORD_BYTES) {
+          throw new MalformedInputError(`malformed JSON Lines at line ${lineNumber + 1} (longer than ${MAX_RECORD_BYTES} bytes)`);
+        }
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+    flush(callback) {
+      try {
+        pushLines(this, pending + decoder.end());
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+  });
+  return { stream, header: () => undefined };
+}
+
+/** Rows per csv-stringify call: one call per row would spend more time setting up than writing. */
+const CSV_WRITE_BATCH = 256;
+
+/**
+ * Writes rows as CSV. `columns` is asked for when the first line is written, after the reader has read its header,
+ * with the first row (undefined for a run without rows, which still writes the header line).
+ */
+export function csvRowWriter(columns: (firstRow: Row | undefined) => readonly string[]): Transform {
+  let batch: Row[] = [];
+  let headerWritten = false;
+  const write = (stream: Transform): void => {
+    stream.push(stringify(batch, { header: !headerWritten, columns: [...columns(batch[0])] }));
+    headerWritten = true;
+    batch = [];
+  };
+  return new Transform({
+    writableObjectMode: true,
+    transform(row: Row, _encoding, callback) {
+      batch.push(row);
+      if (batch.length >= CSV_WRITE_BATCH) write(this);
+      callback();
+    },
+    flush(callback) {
+      write(this);
+      callback();
+    },
+  });
+}
+
+export function jsonlRowWriter(): Transform {
+  return new Transform({
+    writableObjectMode: true,
+    transform(row: Row, _encoding, callback) {
+      callback(null, JSON.stringify(row) + '\n');
+    },
+  });
+}

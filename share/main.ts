@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// npx prebid-uid2-share encrypt|decrypt [--in FILE|s3://bucket/key] [--out FILE|s3://bucket/key] [--format csv|jsonl]
+//   [--workers N]
+// Credentials: UID2_BASE_URL, UID2_API_KEY, UID2_SECRET_KEY in the environment (the names of UID2's SDK samples).
+import { parseArgs } from 'node:util';
+import { runShare } from './run.js';
+
+const USAGE = 'usage: prebid-uid2-share encrypt|decrypt [--in FILE|s3://bucket/key] [--out FILE|s3://bucket/key] [--format csv|jsonl] [--workers N]';
+
+function usage(problem: string): never {
+  process.stderr.write(`prebid-uid2-share: ${problem}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { in: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, workers: { type: 'string' } },
+  });
+} catch (error) {
+  usage((error as Error).message);
+}
+const { values, positionals } = parsed;
+const mode = positionals[0];
+if (positionals.length !== 1 || (mode !== 'encrypt' && mode !== 'decrypt')) usage('say encrypt or decrypt');
+const workers = values.workers === undefined ? undefined : Number(values.workers);
+if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) usage('--workers must be a whole number (0: no worker threads)');
+
+process.exitCode = await runShare({
+  mode,
+  input: values.in,
+  output: values.out,
+  format: values.format,
+  workers,
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});

@@ -1,0 +1,163 @@
+// One run of `prebid-uid2-share encrypt|decrypt`: credentials from the environment, keys from the operator,
+// rows from stdin, a file or S3, through the share transform, to stdout, a file or S3. Progress on stderr while
+// it is a terminal, a summary line always. Returns the exit status: 0 every row succeeded, 1 some rows failed
+// (the summary counts them), 2 the run stopped (usage, credentials, operator, malformed input, I/O).
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
+import { OperatorHttpError, type OperatorClient } from '../libraries/uid2/operatorClient.js';
+import {
+  csvRowReader,
+  csvRowWriter,
+  describeCsvError,
+  formatOf,
+  jsonlRowReader,
+  jsonlRowWriter,
+  type Row,
+  type ShareFormat,
+} from './formats.js';
+import { parseS3Url, readS3, writeS3 } from './s3.js';
+import { createShareTransform, type ShareCounts } from './shareTransform.js';
+import { ADDED_COLUMNS, INPUT_COLUMN, type ShareMode } from './shareValues.js';
+import { startSharingKeys } from './sharingKeys.js';
+
+export interface ShareRunOptions {
+  mode: ShareMode;
+  /** a path, s3://bucket/key, or undefined for stdin */
+  input?: string;
+  /** a path, s3://bucket/key, or undefined for stdout */
+  output?: string;
+  format?: string;
+  workers?: number;
+  env: Record<string, string | undefined>;
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+  /** how often the progress line is redrawn while stderr is a terminal; default every second */
+  progressIntervalMs?: number;
+}
+
+/** A reason to stop, said in one line. */
+class StopRun extends Error {}
+
+const COMMAND = 'prebid-uid2-share';
+const PROGRESS_INTERVAL_MS = 1000;
+/** an operator that does not answer in this time is as good as unreachable */
+const OPERATOR_TIMEOUT_MS = 30_000;
+
+function credentials(env: ShareRunOptions['env']): OperatorClient {
+  const missing = ['UID2_BASE_URL', 'UID2_API_KEY', 'UID2_SECRET_KEY'].filter((name) => !env[name]);
+  if (missing.length > 0) throw new StopRun(`set ${missing.join(', ')} in the environment (credentials are never read from the command line)`);
+  return { operatorUrl: env.UID2_BASE_URL!, apiKey: env.UID2_API_KEY!, secret: env.UID2_SECRET_KEY!, timeoutMs: OPERATOR_TIMEOUT_MS };
+}
+
+/** Why the first key fetch failed, in the words of the setting to fix. Never echoes a credential. */
+export function describeKeyFetchError(error: unknown, operatorUrl: string): string {
+  if (error instanceof OperatorHttpError) {
+    if (error.httpStatus === 401) return `the UID2 operator at ${operatorUrl} refused UID2_API_KEY (401)`;
+    if (error.httpStatus === 400 && /encryption key|ClientSecret/i.test(error.message)) {
+      return `the UID2 operator at ${operatorUrl} could not open the request: check UID2_SECRET_KEY`;
+    }
+    return `the UID2 operator at ${operatorUrl} answered ${error.httpStatus} to /v2/key/sharing`;
+  }
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (error instanceof TypeError && /fetch failed/.test(error.message)) {
+    const reason = cause?.code ?? cause?.message;
+    return `cannot reach the UID2 operator at ${operatorUrl}${reason ? ` (${reason})` : ''}`;
+  }
+  if ((error as { name?: string }).name === 'TimeoutError') return `the UID2 operator at ${operatorUrl} did not answer in ${OPERATOR_TIMEOUT_MS / 1000} s`;
+  if (error instanceof TypeError && /URL/i.test(error.message)) return `UID2_BASE_URL is not a URL`;
+  if (/base64/i.test(String((error as Error).message))) return 'UID2_SECRET_KEY is not base64';
+  // the envelope did not open (another secret than the API key's) or the keys did not parse
+  return `the UID2 operator at ${operatorUrl} gave no usable sharing keys: ${(error as Error).message}`;
+}
+
+function summary(mode: ShareMode, counts: ShareCounts, seconds: number): string {
+  const failures = Object.entries(counts.byStatus)
+    .filter(([status]) => status !== 'success')
+    .map(([status, count]) => `${status} ${count}`);
+  const rate = seconds > 0 ? Math.round(counts.rows / seconds) : counts.rows;
+  return `${COMMAND} ${mode}: ${counts.rows} rows, ${counts.rows - counts.failed} ok, ${counts.failed} failed` +
+    `${failures.length ? ` (${failures.join(', ')})` : ''} in ${seconds.toFixed(1)} s, ${rate} rows/s`;
+}
+
+async function openInput(location: string | undefined, stdin: Readable): Promise<Readable> {
+  if (location === undefined || location === '-') return stdin;
+  const s3 = parseS3Url(location);
+  return s3 ? readS3(s3) : createReadStream(location);
+}
+
+interface OpenedOutput {
+  stream: Writable;
+  /** settles once everything is stored */
+  done: Promise<unknown>;
+  /** drops what a stopped run wrote */
+  abort(): Promise<void>;
+}
+
+async function openOutput(location: string | undefined, format: ShareFormat, stdout: Writable): Promise<OpenedOutput> {
+  if (location === undefined || location === '-') return { stream: stdout, done: Promise.resolve(), abort: async () => {} };
+  const s3 = parseS3Url(location);
+  if (s3) return writeS3(s3, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
+  const stream = createWriteStream(location);
+  // a local file is left as far as it got, like any command's partial output: the exit status says it stopped
+  return { stream, done: Promise.resolve(), abort: async () => void stream.destroy() };
+}
+
+export async function runShare(opts: ShareRunOptions): Promise<number> {
+  const { mode, stderr } = opts;
+  const started = Date.now();
+  let keys: Awaited<ReturnType<typeof startSharingKeys>> | undefined;
+  let progress: ReturnType<typeof setInterval> | undefined;
+  const transformRef: { counts?: ShareCounts } = {};
+  let output: OpenedOutput | undefined;
+  try {
+    const inputFormat = formatOf(opts.format, opts.input) ?? 'csv';
+    const outputFormat = formatOf(opts.format, opts.output) ?? inputFormat;
+    const client = credentials(opts.env);
+    try {
+      keys = await startSharingKeys(client, {
+        onRefreshError: (error) => stderr.write(`${COMMAND}: key refresh failed, going on with the keys held: ${describeKeyFetchError(error, client.operatorUrl)}\n`),
+      });
+    } catch (error) {
+      throw new StopRun(describeKeyFetchError(error, client.operatorUrl));
+    }
+    // the input first: a missing file or object stops the run before anything is written
+    const input = await openInput(opts.input, opts.stdin);
+    output = await openOutput(opts.output, outputFormat, opts.stdout);
+    const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode]) : jsonlRowReader();
+    // the input's columns in their order (JSON Lines: the first row's keys), then the added ones it did not have
+    const outputColumns = (firstRow: Row | undefined): string[] => {
+      const input = reader.header() ?? Object.keys(firstRow ?? {});
+      return [...input, ...ADDED_COLUMNS[mode].filter((column) => !input.includes(column))];
+    };
+    const writer = outputFormat === 'csv' ? csvRowWriter(outputColumns) : jsonlRowWriter();
+    const transform = createShareTransform({ mode, keys, workers: opts.workers });
+    transformRef.counts = transform.counts;
+    if (stderr.isTTY) {
+      progress = setInterval(() => {
+        const seconds = (Date.now() - started) / 1000;
+        const { rows, failed } = transform.counts;
+        stderr.write(`\r${rows} rows, ${Math.round(rows / seconds)} rows/s, ${failed} errors   `);
+      }, opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
+    }
+    await pipeline(input, reader.stream, transform, writer, output.stream, { end: output.stream !== opts.stdout });
+    await output.done;
+    output = undefined;
+    if (progress) stderr.write('\n');
+    stderr.write(summary(mode, transform.counts, (Date.now() - started) / 1000) + '\n');
+    return transform.counts.failed > 0 ? 1 : 0;
+  } catch (error) {
+    if (progress) stderr.write('\n');
+    const described = describeCsvError(error);
+    const message = described instanceof Error ? described.message : String(described);
+    const counts = transformRef.counts;
+    stderr.write(`${COMMAND} ${mode}: stopped${counts ? ` after ${counts.rows} rows` : ''}: ${message}\n`);
+    return 2;
+  } finally {
+    if (progress) clearInterval(progress);
+    // a run that stopped leaves no partial object behind (an S3 multipart upload is aborted)
+    await output?.abort().catch(() => {}); // the reason the run stopped is already said
+    keys?.close();
+  }
+}

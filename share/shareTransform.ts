@@ -1,0 +1,140 @@
+// The Node API of tokenized sharing: an object-mode stream transform, rows in, the same rows out in the same order
+// with the columns of its mode added (encrypt: token, status; decrypt: raw_uid, status, site_id, established). The
+// prebid-uid2-share command is this transform between a reader and a writer; a sender or receiver with its own
+// pipeline (a database cursor, a queue) puts it in theirs:
+//
+//   const keys = await startSharingKeys({ operatorUrl, apiKey, secret });
+//   await pipeline(rows, createShareTransform({ mode: 'encrypt', keys }), sink);
+//   keys.close();
+//
+// Rows go in batches to worker threads (every core by default) and come back in input order; at most a few
+// batches per worker are in flight, so memory stays flat however long the input.
+import os from 'node:os';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { KeyContainer } from '../libraries/uid2/keys.js';
+import { fixedSharingKeys, type SharingKeys } from './sharingKeys.js';
+import { ADDED_COLUMNS, INPUT_COLUMN, SUCCESS, shareValues, type AddedColumns, type ShareMode } from './shareValues.js';
+import { WorkerPool } from './workerPool.js';
+import type { Row } from './formats.js';
+
+export interface ShareTransformOptions {
+  mode: ShareMode;
+  /** refreshed keys (startSharingKeys), or one container the caller fetched */
+  keys: SharingKeys | KeyContainer;
+  /** worker threads; 0 does the work on the calling thread. Default: one per core */
+  workers?: number;
+  /** worker threads that outlive this transform (made with the same keys); `workers` is then ignored */
+  pool?: WorkerPool;
+  /** rows per batch handed to a worker */
+  batchSize?: number;
+  /** ms epoch clock the tokens are made or checked at; default Date.now */
+  now?: () => number;
+}
+
+export interface ShareCounts {
+  rows: number;
+  failed: number;
+  /** rows per status, `success` included */
+  byStatus: Record<string, number>;
+}
+
+const DEFAULT_BATCH_SIZE = 500;
+/** batches in flight per worker: one being worked on, one waiting, so no worker idles between batches */
+const BATCHES_PER_WORKER = 2;
+
+function isSharingKeys(keys: SharingKeys | KeyContainer): keys is SharingKeys {
+  return typeof (keys as SharingKeys).current === 'function';
+}
+
+export class ShareTransform extends Transform {
+  readonly counts: ShareCounts = { rows: 0, failed: 0, byStatus: {} };
+  private readonly mode: ShareMode;
+  private readonly keys: SharingKeys;
+  private readonly batchSize: number;
+  private readonly now: () => number;
+  private readonly pool: WorkerPool | undefined;
+  private readonly ownsPool: boolean;
+  private readonly maxInFlight: number;
+  private batch: Row[] = [];
+  /** dispatched batches not yet pushed, oldest first */
+  private readonly inFlight: Array<Promise<void>> = [];
+  /** the push of the last dispatched batch: each batch pushes after the one before it */
+  private lastPush: Promise<void> = Promise.resolve();
+
+  constructor(opts: ShareTransformOptions) {
+    super({ objectMode: true });
+    this.mode = opts.mode;
+    this.keys = isSharingKeys(opts.keys) ? opts.keys : fixedSharingKeys(opts.keys);
+    this.batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.now = opts.now ?? Date.now;
+    const workers = opts.workers ?? os.availableParallelism();
+    this.ownsPool = opts.pool === undefined;
+    this.pool = opts.pool ?? (workers > 0 ? new WorkerPool(workers, this.keys) : undefined);
+    this.maxInFlight = Math.max(1, this.pool?.size ?? 0) * BATCHES_PER_WORKER;
+  }
+
+  override _transform(row: Row, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.batch.push(row);
+    if (this.batch.length < this.batchSize) return callback();
+    this.dispatch();
+    this.whenRoom().then(() => callback(), callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.batch.length > 0) this.dispatch();
+    this.lastPush.then(
+      () => this.closePool().then(() => callback(), callback),
+      (error: Error) => this.closePool().then(() => callback(error), () => callback(error)),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.closePool().then(() => callback(error), () => callback(error));
+  }
+
+  private closePool(): Promise<void> {
+    return (this.ownsPool && this.pool?.close()) || Promise.resolve();
+  }
+
+  private work(values: unknown[]): Promise<AddedColumns> {
+    const now = this.now();
+    return this.pool ? this.pool.run(this.mode, values, now) : shareValues(this.mode, values, this.keys.current(), now);
+  }
+
+  private dispatch(): void {
+    const rows = this.batch;
+    this.batch = [];
+    const column = INPUT_COLUMN[this.mode];
+    const added = this.work(rows.map((row) => row[column]));
+    const pushed = Promise.all([added, this.lastPush]).then(([columns]) => this.pushRows(rows, columns));
+    this.lastPush = pushed;
+    this.inFlight.push(pushed);
+    pushed.then(
+      () => void this.inFlight.shift(),
+      () => {}, // reported once, by _flush or whenRoom
+    );
+  }
+
+  private pushRows(rows: Row[], columns: AddedColumns): void {
+    const { counts } = this;
+    const names = ADDED_COLUMNS[this.mode];
+    const statuses = columns.status!;
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index]!;
+      for (const name of names) row[name] = columns[name]![index];
+      const status = statuses[index]!;
+      counts.rows += 1;
+      if (status !== SUCCESS) counts.failed += 1;
+      counts.byStatus[status] = (counts.byStatus[status] ?? 0) + 1;
+      this.push(row);
+    }
+  }
+
+  private async whenRoom(): Promise<void> {
+    while (this.inFlight.length >= this.maxInFlight) await this.inFlight[0];
+  }
+}
+
+export function createShareTransform(opts: ShareTransformOptions): ShareTransform {
+  return new ShareTransform(opts);
+}

@@ -1,0 +1,71 @@
+// The work of one batch of rows, on the main thread or in a worker: raw UIDs into sharing tokens (encrypt), or
+// sharing tokens into raw UIDs (decrypt), each value on its own, so a bad one gives its row a status and nothing
+// more. Only the column a mode reads goes in and only the columns it adds come out: rows never cross threads.
+import { decryptAdvertisingTokenSync } from '../libraries/uid2/advertisingToken.js';
+import type { KeyContainer } from '../libraries/uid2/keys.js';
+import { encryptRawUidIntoToken } from '../libraries/uid2/sharing.js';
+
+export type ShareMode = 'encrypt' | 'decrypt';
+
+/** What each mode reads from a row, and adds to it. */
+export const INPUT_COLUMN: Record<ShareMode, string> = { encrypt: 'raw_uid', decrypt: 'token' };
+export const ADDED_COLUMNS: Record<ShareMode, readonly string[]> = {
+  encrypt: ['token', 'status'],
+  decrypt: ['raw_uid', 'status', 'site_id', 'established'],
+};
+
+export const SUCCESS = 'success';
+
+/**
+ * The added columns of a batch, one array per column, index for index with its rows: what crosses from a worker
+ * thread (a few arrays of strings clone several times faster than an object per row).
+ */
+export type AddedColumns = Record<string, string[]>;
+
+/**
+ * The library's encryption refuses anything that is not the base64 of a 32- or 33-byte raw UID as
+ * `invalid_payload`; for a sender's row that means the raw UID column is bad.
+ */
+function encryptionStatus(status: string): string {
+  return status === 'invalid_payload' ? 'invalid_raw_uid' : status;
+}
+
+async function encryptValue(rawUid: unknown, keys: KeyContainer, now: number): Promise<{ token: string; status: string }> {
+  if (typeof rawUid !== 'string' || rawUid === '') return { token: '', status: 'invalid_raw_uid' };
+  const result = await encryptRawUidIntoToken(rawUid, keys, { now });
+  return result.status === 'success' ? { token: result.token, status: SUCCESS } : { token: '', status: encryptionStatus(result.status) };
+}
+
+/** Decrypts each token into the columns at its index; `sharing`: the lifetime checks UID2's SharingClient makes. */
+function decryptInto(columns: AddedColumns, tokens: readonly unknown[], keys: KeyContainer, now: number): void {
+  const { raw_uid: rawUids, status: statuses, site_id: siteIds, established } = columns as Record<'raw_uid' | 'status' | 'site_id' | 'established', string[]>;
+  const options = { now, clientType: 'sharing' } as const;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index];
+    // synchronous: this module runs in Node only, on node:crypto, and a promise per row costs a fifth of it
+    const result = typeof token === 'string' && token !== '' ? decryptAdvertisingTokenSync(token, keys, options) : { status: 'invalid_payload' as const };
+    statuses[index] = result.status;
+    if (result.status === 'success') {
+      rawUids[index] = result.rawUid;
+      siteIds[index] = String(result.siteId);
+      established[index] = new Date(result.established).toISOString();
+    } else {
+      rawUids[index] = siteIds[index] = established[index] = '';
+    }
+  }
+}
+
+/** The added columns for the input values, in order. `now`: ms epoch, the time the tokens are made or checked at. */
+export async function shareValues(mode: ShareMode, values: readonly unknown[], keys: KeyContainer, now: number): Promise<AddedColumns> {
+  const columns: AddedColumns = Object.fromEntries(ADDED_COLUMNS[mode].map((name) => [name, new Array<string>(values.length)]));
+  if (mode === 'decrypt') {
+    decryptInto(columns, values, keys, now);
+    return columns;
+  }
+  for (let index = 0; index < values.length; index++) {
+    const { token, status } = await encryptValue(values[index], keys, now);
+    columns.token![index] = token;
+    columns.status![index] = status;
+  }
+  return columns;
+}
