@@ -104,7 +104,7 @@ function withUsdFloors(bidRequest: SspBidRequest): SspBidRequest {
     getFloor(params: Record<string, unknown>) {
       const floor = getFloor.call(bidRequest, { ...params, currency: CURRENCY });
       if (floor?.currency == null || floor.currency === CURRENCY) return floor;
-      log.logWarn(`floor for ${bidRequest.adUnitCode} is in ${floor.currency} and cannot be converted to ${CURRENCY}; not sent`);
+      log.logWarn(`${bidRequest.adUnitCode}: floor in ${floor.currency} not sent`);
     },
   } as SspBidRequest;
 }
@@ -123,7 +123,7 @@ function usableBid(bid: ORTBBid, imp: ORTBImp | undefined, bidRequest: SspBidReq
   const mtype = bid.mtype ?? (offered.length === 1 ? offered[0] : undefined);
   const mediaType = ORTB_MTYPES[mtype!];
   const { price } = bid;
-  const problem = !mediaType || !bidRequest.mediaTypes?.[mediaType] ? `mtype ${bid.mtype} does not fit ad unit ${bidRequest.adUnitCode}`
+  const problem = !mediaType || !bidRequest.mediaTypes?.[mediaType] ? `mtype ${bid.mtype}`
     : !Number.isFinite(price) || price < 0 || (price === 0 && !bid.dealid) ? `price ${price}` : '';
   if (!problem) return { ...bid, mtype };
   log.logWarn(`bid ${bid.id} dropped: ${problem}`);
@@ -141,7 +141,8 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     nativeRequest: { eventtrackers: [{ event: EVENT_TYPE_IMPRESSION, methods: [TRACKER_METHOD_IMG] }] },
   },
   imp(buildImp, bidRequest, context) {
-    const imp = buildImp(bidRequest, context);
+    // every floor processor (priceFloors' bidfloor and extBidfloor) asks the wrapped getFloor
+    const imp = buildImp(withUsdFloors(bidRequest), context);
     imp.tagid = bidRequest.params.placementId;
     const { bidfloor } = bidRequest.params;
     if (imp.bidfloor == null && typeof bidfloor === 'number' && bidfloor > 0) {
@@ -193,15 +194,9 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
   },
   overrides: {
     imp: {
-      bidfloor(orig, imp, bidRequest, context) {
-        orig(imp, withUsdFloors(bidRequest), context);
-      },
-      extBidfloor(orig, imp, bidRequest, context) {
-        orig(imp, withUsdFloors(bidRequest), context);
-      },
       video(orig, imp, bidRequest, context) {
         if (!bidRequest.mediaTypes?.video) return;
-        if (!usableFormats(bidRequest).includes(VIDEO)) return log.logWarn(`${bidRequest.adUnitCode}: video without mimes not sent`);
+        if (!usableFormats(bidRequest).includes(VIDEO)) return log.logWarn(`${bidRequest.adUnitCode}: no video mimes`);
         orig(imp, { ...bidRequest, mediaTypes: { ...bidRequest.mediaTypes, video: videoParams(bidRequest) } } as SspBidRequest, context);
       },
     },
@@ -218,14 +213,14 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     const params = bid?.params;
     if (!isPlainObject(params)) return false;
     if (!isNonEmptyString(params.placementId)) {
-      log.logWarn(`${bid.adUnitCode}: placementId must be a non-empty string`);
+      log.logWarn(`${bid.adUnitCode}: no placementId`);
       return false;
     }
     if (params.publisherId != null && !isNonEmptyString(params.publisherId)) return false;
     if (params.bidfloor != null && (typeof params.bidfloor !== 'number' || !(params.bidfloor >= 0))) return false;
     if (params.video != null && !isPlainObject(params.video)) return false;
     if (usableFormats(bid).length === 0) {
-      log.logWarn(`${bid.adUnitCode}: no banner sizes, video mimes or native assets`);
+      log.logWarn(`${bid.adUnitCode}: no sizes, mimes or assets`);
       return false;
     }
     return true;
@@ -235,7 +230,7 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     const settings = sspConfig();
     const endpoint = endpointUrl(settings);
     if (!endpoint) {
-      log.logError(`no endpoint: setConfig({${BIDDER_CODE}: {endpoint}}); not bidding`);
+      log.logError('no endpoint');
       return [];
     }
     const gzip = gzipRule(settings);
@@ -258,8 +253,8 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
   interpretResponse({ body }, { data }) {
     if (!Array.isArray(body?.seatbid)) {
       // an empty body is a 204, a plain no-bid
-      if (body?.nbr != null) log.logInfo(`no bid, reason ${body.nbr}`);
-      else if (body) log.logWarn('no seatbid array; no bids');
+      if (body?.nbr != null) log.logInfo(`nbr ${body.nbr}`);
+      else if (body) log.logWarn('no seatbid');
       return [];
     }
     const response = body as ORTBResponse;
@@ -271,7 +266,7 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     }));
     let cur = response.cur ?? CURRENCY;
     if (!/^[A-Z]{3}$/.test(cur)) {
-      log.logWarn(`cur ${String(cur)} is not a currency code; ${CURRENCY} assumed`);
+      log.logWarn(`cur ${String(cur)} ignored`);
       cur = CURRENCY;
     }
     return converter.fromORTB({ response: { ...response, cur, seatbid }, request: data });

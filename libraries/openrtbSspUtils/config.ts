@@ -76,7 +76,7 @@ export function httpUrl(value: unknown): URL | undefined {
 function settingsUrl(settings: OpenrtbSspConfig, key: 'endpoint' | 'syncUrl'): URL | undefined {
   const value = settings[key];
   const url = httpUrl(value);
-  if (value !== undefined && !url) log.logError(`${key} ${String(value)} is not an http(s) URL`);
+  if (value !== undefined && !url) log.logError(`${key} ${String(value)} ignored`);
   return url;
 }
 
@@ -93,7 +93,7 @@ export function ownSyncUrl(settings: OpenrtbSspConfig): URL | undefined {
 export function impLimit(settings: OpenrtbSspConfig): number | undefined {
   const limit = settings.maxImpsPerRequest;
   if (limit === undefined || (Number.isInteger(limit) && limit > 0)) return limit;
-  log.logWarn(`maxImpsPerRequest ${String(limit)} is not a positive integer; no limit`);
+  log.logWarn(`maxImpsPerRequest ${String(limit)} ignored`);
   return undefined;
 }
 

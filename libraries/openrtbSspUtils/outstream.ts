@@ -68,7 +68,7 @@ export function rendererFor(bid: ORTBBid, adUnitCode: string, settings: OpenrtbS
   const meta = (bid.ext?.prebid as { meta?: { rendererUrl?: unknown; rendererData?: unknown } } | undefined)?.meta;
   const endpoint = endpointUrl(settings);
   const fromAnswer = playerUrl(meta?.rendererUrl, endpoint);
-  if (meta?.rendererUrl != null && !fromAnswer) log.logWarn(`bid ${bid.id}: renderer ${String(meta.rendererUrl)} not allowed (https only)`);
+  if (meta?.rendererUrl != null && !fromAnswer) log.logWarn(`renderer ${String(meta.rendererUrl)} ignored`);
   const url = fromAnswer ?? playerUrl(settings.outstreamRendererUrl, endpoint);
   const options = fromAnswer ? (isPlainObject(meta?.rendererData) ? meta.rendererData : {}) : settings.outstreamRendererOptions ?? {};
   return url ? outstreamRenderer(url, options, adUnitCode) : undefined;
