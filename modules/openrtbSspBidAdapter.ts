@@ -260,8 +260,8 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
   },
 
   getUserSyncs(syncOptions, responses, gdprConsent, uspConsent, gppConsent, coppa) {
-    return (syncOptions.iframeEnabled || syncOptions.pixelEnabled) && !coppa
-      ? userSyncs(syncOptions, ownSyncUrl(sspConfig()), [responses].flat().map((response) => response?.body), { gdprConsent, uspConsent, gppConsent }) : [];
+    // with neither sync type enabled, userSyncs finds none to return
+    return coppa ? [] : userSyncs(syncOptions, ownSyncUrl(sspConfig()), [responses].flat().map((response) => response?.body), { gdprConsent, uspConsent, gppConsent });
   },
 
   onTimeout(timedOut) {
