@@ -94,8 +94,9 @@ describe('openrtbSsp adapter', () => {
       expect(valid({ params: { placementId: 123 } })).to.equal(false);
       expect(logs.warnings()).to.have.length(3);
     });
-    it('rejects a publisherId that is not a non-empty string', () => {
+    it('rejects a publisherId that is not a non-empty string, with a warning', () => {
       expect(valid({ params: { placementId: 'p', publisherId: 5 } })).to.equal(false);
+      expect(logs.warnings()).to.deep.equal(['openrtbSsp: slot: bad params']);
       expect(valid({ params: { placementId: 'p', publisherId: 'pub-1' } })).to.equal(true);
     });
     it('rejects a negative or non-numeric bidfloor', () => {
@@ -334,6 +335,20 @@ describe('openrtbSsp adapter', () => {
         const { ortb } = build([{}], { user: { eids: [OTHER_EID], ext: { eids: [UID2_EID] } } });
         expect(ortb.user.eids).to.deep.equal([OTHER_EID, UID2_EID]);
         expect(ortb.user.ext?.eids).to.equal(undefined);
+      });
+
+      it('keeps an eid found in both locations once, with a warning', () => {
+        const { ortb } = build([{}], { user: { eids: [UID2_EID], ext: { eids: [UID2_EID, OTHER_EID] } } });
+        expect(ortb.user.ext.eids).to.deep.equal([UID2_EID, OTHER_EID]);
+        expect(logs.allWarnings().filter((text) => text.includes('openrtbSsp request'))).to.have.length(1);
+      });
+
+      it('keeps the 2.6 value of a field set in both places for ortbVersion 2.6, with a warning', () => {
+        settings({ ortbVersion: '2.6' });
+        const { ortb } = build([{}], { regs: { gdpr: 1, ext: { gdpr: 0 } } });
+        expect(ortb.regs.gdpr).to.equal(1);
+        expect(ortb.regs.ext?.gdpr).to.equal(undefined);
+        expect(logs.allWarnings().filter((text) => text.includes('openrtbSsp request'))).to.have.length(1);
       });
 
       it('sends no eids when core sent none', () => {
