@@ -206,9 +206,8 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
 
   isBidRequestValid(bid) {
     const { placementId, publisherId, bidfloor, video } = Object(bid?.params);
-    const problem = !isNonEmptyString(placementId) ? 'no placementId'
-      : (publisherId != null && !isNonEmptyString(publisherId)) || (bidfloor != null && !(typeof bidfloor === 'number' && bidfloor >= 0)) || (video != null && !isPlainObject(video)) ? 'bad params'
-        : usableFormats(bid).length ? '' : 'no sizes, mimes or assets';
+    const badParams = (publisherId != null && !isNonEmptyString(publisherId)) || (bidfloor != null && !(typeof bidfloor === 'number' && bidfloor >= 0)) || (video != null && !isPlainObject(video));
+    const problem = !isNonEmptyString(placementId) ? 'no placementId' : badParams ? 'bad params' : usableFormats(bid).length ? '' : 'no sizes, mimes or assets';
     if (problem) log.logWarn(`${bid.adUnitCode}: ${problem}`);
     return !problem;
   },
