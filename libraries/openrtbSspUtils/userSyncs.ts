@@ -57,6 +57,7 @@ export function withConsent(url: URL, { gdprConsent, uspConsent, gppConsent }: C
 export function userSyncs(options: SyncOptions, own: URL | undefined, responseBodies: unknown[], consent: ConsentSignals): UserSync[] {
   const ownType: SyncType = options.iframeEnabled ? 'iframe' : 'image';
   own?.searchParams.set('type', ownType);
+  // Object() reads any JSON value as an object: a level that is missing or not an object yields no entries
   const answered = responseBodies.flatMap((body) => Object.values(Object(Object(Object(body).ext).usersync)).flatMap((partner) => Object(partner).syncs ?? []));
   const syncs = new Map<string, UserSync>();
   for (const entry of [own && { type: ownType, url: own.href }, ...answered.slice(0, MAX_ANSWER_SYNCS)]) {
