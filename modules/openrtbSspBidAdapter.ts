@@ -20,7 +20,7 @@ import {
   BIDDER_CODE, allowedAlternateCodes, bidTerms, endpointUrl, gzipRule, impLimit, isNonEmptyString, log, ownSyncUrl, sspConfig,
   type OpenrtbSspConfig,
 } from '../libraries/openrtbSspUtils/config.js';
-import { needsOutstreamRenderer, rendererFor } from '../libraries/openrtbSspUtils/outstream.js';
+import { rendererFor } from '../libraries/openrtbSspUtils/outstream.js';
 import { placeFields } from '../libraries/openrtbSspUtils/ortbVersion.js';
 import { userSyncs } from '../libraries/openrtbSspUtils/userSyncs.js';
 import type { BidRequest } from 'prebid.js/src/adapterManager.js';
@@ -84,12 +84,12 @@ function videoParams(bidRequest: SspBidRequest): Record<string, unknown> | undef
 function usableFormats(bidRequest: SspBidRequest): MediaType[] {
   const { banner, native } = bidRequest.mediaTypes ?? {};
   const assets = (bidRequest as { nativeOrtbRequest?: { assets?: unknown[] } }).nativeOrtbRequest?.assets;
-  const usable: Partial<Record<MediaType, unknown>> = {
-    [BANNER]: banner && (banner.sizes?.length || bidRequest.ortb2Imp?.banner?.format?.length),
-    [VIDEO]: (videoParams(bidRequest)?.mimes as unknown[] | undefined)?.length,
-    [NATIVE]: native && assets?.length,
-  };
-  return ([BANNER, VIDEO, NATIVE] as const).filter((format) => usable[format]);
+  const usable = [
+    banner && (banner.sizes?.length || bidRequest.ortb2Imp?.banner?.format?.length),
+    (videoParams(bidRequest)?.mimes as unknown[] | undefined)?.length,
+    native && assets?.length,
+  ];
+  return ([BANNER, VIDEO, NATIVE] as const).filter((_, index) => usable[index]);
 }
 
 /**
@@ -98,13 +98,12 @@ function usableFormats(bidRequest: SspBidRequest): MediaType[] {
  */
 function withUsdFloors(bidRequest: SspBidRequest): SspBidRequest {
   const getFloor = (bidRequest as { getFloor?: (params: Record<string, unknown>) => { floor?: number; currency?: string } | undefined }).getFloor;
-  if (typeof getFloor !== 'function') return bidRequest;
-  return {
+  return typeof getFloor !== 'function' ? bidRequest : {
     ...bidRequest,
     getFloor(params: Record<string, unknown>) {
       const floor = getFloor.call(bidRequest, { ...params, currency: CURRENCY });
       if (floor?.currency == null || floor.currency === CURRENCY) return floor;
-      log.logWarn(`floor for ${bidRequest.adUnitCode} is in ${floor.currency} and cannot be converted to ${CURRENCY}; not sent`);
+      log.logWarn(`${bidRequest.adUnitCode}: floor in ${floor.currency} not sent`);
     },
   } as SspBidRequest;
 }
@@ -123,16 +122,15 @@ function usableBid(bid: ORTBBid, imp: ORTBImp | undefined, bidRequest: SspBidReq
   const mtype = bid.mtype ?? (offered.length === 1 ? offered[0] : undefined);
   const mediaType = ORTB_MTYPES[mtype!];
   const { price } = bid;
-  const problem = !mediaType || !bidRequest.mediaTypes?.[mediaType] ? `mtype ${bid.mtype} does not fit ad unit ${bidRequest.adUnitCode}`
+  const problem = !mediaType || !bidRequest.mediaTypes?.[mediaType] ? `mtype ${bid.mtype}`
     : !Number.isFinite(price) || price < 0 || (price === 0 && !bid.dealid) ? `price ${price}` : '';
   if (!problem) return { ...bid, mtype };
   log.logWarn(`bid ${bid.id} dropped: ${problem}`);
-  return undefined;
 }
 
 /** An image tracker with the price macro filled in (500, Prebid's win event, is exchange-specific in the native spec). */
-function tracker(event: number, url: string, price: number): EventTracker {
-  return { event: event as EventTracker['event'], method: TRACKER_METHOD_IMG, url: replaceAuctionPrice(url, price) };
+function tracker(event: number, url: unknown, price: number): EventTracker[] {
+  return isNonEmptyString(url) ? [{ event: event as EventTracker['event'], method: TRACKER_METHOD_IMG, url: replaceAuctionPrice(url, price) }] : [];
 }
 
 const converter = ortbConverter<typeof BIDDER_CODE>({
@@ -141,21 +139,20 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     nativeRequest: { eventtrackers: [{ event: EVENT_TYPE_IMPRESSION, methods: [TRACKER_METHOD_IMG] }] },
   },
   imp(buildImp, bidRequest, context) {
-    const imp = buildImp(bidRequest, context);
-    imp.tagid = bidRequest.params.placementId;
-    const { bidfloor } = bidRequest.params;
-    if (imp.bidfloor == null && typeof bidfloor === 'number' && bidfloor > 0) {
-      imp.bidfloor = bidfloor;
-      imp.bidfloorcur = CURRENCY;
-    }
+    // every floor processor (priceFloors' bidfloor and extBidfloor) asks the wrapped getFloor
+    const imp = buildImp(withUsdFloors(bidRequest), context);
+    const { placementId, bidfloor } = bidRequest.params;
+    imp.tagid = placementId;
+    if (imp.bidfloor == null && Number(bidfloor) > 0) Object.assign(imp, { bidfloor, bidfloorcur: CURRENCY });
     return imp;
   },
   request(buildRequest, imps, bidderRequest, context) {
     const request = buildRequest(imps, bidderRequest, context);
-    const publisherId = context.bidRequests.map((b) => b.params.publisherId).find(isNonEmptyString);
-    const client = (['site', 'app', 'dooh'] as const).find((section) => request[section] != null);
+    const { bidRequests } = context;
+    const publisherId = bidRequests.map((b) => b.params.publisherId).find(isNonEmptyString);
+    const client = (['site', 'app', 'dooh'] as const).find((section) => request[section]);
     if (publisherId && client) deepSetValue(request, `${client}.publisher.id`, publisherId);
-    if (context.bidRequests.some((b) => b.params.test === true)) request.test = 1;
+    if (bidRequests.some((b) => b.params.test === true)) request.test = 1;
     request.cur ??= [CURRENCY];
     deepSetValue(request, `ext.${BIDDER_CODE}.adapterVersion`, ADAPTER_VERSION);
     // tells the SSP which of its seats may bid under their own code
@@ -172,36 +169,29 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     // core would take an exp that is not a positive number of seconds as the ttl
     bidResponse.ttl = terms.ttl;
     // without a renderer core rejects the outstream bid: it could not show it
-    if (mediaType === VIDEO && needsOutstreamRenderer(bidRequest)) bidResponse.renderer = rendererFor(bid, bidRequest.adUnitCode, settings);
+    if (mediaType === VIDEO) bidResponse.renderer = rendererFor(bid, bidRequest, settings);
     const meta = (bidResponse.meta ??= {});
     const seat = context.seatbid?.seat;
-    if (isNonEmptyString(seat)) meta.networkName = seat;
-    // the seat bids under its own code when the publisher allows it, else under ours (core would reject it)
-    const allowed = allowedAlternateCodes(bidRequest.bidder);
-    if (isNonEmptyString(seat) && (allowed?.[0] === '*' || allowed?.includes(seat))) bidResponse.bidderCode = seat;
-    if (bid.ext?.dchain) meta.dchain = bid.ext.dchain;
-    const trackers: EventTracker[] = bidResponse.eventtrackers ?? [];
-    // core fires only eventtrackers for client-side bids: burl becomes a billing (impression) tracker
-    if (isNonEmptyString(bid.burl)) trackers.push(tracker(EVENT_TYPE_IMPRESSION, bid.burl, bid.price));
-    if (isNonEmptyString(bid.nurl) && mediaType !== BANNER && (mediaType !== VIDEO || bid.adm)) {
-      // the converter turns a video nurl into vastUrl even next to markup; with adm it is a win notice
-      delete (bidResponse as { vastUrl?: string }).vastUrl;
-      trackers.push(tracker(EVENT_TYPE_WIN, bid.nurl, bid.price));
+    if (isNonEmptyString(seat)) {
+      meta.networkName = seat;
+      // the seat bids under its own code when the publisher allows it, else under ours (core would reject it)
+      const allowed = allowedAlternateCodes(bidRequest.bidder);
+      if (allowed?.[0] === '*' || allowed?.includes(seat)) bidResponse.bidderCode = seat;
     }
-    if (trackers.length > 0) bidResponse.eventtrackers = trackers;
+    meta.dchain = bid.ext?.dchain;
+    // core fires only eventtrackers for client-side bids: burl becomes a billing (impression) tracker, and a video
+    // or native nurl a win notice (the converter turns a video nurl into vastUrl even next to markup)
+    const winNotice = mediaType !== BANNER && (mediaType !== VIDEO || bid.adm) ? tracker(EVENT_TYPE_WIN, bid.nurl, bid.price) : [];
+    if (winNotice.length) delete (bidResponse as { vastUrl?: string }).vastUrl;
+    const trackers = [...bidResponse.eventtrackers ?? [], ...tracker(EVENT_TYPE_IMPRESSION, bid.burl, bid.price), ...winNotice];
+    if (trackers.length) bidResponse.eventtrackers = trackers;
     return bidResponse;
   },
   overrides: {
     imp: {
-      bidfloor(orig, imp, bidRequest, context) {
-        orig(imp, withUsdFloors(bidRequest), context);
-      },
-      extBidfloor(orig, imp, bidRequest, context) {
-        orig(imp, withUsdFloors(bidRequest), context);
-      },
       video(orig, imp, bidRequest, context) {
         if (!bidRequest.mediaTypes?.video) return;
-        if (!usableFormats(bidRequest).includes(VIDEO)) return log.logWarn(`${bidRequest.adUnitCode}: video without mimes not sent`);
+        if (!usableFormats(bidRequest).includes(VIDEO)) return log.logWarn(`${bidRequest.adUnitCode}: no video mimes`);
         orig(imp, { ...bidRequest, mediaTypes: { ...bidRequest.mediaTypes, video: videoParams(bidRequest) } } as SspBidRequest, context);
       },
     },
@@ -215,27 +205,18 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
   supportedMediaTypes: [BANNER, VIDEO, NATIVE],
 
   isBidRequestValid(bid) {
-    const params = bid?.params;
-    if (!isPlainObject(params)) return false;
-    if (!isNonEmptyString(params.placementId)) {
-      log.logWarn(`${bid.adUnitCode}: placementId must be a non-empty string`);
-      return false;
-    }
-    if (params.publisherId != null && !isNonEmptyString(params.publisherId)) return false;
-    if (params.bidfloor != null && (typeof params.bidfloor !== 'number' || !(params.bidfloor >= 0))) return false;
-    if (params.video != null && !isPlainObject(params.video)) return false;
-    if (usableFormats(bid).length === 0) {
-      log.logWarn(`${bid.adUnitCode}: no banner sizes, video mimes or native assets`);
-      return false;
-    }
-    return true;
+    const { placementId, publisherId, bidfloor, video } = Object(bid?.params);
+    const badParams = (publisherId != null && !isNonEmptyString(publisherId)) || (bidfloor != null && !(typeof bidfloor === 'number' && bidfloor >= 0)) || (video != null && !isPlainObject(video));
+    const problem = !isNonEmptyString(placementId) ? 'no placementId' : badParams ? 'bad params' : usableFormats(bid).length ? '' : 'no sizes, mimes or assets';
+    if (problem) log.logWarn(`${bid.adUnitCode}: ${problem}`);
+    return !problem;
   },
 
   buildRequests(bidRequests, bidderRequest) {
     const settings = sspConfig();
     const endpoint = endpointUrl(settings);
     if (!endpoint) {
-      log.logError(`no endpoint: setConfig({${BIDDER_CODE}: {endpoint}}); not bidding`);
+      log.logError('no endpoint');
       return [];
     }
     const gzip = gzipRule(settings);
@@ -258,8 +239,8 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
   interpretResponse({ body }, { data }) {
     if (!Array.isArray(body?.seatbid)) {
       // an empty body is a 204, a plain no-bid
-      if (body?.nbr != null) log.logInfo(`no bid, reason ${body.nbr}`);
-      else if (body) log.logWarn('no seatbid array; no bids');
+      if (body?.nbr != null) log.logInfo(`nbr ${body.nbr}`);
+      else if (body) log.logWarn('no seatbid');
       return [];
     }
     const response = body as ORTBResponse;
@@ -271,23 +252,23 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     }));
     let cur = response.cur ?? CURRENCY;
     if (!/^[A-Z]{3}$/.test(cur)) {
-      log.logWarn(`cur ${String(cur)} is not a currency code; ${CURRENCY} assumed`);
+      log.logWarn(`cur ${String(cur)} ignored`);
       cur = CURRENCY;
     }
     return converter.fromORTB({ response: { ...response, cur, seatbid }, request: data });
   },
 
   getUserSyncs(syncOptions, responses, gdprConsent, uspConsent, gppConsent, coppa) {
-    if ((!syncOptions.iframeEnabled && !syncOptions.pixelEnabled) || coppa) return [];
-    return userSyncs(syncOptions, ownSyncUrl(sspConfig()), [responses].flat().map((response) => response?.body), { gdprConsent, uspConsent, gppConsent });
+    // with neither sync type enabled, userSyncs finds none to return
+    return coppa ? [] : userSyncs(syncOptions, ownSyncUrl(sspConfig()), [responses].flat().map((response) => response?.body), { gdprConsent, uspConsent, gppConsent });
   },
 
   onTimeout(timedOut) {
     const settings = sspConfig();
     const endpoint = endpointUrl(settings);
-    if (!timedOut?.length || settings.notifications === false || !endpoint) return;
-    const url = new URL(`/event?type=timeout&bids=${timedOut.length}&timeout=${Number(timedOut[0].timeout)}`, endpoint);
-    politeTriggerPixel(url.href, 'omit');
+    if (timedOut?.length && settings.notifications !== false && endpoint) {
+      politeTriggerPixel(new URL(`/event?type=timeout&bids=${timedOut.length}&timeout=${Number(timedOut[0].timeout)}`, endpoint).href, 'omit');
+    }
   },
 
   onBidderError({ error }) {

@@ -54,3 +54,10 @@ declare module 'prebid.js/src/activities/params.js' {
   export const ACTIVITY_PARAM_STORAGE_TYPE: 'storageType';
   export const ACTIVITY_PARAM_STORAGE_WRITE: 'write';
 }
+// used by libraries/openrtbSspUtils/ortbVersion.ts: core's first-party data normalizers
+declare module 'prebid.js/src/fpd/normalize.js' {
+  /** merges user.eids into user.ext.eids (duplicates once, with a warning) */
+  export function normalizeEIDs<T extends object>(target: T, context: string): T;
+  /** moves `preferred` or `fallback` (preferred wins, with a warning when they differ) to `dest`, deleting the other */
+  export function makeNormalizer(preferred: string, fallback: string, dest: string): <T extends object>(ortb2: T, context: string) => T;
+}

@@ -76,7 +76,7 @@ export function httpUrl(value: unknown): URL | undefined {
 function settingsUrl(settings: OpenrtbSspConfig, key: 'endpoint' | 'syncUrl'): URL | undefined {
   const value = settings[key];
   const url = httpUrl(value);
-  if (value !== undefined && !url) log.logError(`${key} ${String(value)} is not an http(s) URL`);
+  if (value !== undefined && !url) log.logError(`${key} ${String(value)} ignored`);
   return url;
 }
 
@@ -93,7 +93,7 @@ export function ownSyncUrl(settings: OpenrtbSspConfig): URL | undefined {
 export function impLimit(settings: OpenrtbSspConfig): number | undefined {
   const limit = settings.maxImpsPerRequest;
   if (limit === undefined || (Number.isInteger(limit) && limit > 0)) return limit;
-  log.logWarn(`maxImpsPerRequest ${String(limit)} is not a positive integer; no limit`);
+  log.logWarn(`maxImpsPerRequest ${String(limit)} ignored`);
   return undefined;
 }
 
@@ -107,23 +107,18 @@ export function gzipRule(settings: OpenrtbSspConfig): (body: object) => boolean 
   return (body) => gzip !== false && JSON.stringify(body).length >= minBytes;
 }
 
-/** A PerFormat value (a setting or an answer field) for `mediaType`, if it is valid. */
-function forFormat<T>(value: unknown, mediaType: MediaType, isValid: (v: unknown) => v is T): T | undefined {
-  const own = isPlainObject(value) ? value[mediaType] : value;
-  return isValid(own) ? own : undefined;
-}
-
 const isTtl = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value > 0;
 const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
 
 /**
  * ttl and netRevenue of a bid of `mediaType`: the bid's own (`exp`, `ext.netRevenue`) win over the answer's ext,
- * then the settings, then the defaults. Values that are not positive seconds or booleans are skipped.
+ * then the settings, then the defaults. Each may be one value or one per format (PerFormat); values that are not
+ * positive seconds or booleans are skipped.
  */
 export function bidTerms(bid: { exp?: unknown; ext?: { [key: string]: unknown } }, answerExt: unknown, mediaType: MediaType, settings: OpenrtbSspConfig) {
-  const answer = isPlainObject(answerExt) ? answerExt : {};
-  const first = <T>(isValid: (v: unknown) => v is T, ...values: unknown[]) =>
-    values.map((value) => forFormat(value, mediaType, isValid)).find((value) => value !== undefined);
+  const answer = Object(answerExt);
+  const first = <T>(isValid: (v: unknown) => v is T, ...values: unknown[]): T | undefined =>
+    values.map((value) => (isPlainObject(value) ? value[mediaType] : value)).find(isValid);
   return {
     ttl: first(isTtl, bid.exp, answer.ttl, settings.ttl) ?? DEFAULT_TTL[mediaType as keyof typeof DEFAULT_TTL],
     netRevenue: first(isBoolean, bid.ext?.netRevenue, answer.netRevenue, settings.netRevenue) ?? true,

@@ -33,14 +33,6 @@ declare global {
 }
 
 /**
- * Whether the bid needs a renderer: an outstream ad unit. Core installs the publisher's renderer (ad unit or
- * mediaTypes.video level) over the bidder's unless it is `backupOnly`, so this leaves that choice to core.
- */
-export function needsOutstreamRenderer(bidRequest: BidRequest<any>): boolean {
-  return bidRequest.mediaTypes?.video?.context === 'outstream';
-}
-
-/**
  * The player URL if it may be loaded on the publisher's page: absolute, and https (http only while the SSP
  * endpoint itself is plain http, i.e. local development).
  */
@@ -50,26 +42,22 @@ export function playerUrl(value: unknown, endpoint: URL | undefined): string | u
 }
 
 /**
- * A renderer that has core load `url` once per page when a bid of `adUnitCode` is rendered, then plays the bid.
- * Core runs the render function only once the script has loaded, and logs what it throws (a script that defined
- * no `window.InRenderer`, for one), so nothing here waits or catches.
+ * The outstream renderer for a bid of an outstream ad unit: the player the answer names
+ * (ext.prebid.meta.rendererUrl, with its rendererData as options), else the SSP's default. Core installs the
+ * publisher's renderer (ad unit or mediaTypes.video level) over it unless that one is `backupOnly`. Core loads the
+ * script once per page when a bid is rendered, runs the render function only once it has loaded, and logs what it
+ * throws (a script that defined no `window.InRenderer`, for one), so nothing here waits or catches.
  */
-function outstreamRenderer(url: string, options: Record<string, unknown>, adUnitCode: string): Renderer {
-  const renderer = Renderer.install({ url, config: options, adUnitCode, loaded: false });
-  renderer.setRender((bid: Bid, doc?: Document) => {
-    const Player = (doc?.defaultView ?? window)[PLAYER_GLOBAL]!;
-    new Player().render(getAdUnitElement(bid)?.id || bid.adUnitCode, bid, options);
-  });
-  return renderer;
-}
-
-/** The outstream renderer for a bid: the player the answer names (ext.prebid.meta.rendererUrl), else the SSP's default. */
-export function rendererFor(bid: ORTBBid, adUnitCode: string, settings: OpenrtbSspConfig): Renderer | undefined {
-  const meta = (bid.ext?.prebid as { meta?: { rendererUrl?: unknown; rendererData?: unknown } } | undefined)?.meta;
+export function rendererFor(bid: ORTBBid, bidRequest: BidRequest<any>, settings: OpenrtbSspConfig): Renderer | undefined {
+  if (bidRequest.mediaTypes?.video?.context !== 'outstream') return;
+  const { rendererUrl, rendererData } = Object(Object(bid.ext?.prebid).meta);
   const endpoint = endpointUrl(settings);
-  const fromAnswer = playerUrl(meta?.rendererUrl, endpoint);
-  if (meta?.rendererUrl != null && !fromAnswer) log.logWarn(`bid ${bid.id}: renderer ${String(meta.rendererUrl)} not allowed (https only)`);
+  const fromAnswer = playerUrl(rendererUrl, endpoint);
+  if (rendererUrl != null && !fromAnswer) log.logWarn(`renderer ${String(rendererUrl)} ignored`);
   const url = fromAnswer ?? playerUrl(settings.outstreamRendererUrl, endpoint);
-  const options = fromAnswer ? (isPlainObject(meta?.rendererData) ? meta.rendererData : {}) : settings.outstreamRendererOptions ?? {};
-  return url ? outstreamRenderer(url, options, adUnitCode) : undefined;
+  if (!url) return;
+  const options = fromAnswer ? (isPlainObject(rendererData) ? rendererData : {}) : settings.outstreamRendererOptions ?? {};
+  const renderer = Renderer.install({ url, config: options, adUnitCode: bidRequest.adUnitCode });
+  renderer.setRender((bid: Bid, doc?: Document) => new ((doc?.defaultView ?? window)[PLAYER_GLOBAL]!)().render(getAdUnitElement(bid)?.id || bid.adUnitCode, bid, options));
+  return renderer;
 }

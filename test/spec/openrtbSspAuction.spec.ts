@@ -66,7 +66,7 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
         const { bids } = await runAuction(network, [bannerUnit()]);
         expect(network.requests.length).to.equal(before);
         expect(bids['slot-banner']?.bids ?? []).to.deep.equal([]);
-        expect(logs.errors()).to.deep.equal(['openrtbSsp: no endpoint: setConfig({openrtbSsp: {endpoint}}); not bidding']);
+        expect(logs.errors()).to.deep.equal(['openrtbSsp: no endpoint']);
       } finally {
         logs.stop();
       }
@@ -275,7 +275,7 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
         pbjs.setConfig(floors('EUR', { '*|*': 1 }) as any);
         const [imp] = (await runAuction(network, [bannerUnit()])).ortb.imp;
         expect(imp.bidfloor).to.equal(undefined);
-        expect(logs.warnings().join('\n')).to.match(/is in EUR and cannot be converted to USD/);
+        expect(logs.warnings().join('\n')).to.match(/floor in EUR not sent/);
       } finally {
         logs.stop();
       }

@@ -94,8 +94,9 @@ describe('openrtbSsp adapter', () => {
       expect(valid({ params: { placementId: 123 } })).to.equal(false);
       expect(logs.warnings()).to.have.length(3);
     });
-    it('rejects a publisherId that is not a non-empty string', () => {
+    it('rejects a publisherId that is not a non-empty string, with a warning', () => {
       expect(valid({ params: { placementId: 'p', publisherId: 5 } })).to.equal(false);
+      expect(logs.warnings()).to.deep.equal(['openrtbSsp: slot: bad params']);
       expect(valid({ params: { placementId: 'p', publisherId: 'pub-1' } })).to.equal(true);
     });
     it('rejects a negative or non-numeric bidfloor', () => {
@@ -139,7 +140,7 @@ describe('openrtbSsp adapter', () => {
     it('refuses to bid, with an error saying what to set, when no endpoint is configured', () => {
       config.resetConfig();
       expect(buildAll([{}]).requests).to.deep.equal([]);
-      expect(logs.errors()).to.deep.equal(['openrtbSsp: no endpoint: setConfig({openrtbSsp: {endpoint}}); not bidding']);
+      expect(logs.errors()).to.deep.equal(['openrtbSsp: no endpoint']);
     });
 
     it('reads bidder-specific config (setBidderConfig) while core runs it for the bidder', () => {
@@ -153,7 +154,7 @@ describe('openrtbSsp adapter', () => {
         config.setConfig({ openrtbSsp: { endpoint } } as any);
         expect(buildAll([{}]).requests, String(endpoint)).to.deep.equal([]);
       }
-      expect(logs.errors()[0]).to.equal('openrtbSsp: endpoint /relative is not an http(s) URL');
+      expect(logs.errors()[0]).to.equal('openrtbSsp: endpoint /relative ignored');
       expect(logs.errors()).to.have.length(6); // the bad URL and "not bidding", each time
     });
 
@@ -210,7 +211,7 @@ describe('openrtbSsp adapter', () => {
       it('sends one request when the limit is not a positive integer, with a warning', () => {
         settings({ maxImpsPerRequest: 0 });
         expect(buildAll([{}, {}]).requests).to.have.length(1);
-        expect(logs.warnings()[0]).to.equal('openrtbSsp: maxImpsPerRequest 0 is not a positive integer; no limit');
+        expect(logs.warnings()[0]).to.equal('openrtbSsp: maxImpsPerRequest 0 ignored');
       });
     });
 
@@ -281,7 +282,7 @@ describe('openrtbSsp adapter', () => {
         const [imp] = build([{ mediaTypes: { ...BANNER, video: { playerSize: [[640, 480]] } } }]).ortb.imp;
         expect(imp.banner).to.be.an('object');
         expect(imp.video).to.equal(undefined);
-        expect(logs.warnings()).to.deep.equal(['openrtbSsp: slot-1: video without mimes not sent']);
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: slot-1: no video mimes']);
       });
     }
 
@@ -336,6 +337,20 @@ describe('openrtbSsp adapter', () => {
         expect(ortb.user.ext?.eids).to.equal(undefined);
       });
 
+      it('keeps an eid found in both locations once, with a warning', () => {
+        const { ortb } = build([{}], { user: { eids: [UID2_EID], ext: { eids: [UID2_EID, OTHER_EID] } } });
+        expect(ortb.user.ext.eids).to.deep.equal([UID2_EID, OTHER_EID]);
+        expect(logs.allWarnings().filter((text) => text.includes('openrtbSsp request'))).to.have.length(1);
+      });
+
+      it('keeps the 2.6 value of a field set in both places for ortbVersion 2.6, with a warning', () => {
+        settings({ ortbVersion: '2.6' });
+        const { ortb } = build([{}], { regs: { gdpr: 1, ext: { gdpr: 0 } } });
+        expect(ortb.regs.gdpr).to.equal(1);
+        expect(ortb.regs.ext?.gdpr).to.equal(undefined);
+        expect(logs.allWarnings().filter((text) => text.includes('openrtbSsp request'))).to.have.length(1);
+      });
+
       it('sends no eids when core sent none', () => {
         const { ortb } = build();
         expect(ortb.user?.ext?.eids).to.equal(undefined);
@@ -374,7 +389,7 @@ describe('openrtbSsp adapter', () => {
       it('drops a floor getFloor could not convert to USD, with a warning', () => {
         const [imp] = build([{ getFloor: getFloor({ floor: 1, currency: 'EUR' }) }]).ortb.imp;
         expect(imp.bidfloor).to.equal(undefined);
-        expect(logs.warnings()[0]).to.match(/floor for slot-1 is in EUR and cannot be converted to USD/);
+        expect(logs.warnings()[0]).to.match(/slot-1: floor in EUR not sent/);
       });
 
       it('sends no floor when getFloor throws or has none', () => {
@@ -478,18 +493,18 @@ describe('openrtbSsp adapter', () => {
 
       it('drops a bid without mtype for a multi-format imp rather than guess, with a warning', () => {
         expect(interpret(respond({ mtype: undefined }), [{ mediaTypes: { ...BANNER, ...VIDEO } }])).to.deep.equal([]);
-        expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: mtype undefined does not fit ad unit slot-1']);
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: mtype undefined']);
       });
     }
 
     it('drops a bid in a media type its ad unit did not ask for, with a warning', () => {
       expect(interpret(respond({ mtype: 2, adm: '<VAST/>' }))).to.deep.equal([]);
-      expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: mtype 2 does not fit ad unit slot-1']);
+      expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0 dropped: mtype 2']);
     });
 
     it('drops a bid of an mtype it does not support (audio)', () => {
       expect(interpret(respond({ mtype: 3 }))).to.deep.equal([]);
-      expect(logs.warnings()[0]).to.match(/bid b0 dropped: mtype 3 does not fit ad unit slot-1/);
+      expect(logs.warnings()[0]).to.match(/bid b0 dropped: mtype 3/);
     });
 
     it('answers a multi-format imp in the format mtype names', () => {
@@ -602,13 +617,13 @@ describe('openrtbSsp adapter', () => {
         settings({ outstreamRendererUrl: 'https://cdn.ssp.test/default.js' });
         const [bid] = interpret(vast({ prebid: { meta: { rendererUrl: 'http://cdn.ssp.test/p.js' } } }), outstream());
         expect(bid.renderer.url).to.equal('https://cdn.ssp.test/default.js');
-        expect(logs.warnings()[0]).to.match(/renderer http:\/\/cdn.ssp.test\/p.js not allowed/);
+        expect(logs.warnings()[0]).to.match(/renderer http:\/\/cdn.ssp.test\/p.js ignored/);
       });
 
       it('attaches no renderer when it has no player it may load (core then rejects the bid: see the auction spec)', () => {
         const [bid] = interpret(vast({ prebid: { meta: { rendererUrl: 'javascript:alert(1)' } } }), outstream());
         expect(bid.renderer).to.equal(undefined);
-        expect(logs.warnings()).to.deep.equal(['openrtbSsp: bid b0: renderer javascript:alert(1) not allowed (https only)']);
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: renderer javascript:alert(1) ignored']);
       });
 
       it('attaches its own even where the publisher has one: core installs the publisher\'s over it (see the auction spec)', () => {
@@ -631,13 +646,13 @@ describe('openrtbSsp adapter', () => {
       });
       it('warns about a body that is not an OpenRTB answer: not JSON, no seatbid, a seatbid that is not an array', () => {
         for (const body of ['<html>502 Bad Gateway</html>', { id: 'x' }, { seatbid: {} }]) expect(interpret(body)).to.deep.equal([]);
-        expect(logs.warnings()).to.deep.equal(Array(3).fill('openrtbSsp: no seatbid array; no bids'));
+        expect(logs.warnings()).to.deep.equal(Array(3).fill('openrtbSsp: no seatbid'));
       });
       it('only informs about a no-bid reason (nbr)', () => {
         const info = sinon.spy(log, 'logInfo');
         expect(interpret({ id: 'x', nbr: 2 })).to.deep.equal([]);
         expect(logs.warnings()).to.deep.equal([]);
-        expect(info.calledWith('no bid, reason 2')).to.equal(true);
+        expect(info.calledWith('nbr 2')).to.equal(true);
       });
       it('skips seatbid entries and bids that are not objects and keeps the rest', () => {
         const bids = interpret((ortb: any) => ({ seatbid: [null, { seat: 'x' }, { bid: [null, 'x'] }, ...respond({})(ortb).seatbid] }));
@@ -659,7 +674,7 @@ describe('openrtbSsp adapter', () => {
       it('assumes USD for a currency that is not a currency code', () => {
         const [bid] = interpret((ortb: any) => ({ ...respond({})(ortb), cur: 42 }));
         expect(bid.currency).to.equal('USD');
-        expect(logs.warnings()[0]).to.match(/cur 42 is not a currency code/);
+        expect(logs.warnings()[0]).to.match(/cur 42 ignored/);
       });
       if (FEATURES.NATIVE) {
         it('drops a native bid whose markup is not native JSON, without throwing', () => {

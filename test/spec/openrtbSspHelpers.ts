@@ -133,13 +133,15 @@ export function capturePixels() {
   };
 }
 
-/** Warnings and errors logged with the adapter's prefix, through Prebid's auctionDebug event. */
+/** Warnings and errors logged with the adapter's prefix (and all warnings), through Prebid's auctionDebug event. */
 export function captureAdapterLogs() {
   const logs: Array<{ type: string; text: string }> = [];
   const handler = (e: any) => logs.push({ type: e.type, text: e.arguments.map((a: unknown) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
   pbjs.onEvent('auctionDebug' as any, handler);
   const ours = (type: string) => logs.filter((l) => l.type === type && l.text.startsWith(`${BIDDER_CODE}:`)).map((l) => l.text);
-  return { warnings: () => ours('WARNING'), errors: () => ours('ERROR'), infos: () => ours('INFO'), stop: () => pbjs.offEvent('auctionDebug' as any, handler) };
+  /** every warning, core's included (core's normalizers name the adapter's request in theirs) */
+  const allWarnings = () => logs.filter((l) => l.type === 'WARNING').map((l) => l.text);
+  return { warnings: () => ours('WARNING'), allWarnings, errors: () => ours('ERROR'), infos: () => ours('INFO'), stop: () => pbjs.offEvent('auctionDebug' as any, handler) };
 }
 
 /** Starts a test with the fake network and the SSP endpoint configured. */
