@@ -36,10 +36,28 @@ async function encryptValue(rawUid: unknown, keys: KeyContainer, now: number): P
   return result.status === 'success' ? { token: result.token, status: SUCCESS } : { token: '', status: encryptionStatus(result.status) };
 }
 
+/**
+ * The ISO 8601 text of an `established` time, remembering the last one: a sender's batch is encrypted at one `now`
+ * (see shareTransform.ts), so runs of rows share their millisecond, and a Date and its text per row cost about as
+ * much as one of the token's two GCM layers.
+ */
+function isoTimeFormatter(): (ms: number) => string {
+  let lastMs = NaN;
+  let lastText = '';
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastText = new Date(ms).toISOString();
+      lastMs = ms;
+    }
+    return lastText;
+  };
+}
+
 /** Decrypts each token into the columns at its index; `sharing`: the lifetime checks UID2's SharingClient makes. */
 function decryptInto(columns: AddedColumns, tokens: readonly unknown[], keys: KeyContainer, now: number): void {
   const { raw_uid: rawUids, status: statuses, site_id: siteIds, established } = columns as Record<'raw_uid' | 'status' | 'site_id' | 'established', string[]>;
   const options = { now, clientType: 'sharing' } as const;
+  const isoTime = isoTimeFormatter();
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index];
     // synchronous: this module runs in Node only, on node:crypto, and a promise per row costs a fifth of it
@@ -48,7 +66,7 @@ function decryptInto(columns: AddedColumns, tokens: readonly unknown[], keys: Ke
     if (result.status === 'success') {
       rawUids[index] = result.rawUid;
       siteIds[index] = String(result.siteId);
-      established[index] = new Date(result.established).toISOString();
+      established[index] = isoTime(result.established);
     } else {
       rawUids[index] = siteIds[index] = established[index] = '';
     }

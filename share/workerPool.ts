@@ -2,14 +2,15 @@
 // parses and writes. Each worker gets the current sharing keys, and every refreshed container after them.
 import { Worker } from 'node:worker_threads';
 import type { KeyContainer } from '../libraries/uid2/keys.js';
+import { packValues, unpackColumns, type PackedColumns, type PackedValues } from './batchWire.js';
 import type { SharingKeys } from './sharingKeys.js';
 import type { AddedColumns, ShareMode } from './shareValues.js';
 
 export type PoolMessage =
   | { type: 'keys'; keys: KeyContainer }
-  | { type: 'batch'; id: number; mode: ShareMode; values: unknown[]; now: number };
+  | { type: 'batch'; id: number; mode: ShareMode; values: PackedValues; now: number };
 
-type PoolAnswer = { id: number; added: AddedColumns } | { id: number; error: string };
+export type PoolAnswer = { id: number; added: PackedColumns } | { id: number; error: string };
 
 interface PendingBatch {
   resolve(added: AddedColumns): void;
@@ -25,7 +26,7 @@ class PoolWorker {
       const batch = this.pending.get(answer.id)!;
       this.pending.delete(answer.id);
       if ('error' in answer) batch.reject(new Error(`a sharing worker failed: ${answer.error}`));
-      else batch.resolve(answer.added);
+      else batch.resolve(unpackColumns(answer.added));
     });
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', (code) => this.failAll(new Error(`a sharing worker exited with code ${code}`)));
@@ -39,7 +40,7 @@ class PoolWorker {
   run(id: number, mode: ShareMode, values: unknown[], now: number): Promise<AddedColumns> {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.send({ type: 'batch', id, mode, values, now });
+      this.send({ type: 'batch', id, mode, values: packValues(values), now });
     });
   }
 

@@ -34,6 +34,22 @@ describe('prebid-uid2-share: the Node stream transform', function () {
     });
   });
 
+  it('gives the same rows on worker threads as on the calling thread, whatever the token column holds', async () => {
+    const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
+    // JSON Lines values of any type, empty values and line breaks (values cross to a worker joined by line breaks
+    // only when none holds one), in batches mixing them with good tokens
+    const odd: unknown[] = [CROSS_SDK_V4.token, '', 42, null, { token: CROSS_SDK_V4.token }, `${CROSS_SDK_V4.token}\n`, 'not a token', CROSS_SDK_V4.token];
+    const rows = () => odd.concat(Array(12).fill(CROSS_SDK_V4.token)).map((token, index) => ({ index, token }) as Row);
+    const run = (workers: number) => collect(rows(), createShareTransform({ mode: 'decrypt', keys, workers, batchSize: 5, now: () => CROSS_SDK_V4.created }));
+    const [onWorkers, onCaller] = [await run(2), await run(0)];
+    expect(onWorkers).to.deep.equal(onCaller);
+    expect(onCaller.map((row) => row.status)).to.deep.equal([
+      'success', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'version_not_supported', 'success',
+      ...Array(12).fill('success'),
+    ]);
+    expect(onCaller[7]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });
+  });
+
   describe('against the local operator', () => {
     let op: RunningOperator;
     beforeEach(async () => {
