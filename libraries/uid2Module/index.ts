@@ -8,6 +8,9 @@ import { cyrb53Hash, logInfo, logWarn, logError } from 'prebid.js/src/utils.js';
 import { getStorageManager } from 'prebid.js/src/storageManager.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
 import { getGlobal } from 'prebid.js/src/prebidGlobal.js';
+import * as events from 'prebid.js/src/events.js';
+import { EVENTS } from 'prebid.js/src/constants.js';
+import { config } from 'prebid.js/src/config.js';
 import type { AllConsentData } from 'prebid.js/src/consentHandler.js';
 import type { IdProviderSpec, UserIdConfig } from 'prebid.js/modules/userId/spec.js';
 import { hashPickedDii, pickDii, type DiiParam, type DiiParams } from '../uid2/normalize.js';
@@ -266,6 +269,24 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     });
   };
 
+  /**
+   * With userSync.auctionDelay, the userId core holds the auction until the IDs are settled: this resolves once it has
+   * released it (its auctionInit), or in the next task when no auction is under way (refreshUserIds,
+   * getUserIdsAsync). A background refresh starts there: its synchronous part (the claim cookies, the page's first
+   * fetch) would otherwise lengthen the hold for a token the auction does not wait for. Without auctionDelay nothing
+   * is held, and the refresh starts at once, to run while the auction does (as the official module's does).
+   */
+  const auctionReleased = () => new Promise<void>((resolve) => {
+    if (!(Number(config.getConfig('userSync.auctionDelay')) > 0)) return resolve();
+    const release = () => {
+      events.off(EVENTS.AUCTION_INIT, release);
+      clearTimeout(fallback);
+      resolve();
+    };
+    events.on(EVENTS.AUCTION_INIT, release);
+    const fallback = setTimeout(release);
+  });
+
   // Prebid's DecodedId<N> is {[N]: UserId[N]}, which TypeScript cannot resolve for a generic N (as ProviderParams[N] below)
   const decoded = (id: { id?: string; optout?: boolean }) => ({ [name]: id }) as unknown as ReturnType<IdProviderSpec<N>['decode']>;
 
@@ -294,7 +315,9 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (action === 'refresh') return { callback: handOver('token refresh', () => refresh(record, store, base)) };
     store.keep(record);
     if (action === 'use') return { id: record };
-    return { id: record, callback: inBackground(record, handOver('token refresh', () => refresh(record, store, base))) };
+    const endsBefore = ends;
+    const refreshOnceReleased = () => auctionReleased().then(() => (ends === endsBefore ? refresh(record, store, base) : undefined));
+    return { id: record, callback: inBackground(record, handOver('token refresh', refreshOnceReleased), endsBefore) };
   }
 
   /**
