@@ -257,17 +257,14 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   };
 
   /**
-   * A callback that hands the core the current record at once, so no auction waits for the refresh, and the
-   * refreshed one once it lands (through refreshUserIds, which finds it stored). A refreshed token that is due
-   * again at once (a skewed clock) waits for the current one's expiry instead of refreshing in a loop.
+   * Refreshes `held` beside the userId core, not as a callback: the core keeps the current record it was handed with
+   * nothing to wait for (an auctionDelay waits for callbacks), and gets the refreshed one once it lands, through
+   * refreshUserIds, which finds it stored. A refreshed token that is due again at once (a skewed clock) waits for the
+   * current one's expiry instead of refreshing in a loop.
    */
-  const inBackground = (held: Stored, run: ReturnType<typeof handOver>, endsBefore = ends) => (cb: (v?: Stored) => void) => {
-    // the core runs this after the auction: a logout may have come first
-    cb(ends === endsBefore ? held : undefined);
-    run((next) => {
-      if (next && next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
-    });
-  };
+  const inBackground = (held: Stored, run: ReturnType<typeof handOver>) => run((next) => {
+    if (next && next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
+  });
 
   /**
    * With userSync.auctionDelay, the userId core holds the auction until the IDs are settled: this resolves once it has
@@ -316,8 +313,9 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     store.keep(record);
     if (action === 'use') return { id: record };
     const endsBefore = ends;
-    const refreshOnceReleased = () => auctionReleased().then(() => (ends === endsBefore ? refresh(record, store, base) : undefined));
-    return { id: record, callback: inBackground(record, handOver('token refresh', refreshOnceReleased), endsBefore) };
+    // a logout before the refresh starts leaves nothing to refresh
+    inBackground(record, handOver('token refresh', () => auctionReleased().then(() => (ends === endsBefore ? refresh(record, store, base) : undefined))));
+    return { id: record };
   }
 
   /**
