@@ -185,6 +185,37 @@ export function storedToken(page: JourneyPage): Promise<string | undefined> {
   });
 }
 
+/**
+ * Long-lived page probes: from now on the page records the identity_expires of every token the module stores (read it
+ * with storedExpiries), and window.setHidden(hidden) hides or shows the tab as the module sees it (document.hidden and
+ * a visibilitychange event).
+ */
+export function watchStoredTokens(page: JourneyPage): Promise<void> {
+  return page.evaluate(() => {
+    const w = window as any;
+    w.expiries = {};
+    setInterval(() => {
+      const token = JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null')?.latestToken;
+      if (token?.advertising_token) w.expiries[token.advertising_token] = token.identity_expires;
+    }, 20);
+    w.setHidden = (hidden: boolean) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+  });
+}
+
+/** identity_expires of each token the module stored since watchStoredTokens, by advertising token */
+export function storedExpiries(page: JourneyPage): Promise<Record<string, number>> {
+  return page.evaluate(() => (window as any).expiries as Record<string, number>);
+}
+
+/** hides or shows the tab, after watchStoredTokens */
+export function setHidden(page: JourneyPage, hidden: boolean): Promise<void> {
+  // evaluate takes no argument in JourneyPage: one page function for each case
+  return page.evaluate(hidden ? () => (window as any).setHidden(true) : () => (window as any).setHidden(false));
+}
+
 export function waitForState(page: JourneyPage, state: string, timeout = 10_000): Promise<unknown> {
   return page.waitForSelector(`#identity-state[data-state="${state}"]`, { timeout });
 }

@@ -4,7 +4,9 @@
 // was collected: the refreshed one after a refresh, none once the token expired unrefreshed (the tab hidden), and none
 // after the reader logged out.
 import { expect } from 'chai';
-import { SHORT_LIFETIMES, e2eSuite, storedToken, until, waitForState } from './harness.js';
+import {
+  SHORT_LIFETIMES, e2eSuite, setHidden, storedExpiries, storedToken, until, waitForState, watchStoredTokens,
+} from './harness.js';
 
 interface Collected { at: number; signal?: string }
 
@@ -25,27 +27,19 @@ describe('e2e: Google Secure Signals on a googletag stub (Chromium)', function (
     await page.fill('#login-input', 'secure-signals@example.com');
     await page.click('#login-button');
     await waitForState(page, 'valid');
+    await watchStoredTokens(page);
     await page.evaluate(() => {
       const w = window as any;
       w.pbjs.mergeConfig({ userSync: { encryptedSignalSources: { sources: [{ source: ['uidapi.com'], encrypt: false }], registerDelay: 0 } } });
       w.pbjs.registerSignalSources();
-      // what googletag collected and when, and the identity_expires of every token the module stored
+      // what googletag collected and when
       w.collected = [];
-      w.expiries = {};
-      setInterval(() => {
-        const token = JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null')?.latestToken;
-        if (token?.advertising_token) w.expiries[token.advertising_token] = token.identity_expires;
-      }, 20);
       setInterval(async () => {
         const provider = w.googletag.secureSignalProviders.find((p: any) => p.id === 'uidapi.com');
         if (!provider) return;
         const signal = await provider.collectorFunction();
         w.collected.push({ at: Date.now(), signal });
       }, 150);
-      w.setHidden = (hidden: boolean) => {
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
-        document.dispatchEvent(new Event('visibilitychange'));
-      };
     });
     const collected = () => page.evaluate(() => (window as any).collected as Collected[]);
     const latestSignal = async () => (await collected()).at(-1)?.signal;
@@ -58,11 +52,11 @@ describe('e2e: Google Secure Signals on a googletag stub (Chromium)', function (
     await until('the refreshed token as the signal', async () => (await latestSignal()) === refreshed);
 
     // hidden, the tab asks the operator nothing: its token expires, and googletag gets no signal from then on
-    await page.evaluate(() => (window as any).setHidden(true));
+    await setHidden(page, true);
     const hiddenAt = Date.now();
     await until('no signal once the token expired', async () =>
       (await collected()).some((c) => c.at > hiddenAt && c.signal === undefined), 15_000);
-    await page.evaluate(() => (window as any).setHidden(false));
+    await setHidden(page, false);
     await until('a signal again after the tab was shown', async () => {
       const signal = await latestSignal();
       return signal !== undefined && signal === (await storedToken(page));
@@ -76,7 +70,7 @@ describe('e2e: Google Secure Signals on a googletag stub (Chromium)', function (
     expect(afterLogout.map((c) => c.signal)).to.deep.equal(afterLogout.map(() => undefined));
 
     // never an expired token, and only tokens the module stored
-    const expiries = await page.evaluate(() => (window as any).expiries as Record<string, number>);
+    const expiries = await storedExpiries(page);
     for (const { at, signal } of await collected()) {
       if (signal === undefined) continue;
       expect(expiries[signal], 'a token the module stored').to.be.a('number');
