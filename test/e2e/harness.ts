@@ -4,6 +4,7 @@
  * (drivers.ts: Chromium through playwright-core, Firefox through WebDriver BiDi): a page, and a record of every
  * request it sends.
  */
+import { expect } from 'chai';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -208,6 +209,23 @@ export function watchStoredTokens(page: JourneyPage): Promise<void> {
 /** identity_expires of each token the module stored since watchStoredTokens, by advertising token */
 export function storedExpiries(page: JourneyPage): Promise<Record<string, number>> {
   return page.evaluate(() => (window as any).expiries as Record<string, number>);
+}
+
+/** Asserts that each token used (sent, collected) at `at` is one the module stored, used before its identity_expires. */
+export function expectUsedBeforeExpiry(uses: Array<{ at: number; token?: string }>, expiries: Record<string, number>): void {
+  for (const { at, token } of uses) {
+    if (token === undefined) continue;
+    expect(expiries[token], 'a token the module stored').to.be.a('number');
+    expect(at, `used before its identity_expires (${token.slice(0, 12)}…)`).to.be.below(expiries[token]!);
+  }
+}
+
+/** Logs `email` in on the publisher demo page at `url` (client-side generation) and waits for its token. */
+export async function logInOnPublisherPage(page: JourneyPage, url: string, email: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('#login-input', email);
+  await page.click('#login-button');
+  await waitForState(page, 'valid');
 }
 
 /** hides or shows the tab, after watchStoredTokens */

@@ -3,7 +3,8 @@
 // its auctions) and refreshes once shown again. Every bid request carries the token current when it left, or none.
 import { expect } from 'chai';
 import {
-  SHORT_LIFETIMES, bidRequestsTo, e2eSuite, setHidden, storedExpiries, uid2EidOf, until, waitForState, watchStoredTokens,
+  SHORT_LIFETIMES, bidRequestsTo, e2eSuite, expectUsedBeforeExpiry, logInOnPublisherPage, setHidden, storedExpiries, uid2EidOf, until,
+  watchStoredTokens,
 } from './harness.js';
 
 interface Sent { at: number; token?: string }
@@ -15,10 +16,7 @@ describe('e2e: a long-lived page (Chromium)', function () {
   it('refreshes without a reload, drops the token at its expiry while hidden, and never sends an expired one', async () => {
     const [demo] = suite.demos;
     const { page, requests } = suite.session;
-    await page.goto(demo!.urls.publisher);
-    await page.fill('#login-input', 'long-lived@example.com');
-    await page.click('#login-button');
-    await waitForState(page, 'valid');
+    await logInOnPublisherPage(page, demo!.urls.publisher, 'long-lived@example.com');
     // what each bid request carried and when it left (Prebid's beforeBidderHttp), the expiry of every token the module
     // stored, and an auction every 700 ms
     await watchStoredTokens(page);
@@ -54,11 +52,7 @@ describe('e2e: a long-lived page (Chromium)', function () {
 
     const log = await sent();
     const expiries = await storedExpiries(page);
-    for (const { at, token } of log) {
-      if (token === undefined) continue;
-      expect(expiries[token], 'a token the module stored').to.be.a('number');
-      expect(at, `sent before its identity_expires (${token.slice(0, 12)}…)`).to.be.below(expiries[token]!);
-    }
+    expectUsedBeforeExpiry(log, expiries);
     // never back to an older token once a newer one went out
     const order = await tokensSent();
     log.forEach(({ token }, index) => {

@@ -5,7 +5,8 @@
 // after the reader logged out.
 import { expect } from 'chai';
 import {
-  SHORT_LIFETIMES, e2eSuite, setHidden, storedExpiries, storedToken, until, waitForState, watchStoredTokens,
+  SHORT_LIFETIMES, e2eSuite, expectUsedBeforeExpiry, logInOnPublisherPage, setHidden, storedExpiries, storedToken, until,
+  watchStoredTokens,
 } from './harness.js';
 
 interface Collected { at: number; signal?: string }
@@ -23,10 +24,7 @@ describe('e2e: Google Secure Signals on a googletag stub (Chromium)', function (
       const w = window as any;
       w.googletag = { cmd: [], secureSignalProviders: [], pubads: () => ({ getSlots: () => [] }) };
     });
-    await page.goto(demo!.urls.publisher);
-    await page.fill('#login-input', 'secure-signals@example.com');
-    await page.click('#login-button');
-    await waitForState(page, 'valid');
+    await logInOnPublisherPage(page, demo!.urls.publisher, 'secure-signals@example.com');
     await watchStoredTokens(page);
     await page.evaluate(() => {
       const w = window as any;
@@ -70,11 +68,6 @@ describe('e2e: Google Secure Signals on a googletag stub (Chromium)', function (
     expect(afterLogout.map((c) => c.signal)).to.deep.equal(afterLogout.map(() => undefined));
 
     // never an expired token, and only tokens the module stored
-    const expiries = await storedExpiries(page);
-    for (const { at, signal } of await collected()) {
-      if (signal === undefined) continue;
-      expect(expiries[signal], 'a token the module stored').to.be.a('number');
-      expect(at, 'collected before its identity_expires').to.be.below(expiries[signal]!);
-    }
+    expectUsedBeforeExpiry((await collected()).map(({ at, signal }) => ({ at, token: signal })), await storedExpiries(page));
   });
 });
