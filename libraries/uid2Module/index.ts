@@ -240,8 +240,8 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   }
 
   /**
-   * The userId callback for `work`: hands over the new record (and looks at it again when its time comes), or nothing
-   * after logging why; always completes.
+   * A callback for `work` (the userId core's, or the background refresh's own): hands over the new record (and looks
+   * at it again when its time comes), or nothing after logging why; always completes.
    */
   const handOver = (what: string, work: () => Promise<Stored | undefined>) => {
     const pending = new Promise<Stored | undefined>((resolve) => {

@@ -141,10 +141,13 @@ describe('uid2 userId submodule', () => {
       try {
         const current = makeIdentity('A4-current', { refreshDue: true });
         const refreshed = makeIdentity('A4-refreshed');
-        op.knows(current).onRefresh(() => success(refreshed));
+        // answered only after the first auction: that auction does not wait for it
+        const answer = gate(success(refreshed));
+        op.knows(current).onRefresh(answer.answer);
         configure({ params: { uid2Token: current } });
 
         expect(tokenIn(await auctionEids(network))).to.equal('A4-current');
+        answer.release();
         await refreshDone();
         expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-refreshed' } });
         expect(tokenIn(await auctionEids(network))).to.equal('A4-refreshed');
@@ -245,9 +248,11 @@ describe('uid2 userId submodule', () => {
   describe('opt-out', () => {
     it('removes the token when a background refresh answers optout, and remembers it on the next page', async () => {
       const current = makeIdentity('A4-current', { refreshDue: true });
-      op.knows(current).onRefresh(() => OPTOUT);
+      const answer = gate(OPTOUT);
+      op.knows(current).onRefresh(answer.answer);
       configure({ params: { uid2Token: current } });
       expect(tokenIn(await auctionEids(network))).to.equal('A4-current');
+      answer.release();
       await refreshDone();
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
       expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
