@@ -8,6 +8,9 @@ import { cyrb53Hash, logInfo, logWarn, logError } from 'prebid.js/src/utils.js';
 import { getStorageManager } from 'prebid.js/src/storageManager.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
 import { getGlobal } from 'prebid.js/src/prebidGlobal.js';
+import * as events from 'prebid.js/src/events.js';
+import { EVENTS } from 'prebid.js/src/constants.js';
+import { config } from 'prebid.js/src/config.js';
 import type { AllConsentData } from 'prebid.js/src/consentHandler.js';
 import type { IdProviderSpec, UserIdConfig } from 'prebid.js/modules/userId/spec.js';
 import { hashPickedDii, pickDii, type DiiParam, type DiiParams } from '../uid2/normalize.js';
@@ -237,8 +240,8 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   }
 
   /**
-   * The userId callback for `work`: hands over the new record (and looks at it again when its time comes), or nothing
-   * after logging why; always completes.
+   * A callback for `work` (the userId core's, or the background refresh's own): hands over the new record (and looks
+   * at it again when its time comes), or nothing after logging why; always completes.
    */
   const handOver = (what: string, work: () => Promise<Stored | undefined>) => {
     const pending = new Promise<Stored | undefined>((resolve) => {
@@ -254,17 +257,32 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   };
 
   /**
-   * A callback that hands the core the current record at once, so no auction waits for the refresh, and the
-   * refreshed one once it lands (through refreshUserIds, which finds it stored). A refreshed token that is due
-   * again at once (a skewed clock) waits for the current one's expiry instead of refreshing in a loop.
+   * Refreshes `held` beside the userId core, not as a callback: the core keeps the current record it was handed with
+   * nothing to wait for (an auctionDelay waits for callbacks), and gets the refreshed one once it lands, through
+   * refreshUserIds, which finds it stored. A refreshed token that is due again at once (a skewed clock) waits for the
+   * current one's expiry instead of refreshing in a loop.
    */
-  const inBackground = (held: Stored, run: ReturnType<typeof handOver>, endsBefore = ends) => (cb: (v?: Stored) => void) => {
-    // the core runs this after the auction: a logout may have come first
-    cb(ends === endsBefore ? held : undefined);
-    run((next) => {
-      if (next && next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
-    });
-  };
+  const inBackground = (held: Stored, run: ReturnType<typeof handOver>) => run((next) => {
+    if (next && next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
+  });
+
+  /**
+   * With userSync.auctionDelay, the userId core holds the auction until the IDs are settled: this resolves once it has
+   * released it (its auctionInit), or in the next task when no auction is under way (refreshUserIds,
+   * getUserIdsAsync). A background refresh starts there: its synchronous part (the claim cookies, the page's first
+   * fetch) would otherwise lengthen the hold for a token the auction does not wait for. Without auctionDelay nothing
+   * is held, and the refresh starts at once, to run while the auction does (as the official module's does).
+   */
+  const auctionReleased = () => new Promise<void>((resolve) => {
+    if (!(Number(config.getConfig('userSync.auctionDelay')) > 0)) return resolve();
+    const release = () => {
+      events.off(EVENTS.AUCTION_INIT, release);
+      clearTimeout(fallback);
+      resolve();
+    };
+    events.on(EVENTS.AUCTION_INIT, release);
+    const fallback = setTimeout(release);
+  });
 
   // Prebid's DecodedId<N> is {[N]: UserId[N]}, which TypeScript cannot resolve for a generic N (as ProviderParams[N] below)
   const decoded = (id: { id?: string; optout?: boolean }) => ({ [name]: id }) as unknown as ReturnType<IdProviderSpec<N>['decode']>;
@@ -294,7 +312,10 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (action === 'refresh') return { callback: handOver('token refresh', () => refresh(record, store, base)) };
     store.keep(record);
     if (action === 'use') return { id: record };
-    return { id: record, callback: inBackground(record, handOver('token refresh', () => refresh(record, store, base))) };
+    const endsBefore = ends;
+    // a logout before the refresh starts leaves nothing to refresh
+    inBackground(record, handOver('token refresh', () => auctionReleased().then(() => (ends === endsBefore ? refresh(record, store, base) : undefined))));
+    return { id: record };
   }
 
   /**

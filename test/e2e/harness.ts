@@ -4,6 +4,7 @@
  * (drivers.ts: Chromium through playwright-core, Firefox through WebDriver BiDi): a page, and a record of every
  * request it sends.
  */
+import { expect } from 'chai';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -183,6 +184,54 @@ export function storedToken(page: JourneyPage): Promise<string | undefined> {
     const stored = JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null');
     return stored?.latestToken?.advertising_token as string | undefined;
   });
+}
+
+/**
+ * Long-lived page probes: from now on the page records the identity_expires of every token the module stores (read it
+ * with storedExpiries), and window.setHidden(hidden) hides or shows the tab as the module sees it (document.hidden and
+ * a visibilitychange event).
+ */
+export function watchStoredTokens(page: JourneyPage): Promise<void> {
+  return page.evaluate(() => {
+    const w = window as any;
+    w.expiries = {};
+    setInterval(() => {
+      const token = JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null')?.latestToken;
+      if (token?.advertising_token) w.expiries[token.advertising_token] = token.identity_expires;
+    }, 20);
+    w.setHidden = (hidden: boolean) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+  });
+}
+
+/** identity_expires of each token the module stored since watchStoredTokens, by advertising token */
+export function storedExpiries(page: JourneyPage): Promise<Record<string, number>> {
+  return page.evaluate(() => (window as any).expiries as Record<string, number>);
+}
+
+/** Asserts that each token used (sent, collected) at `at` is one the module stored, used before its identity_expires. */
+export function expectUsedBeforeExpiry(uses: Array<{ at: number; token?: string }>, expiries: Record<string, number>): void {
+  for (const { at, token } of uses) {
+    if (token === undefined) continue;
+    expect(expiries[token], 'a token the module stored').to.be.a('number');
+    expect(at, `used before its identity_expires (${token.slice(0, 12)}…)`).to.be.below(expiries[token]!);
+  }
+}
+
+/** Logs `email` in on the publisher demo page at `url` (client-side generation) and waits for its token. */
+export async function logInOnPublisherPage(page: JourneyPage, url: string, email: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('#login-input', email);
+  await page.click('#login-button');
+  await waitForState(page, 'valid');
+}
+
+/** hides or shows the tab, after watchStoredTokens */
+export function setHidden(page: JourneyPage, hidden: boolean): Promise<void> {
+  // evaluate takes no argument in JourneyPage: one page function for each case
+  return page.evaluate(hidden ? () => (window as any).setHidden(true) : () => (window as any).setHidden(false));
 }
 
 export function waitForState(page: JourneyPage, state: string, timeout = 10_000): Promise<unknown> {

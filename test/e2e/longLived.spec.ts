@@ -2,7 +2,10 @@
 // open across refreshes with no reload, goes hidden while its token expires (no operator call meanwhile, no UID2 in
 // its auctions) and refreshes once shown again. Every bid request carries the token current when it left, or none.
 import { expect } from 'chai';
-import { SHORT_LIFETIMES, bidRequestsTo, e2eSuite, uid2EidOf, until, waitForState } from './harness.js';
+import {
+  SHORT_LIFETIMES, bidRequestsTo, e2eSuite, expectUsedBeforeExpiry, logInOnPublisherPage, setHidden, storedExpiries, uid2EidOf, until,
+  watchStoredTokens,
+} from './harness.js';
 
 interface Sent { at: number; token?: string }
 
@@ -13,30 +16,19 @@ describe('e2e: a long-lived page (Chromium)', function () {
   it('refreshes without a reload, drops the token at its expiry while hidden, and never sends an expired one', async () => {
     const [demo] = suite.demos;
     const { page, requests } = suite.session;
-    await page.goto(demo!.urls.publisher);
-    await page.fill('#login-input', 'long-lived@example.com');
-    await page.click('#login-button');
-    await waitForState(page, 'valid');
+    await logInOnPublisherPage(page, demo!.urls.publisher, 'long-lived@example.com');
     // what each bid request carried and when it left (Prebid's beforeBidderHttp), the expiry of every token the module
     // stored, and an auction every 700 ms
+    await watchStoredTokens(page);
     await page.evaluate(() => {
       const w = window as any;
       w.sent = [];
-      w.expiries = {};
       w.pbjs.onEvent('beforeBidderHttp', (bidderRequest: any) => {
         const user = bidderRequest.ortb2?.user ?? {};
         const eid = [...(user.eids ?? []), ...(user.ext?.eids ?? [])].find((e: any) => e.source === 'uidapi.com');
         w.sent.push({ at: Date.now(), token: eid?.uids[0]?.id });
       });
-      setInterval(() => {
-        const token = JSON.parse(localStorage.getItem('__uid2_advertising_token') ?? 'null')?.latestToken;
-        if (token?.advertising_token) w.expiries[token.advertising_token] = token.identity_expires;
-      }, 20);
       setInterval(() => document.getElementById('auction-button')!.click(), 700);
-      w.setHidden = (hidden: boolean) => {
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
-        document.dispatchEvent(new Event('visibilitychange'));
-      };
     });
     const sent = () => page.evaluate(() => (window as any).sent as Sent[]);
     const tokensSent = async () => [...new Set((await sent()).map((s) => s.token).filter(Boolean))];
@@ -46,7 +38,7 @@ describe('e2e: a long-lived page (Chromium)', function () {
     await until('two refreshed tokens in bid requests', async () => (await tokensSent()).length >= 3, 15_000);
 
     // hidden: no operator call, and from identity_expires on no UID2 in the auctions
-    await page.evaluate(() => (window as any).setHidden(true));
+    await setHidden(page, true);
     const callsWhenHidden = refreshCalls();
     const hiddenAt = Date.now();
     await until('an auction without UID2 after the token expired', async () =>
@@ -55,16 +47,12 @@ describe('e2e: a long-lived page (Chromium)', function () {
 
     // shown again: the module refreshes at once, and the next auctions carry the new token
     const before = (await tokensSent()).length;
-    await page.evaluate(() => (window as any).setHidden(false));
+    await setHidden(page, false);
     await until('a refreshed token after the tab was shown', async () => (await tokensSent()).length > before, 15_000);
 
     const log = await sent();
-    const expiries = await page.evaluate(() => (window as any).expiries as Record<string, number>);
-    for (const { at, token } of log) {
-      if (token === undefined) continue;
-      expect(expiries[token], 'a token the module stored').to.be.a('number');
-      expect(at, `sent before its identity_expires (${token.slice(0, 12)}…)`).to.be.below(expiries[token]!);
-    }
+    const expiries = await storedExpiries(page);
+    expectUsedBeforeExpiry(log, expiries);
     // never back to an older token once a newer one went out
     const order = await tokensSent();
     log.forEach(({ token }, index) => {

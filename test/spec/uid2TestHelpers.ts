@@ -287,11 +287,12 @@ export async function claimsFree() {
 
 /**
  * Waits for a background refresh: the module hands the core the current token at once and refreshes under its
- * cross-tab claim, so this waits for the callbacks to run, the claim to be released, and the core to take what the
- * refresh stored.
+ * cross-tab claim once the auction is released (or, with no auction under way, in the next task), so this waits for
+ * the callbacks to run, the refresh to start, the claim to be released, and the core to take what the refresh stored.
  */
 export async function refreshDone() {
   await settle();
+  await sleep(0);
   await claimsFree();
   await settle();
 }
