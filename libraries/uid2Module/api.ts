@@ -46,6 +46,8 @@ export interface CallOptions {
   warn: (...a: unknown[]) => void;
   /** called before each retry, once its wait is over */
   onRetry?: () => void;
+  /** false once the answer is no longer wanted (a logout, a new configuration): no retry is sent then */
+  wanted?: () => boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function callOperator(
   url: string,
   body: string,
   open: (text: string) => Promise<any>,
-  { warn, onRetry }: CallOptions,
+  { warn, onRetry, wanted }: CallOptions,
 ): Promise<Outcome> {
   for (let attempt = 0; ; attempt++) {
     if (attempt) onRetry?.();
@@ -81,5 +83,6 @@ export async function callOperator(
     if (attempt >= settings.retries) throw Error(`${failure} (${attempt + 1} attempts)`);
     warn(url, failure, 'retrying');
     await new Promise((resolve) => setTimeout(resolve, Math.max(settings.backoff * 2 ** attempt, retryAfterMs(response))));
+    if (wanted && !wanted()) throw Error(`${failure}, not retried: logged out or configured anew meanwhile`);
   }
 }

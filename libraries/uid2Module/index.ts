@@ -94,6 +94,14 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   let lastStore: Store | undefined;
   /** counts the ends of handed-out IDs (logout, refused refresh): an ID decoded before one is no longer given out */
   let ends = 0;
+  /**
+   * Counts logouts and new configurations (a setConfig with other params): a call begun before one is no longer
+   * wanted, so it is not retried and its answer is not stored
+   */
+  let epoch = 0;
+  let configuredParams: unknown;
+  /** true while no logout or new configuration came since it was made */
+  const wantedNow = (epochBefore = epoch) => () => epoch === epochBefore;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -199,8 +207,9 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       info('token has no refresh_response_key: reading the refresh answer as plain JSON');
       return Promise.resolve().then(() => JSON.parse(text));
     };
+    const wanted = wantedNow();
     const call = async (renew: () => void) => {
-      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onRetry: renew })
+      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onRetry: renew, wanted })
         .catch((e) => {
           if (!(e instanceof Refused)) throw e;
           err('refresh refused, the ID ends here:', e.message);
@@ -209,6 +218,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
         });
       info('refresh answered:', outcomeText(latestToken));
       // storing it would bring back a reader who logged out, or overwrite the one who logged in since
+      if (!wanted()) return void info('logged out or configured anew during the refresh: dropping the answer');
       if (identityLeft(store.read())) return void info('the stored identity changed during the refresh (logout or another login): dropping the answer');
       return commit(store, answered(s, latestToken), reuse);
     };
@@ -227,14 +237,14 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
    */
   async function generate({ spki, sub, param: diiParam, value }: Cstg, store: Store, base: string): Promise<Stored | undefined> {
     const id = value!;
-    const endsBefore = ends;
+    const wanted = wantedNow();
     info(`generating a token from params.${diiParam}`);
     const request = await createCstgRequestForSpki(spki, sub, await hashPickedDii(diiParam!, id));
     const salt = Math.floor(Math.random() * 2 ** 32);
     const latestToken = await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
-      (text) => openCstgResponse(request.sharedKey, text), { warn });
+      (text) => openCstgResponse(request.sharedKey, text), { warn, wanted });
     info('token generation answered:', outcomeText(latestToken));
-    if (ends !== endsBefore) return void info('logged out during the generation: dropping the answer');
+    if (!wanted()) return void info('logged out or configured anew during the generation: dropping the answer');
     const next = answered({ originalIdentity: { identity: cyrb53Hash(id, salt), salt } }, latestToken);
     return commit(store, next, (cur) => fromDii(cur, id) && current(cur, Date.now()));
   }
@@ -291,6 +301,11 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (!allowed(consent, warn)) return;
     // ProviderParams[N] is UidParams<N> (Uid2Params, EuidParams); TypeScript cannot resolve that for a generic N
     const p = (config.params ?? {}) as UidParams<N>;
+    // the core passes the same params object until the publisher configures the module anew
+    if (config.params !== configuredParams) {
+      configuredParams = config.params;
+      epoch++;
+    }
     const base = p[param('ApiBase')] ?? baseUrl;
     const cstg = cstgConfig(p);
     // params.storage unset: where the userId storage config says (userSync.enforceStorageType allows no other)
@@ -327,6 +342,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     lastStore?.remove();
     claims.clear();
     ends++;
+    epoch++;
     lookAgainAt();
     document.removeEventListener('visibilitychange', lookAgain);
   }

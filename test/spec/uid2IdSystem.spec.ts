@@ -586,6 +586,20 @@ describe('uid2 userId submodule', () => {
       }
     });
 
+    it('sends no retry once the publisher configured the module anew, and stores nothing of the old call', async () => {
+      settings.backoff = 40;
+      const expired = makeIdentity('A4-expired', { expired: true });
+      op.knows(expired).onRefresh(() => jsonResponse({ status: 'unknown' }, 503));
+      configure({ params: { uid2Token: expired } });
+      await until(() => op.refreshRequests().length === 1);
+      const next = makeIdentity('A4-next-config');
+      configure({ params: { uid2Token: next } });
+      await pbjs.refreshUserIds();
+      await sleep(120);
+      expect(op.refreshRequests()).to.have.length(1);
+      expect(readStored()).to.deep.equal({ originalToken: next, latestToken: next });
+    });
+
     it('waits longer before each retry (exponential backoff)', async () => {
       settings.backoff = 40;
       const current = makeIdentity('A4-current', { refreshDue: true });
@@ -840,6 +854,14 @@ describe('uid2 userId submodule', () => {
         const answer = gate(success(makeIdentity('A4-too-late')));
         op.knows(due).onRefresh(answer.answer);
         configure({ params: { uid2Token: due } });
+        return { release: answer.release, sent: () => op.refreshRequests().length };
+      }],
+      // nothing stored before it (an expired token is stored only once refreshed): the stored record cannot tell
+      ['an expired token\'s refresh answer', () => {
+        const expired = makeIdentity('A4-expired', { expired: true });
+        const answer = gate(success(makeIdentity('A4-too-late')));
+        op.knows(expired).onRefresh(answer.answer);
+        configure({ params: { uid2Token: expired } });
         return { release: answer.release, sent: () => op.refreshRequests().length };
       }],
       ['a generated token', () => {
