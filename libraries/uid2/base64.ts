@@ -22,7 +22,8 @@ export function toBase64Url(bytes: Uint8Array): string {
 
 /** Standard base64 text in the URL-safe alphabet, padding dropped. */
 export function base64ToUrl(standard: string): string {
-  return standard.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_');
+  // global patterns, not replaceAll: Prebid's own TypeScript build (its lib setting, before ES2021) has no replaceAll
+  return standard.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /**
