@@ -88,7 +88,7 @@ if (found.chromium) {
   const { runConsumerChecks } = await import('../build/node/test/delivery/consumer.js');
   const consumer = await runConsumerChecks();
   suites.push(consumer);
-  deliveryLines.push(`Package consumers (ESM and CommonJS webpack projects): ${counts(consumer)} (${seconds(deliveryStarted)})`);
+  deliveryLines.push(`Package consumers (webpack ESM and CommonJS, Vite, Rollup; two Prebid releases): ${counts(consumer)} (${seconds(deliveryStarted)})`);
   if (process.env.CI === 'true') {
     const treeStarted = Date.now();
     const { runPrebidTreeChecks } = await import('../build/node/test/delivery/prebidTree.js');
