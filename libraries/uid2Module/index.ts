@@ -193,7 +193,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
    * Refreshes the token of `s`; at most one tab calls the operator for a refresh token, the others take its record.
    * Hands over nothing when the reader logged out or another reader logged in while the call was under way.
    */
-  function refresh(s: Stored, store: Store, base: string): Promise<Stored | undefined> {
+  function refresh(s: Stored, store: Store, base: string, wanted = wantedNow()): Promise<Stored | undefined> {
     const t = s.latestToken as ModuleIdentity;
     const storedBefore = JSON.stringify(store.read() ?? null);
     /** the stored record was removed or replaced by another identity's since the refresh began */
@@ -207,7 +207,6 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       info('token has no refresh_response_key: reading the refresh answer as plain JSON');
       return Promise.resolve().then(() => JSON.parse(text));
     };
-    const wanted = wantedNow();
     const call = async (renew: () => void) => {
       const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onRetry: renew, wanted })
         .catch((e) => {
@@ -327,9 +326,9 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (action === 'refresh') return { callback: handOver('token refresh', () => refresh(record, store, base)) };
     store.keep(record);
     if (action === 'use') return { id: record };
-    const endsBefore = ends;
-    // a logout before the refresh starts leaves nothing to refresh
-    inBackground(record, handOver('token refresh', () => auctionReleased().then(() => (ends === endsBefore ? refresh(record, store, base) : undefined))));
+    // wanted from here: a logout or a new configuration before the refresh starts leaves nothing to refresh
+    const wanted = wantedNow();
+    inBackground(record, handOver('token refresh', () => auctionReleased().then(() => (wanted() ? refresh(record, store, base, wanted) : undefined))));
     return { id: record };
   }
 
