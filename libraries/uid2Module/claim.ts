@@ -59,7 +59,10 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, domai
   const cookieName = (subject: string, owner = page) => `${prefix}${owner}_${subject}`;
   const write = (subject: string, state: string, ms = lifetime()) => {
     const until = Date.now() + ms;
-    sm.setCookie(cookieName(subject), [page, subject, until, state].join('.'), new Date(until).toUTCString(), 'Strict', domain());
+    // an expires date has whole seconds: rounded up, so the cookie outlives `until` instead of ending up to a second
+    // before it, under a call still running (readers go by `until`)
+    const expires = new Date(Math.ceil(until / 1000) * 1000).toUTCString();
+    sm.setCookie(cookieName(subject), [page, subject, until, state].join('.'), expires, 'Strict', domain());
   };
   const remove = (name: string) => sm.setCookie(name, '', new Date(0).toUTCString(), 'Strict', domain());
   const release = (subject: string) => remove(cookieName(subject));
