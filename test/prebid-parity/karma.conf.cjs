@@ -88,7 +88,11 @@ module.exports = async (karmaConfig) => {
     mochaReporter: { output: process.env.PARITY_LOG ? 'full' : 'minimal' },
     browsers: launchers.browsers,
     customLaunchers: launchers.customLaunchers,
-    client: { mocha: { timeout: 3000, ...(process.env.PARITY_GREP && { grep: process.env.PARITY_GREP }) } }, // Prebid's own timeout
+    client: {
+      mocha: { timeout: 3000, ...(process.env.PARITY_GREP && { grep: process.env.PARITY_GREP }) }, // Prebid's own timeout
+      // setup.js: how long the cookies Prebid's afterEach deletes must stay deleted before the next test (WebKit)
+      cookieSettleMs: process.env.KARMA_ENGINE === 'webkit' ? 100 : 0,
+    },
     browserNoActivityTimeout: 120000,
     singleRun: true,
   });
