@@ -5,18 +5,20 @@
 module.exports = async (karmaConfig) => {
   const { baseConfig } = await import('./webpack.conf.js');
   // compiled by `npm run build:node`, which test/run.js and `npm run test:browser` run first
-  const { startLocalServers } = await import('./build/node/test/helpers/node/localServers.js');
-  const { engineLaunchers } = await import('./build/node/test/helpers/node/karmaLaunchers.js');
-  const { allPrebidFeaturesOn } = await import('./build/node/test/helpers/node/prebidFeatures.js');
+  const { startLocalServers } = await import('./build/node/test/helpers/localServers.js');
+  const { engineLaunchers } = await import('./build/node/test/helpers/karmaLaunchers.js');
+  const { allPrebidFeaturesOn } = await import('./build/node/test/helpers/prebidFeatures.js');
   const { DefinePlugin } = require('webpack');
   const launchers = engineLaunchers(process.env.KARMA_ENGINE);
   const localServers = await startLocalServers();
-  // KARMA_SPECS narrows a run to some spec files, e.g. KARMA_SPECS='test/spec/uid2*.spec.ts'
-  const specs = process.env.KARMA_SPECS ? process.env.KARMA_SPECS.split(',') : ['test/shared/**/*.spec.ts', 'test/spec/**/*.spec.ts'];
+  // the browser specs (*.browser.spec.ts) and the specs both runners run (*.spec.ts), never the Node-only ones
+  // (*.node.spec.ts); KARMA_SPECS narrows a run to some spec files, e.g. KARMA_SPECS='test/lifecycle/uid2*.spec.ts'
+  const specs = process.env.KARMA_SPECS ? process.env.KARMA_SPECS.split(',') : ['test/**/*.spec.ts'];
   karmaConfig.set({
     frameworks: ['mocha', 'webpack'],
     plugins: ['karma-mocha', 'karma-webpack', 'karma-mocha-reporter', ...launchers.plugins],
     files: specs.map((pattern) => ({ pattern, watched: false })),
+    exclude: ['test/**/*.node.spec.ts'],
     preprocessors: Object.fromEntries(specs.map((pattern) => [pattern, ['webpack']])),
     // Prebid loads some modules on demand (devtoolsMcp once `debug` is on) from its CDN by default: point that at
     // karma, where it 404s, so a test run never reaches the network

@@ -7,7 +7,7 @@ import { demoConfig, diiParam, readStoredIdentity, setBadge, showEnvironment, wh
 import { insertLoginControls, insertSharedPanels, shortenTokens, startPublisherPanels } from './publisher-panels.js';
 
 const config = demoConfig();
-/** the publisher's server's routes (server/publisher/publisher.ts) */
+/** the publisher's server's routes (devstack/publisher/publisher.ts) */
 const LOGIN_URL = '/publisher/login';
 const LOGOUT_URL = '/publisher/logout';
 const $ = (id) => document.getElementById(id);

@@ -4,4 +4,4 @@ export { DEFAULT_KEY_REFRESH_MS, fetchSharingKeys, fixedSharingKeys, startSharin
 export type { ShareMode } from './shareValues.js';
 export { WorkerPool } from './workerPool.js';
 export type { Row } from './formats.js';
-export type { OperatorClient } from '../libraries/uid2/operatorClient.js';
+export type { OperatorClient } from '../libraries/uid2/receiver/operatorClient.js';

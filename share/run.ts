@@ -5,7 +5,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
-import { OperatorHttpError, type OperatorClient } from '../libraries/uid2/operatorClient.js';
+import { OperatorHttpError, type OperatorClient } from '../libraries/uid2/receiver/operatorClient.js';
 import {
   csvRowReader,
   csvRowWriter,

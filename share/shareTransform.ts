@@ -11,7 +11,7 @@
 // batches per worker are in flight, so memory stays flat however long the input.
 import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { KeyContainer } from '../libraries/uid2/keys.js';
+import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
 import { fixedSharingKeys, type SharingKeys } from './sharingKeys.js';
 import { INPUT_COLUMN, SUCCESS, shareValues, type AddedColumns, type ShareMode } from './shareValues.js';
 import { WorkerPool } from './workerPool.js';

@@ -1,9 +1,9 @@
 // The work of one batch of rows, on the main thread or in a worker: raw UIDs into sharing tokens (encrypt), or
 // sharing tokens into raw UIDs (decrypt), each value on its own, so a bad one gives its row a status and nothing
 // more. Only the column a mode reads goes in and only the columns it adds come out: rows never cross threads.
-import { decryptAdvertisingTokenSync } from '../libraries/uid2/advertisingToken.js';
-import type { KeyContainer } from '../libraries/uid2/keys.js';
-import { encryptRawUidIntoToken } from '../libraries/uid2/sharing.js';
+import { decryptAdvertisingTokenSync } from '../libraries/uid2/receiver/advertisingToken.js';
+import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
+import { encryptRawUidIntoToken } from '../libraries/uid2/receiver/sharing.js';
 
 export type ShareMode = 'encrypt' | 'decrypt';
 

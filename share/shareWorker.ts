@@ -1,7 +1,7 @@
 // A worker thread of the sharing pool: holds the latest sharing keys the main thread sent, and answers each batch
 // of values with the columns its rows gain (see shareValues.ts). Batches are answered in the order they came.
 import { parentPort } from 'node:worker_threads';
-import type { KeyContainer } from '../libraries/uid2/keys.js';
+import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
 import { packColumns, unpackValues } from './batchWire.js';
 import { shareValues } from './shareValues.js';
 import type { PoolAnswer, PoolMessage } from './workerPool.js';

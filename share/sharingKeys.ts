@@ -4,8 +4,8 @@
 // IABTechLab/uid2-client-python examples/sample_auto_refresh.py), so that a key the operator publishes ahead of its
 // activation is held before it activates. A long run therefore keeps working across key
 // rotation: every refresh replaces the container, and encryption always picks the key active at the row's time.
-import { parseKeyContainer, type KeyContainer } from '../libraries/uid2/keys.js';
-import { callOperator, type OperatorClient } from '../libraries/uid2/operatorClient.js';
+import { parseKeyContainer, type KeyContainer } from '../libraries/uid2/receiver/keys.js';
+import { callOperator, type OperatorClient } from '../libraries/uid2/receiver/operatorClient.js';
 
 /** UID2's recommended cadence: once an hour. */
 export const DEFAULT_KEY_REFRESH_MS = 3600_000;

@@ -1,7 +1,7 @@
 // Worker threads for the sharing command: the AES work of a batch runs on another core while the main thread
 // parses and writes. Each worker gets the current sharing keys, and every refreshed container after them.
 import { Worker } from 'node:worker_threads';
-import type { KeyContainer } from '../libraries/uid2/keys.js';
+import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
 import { packValues, unpackColumns, type PackedColumns, type PackedValues } from './batchWire.js';
 import type { SharingKeys } from './sharingKeys.js';
 import type { AddedColumns, ShareMode } from './shareValues.js';

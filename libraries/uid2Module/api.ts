@@ -5,7 +5,7 @@
 // answers about the input itself are not.
 import { qualifiedFetcherFactory } from 'prebid.js/src/ajax.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
-import { isModuleIdentity, type ModuleIdentity } from './identity.js';
+import { isModuleIdentity, type ModuleIdentity } from './moduleIdentity.js';
 
 /** Timing knobs, shared by the uid2 and euid modules; tests shorten them. */
 export const settings = {

@@ -4,7 +4,7 @@
  * and carries the decision out: storage, network and timers live there.
  */
 import { cyrb53Hash } from 'prebid.js/src/utils.js';
-import type { ModuleIdentity } from './identity.js';
+import type { ModuleIdentity } from './moduleIdentity.js';
 import type { Stored, StoredValue } from './storage.js';
 
 /**

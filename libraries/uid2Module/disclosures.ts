@@ -26,7 +26,7 @@ export interface StorageDisclosureFile {
 /**
  * Where the disclosure file of each module is published: the package on jsDelivr's npm CDN (the package ships
  * build/package/metadata/<module>.json, written by `npm run build:package`). Written into a Prebid.js tree, the
- * modules point at the tree's own `local://modules/` files instead (test/delivery/writePrebidTree.ts replaces this).
+ * modules point at the tree's own `local://modules/` files instead (tools/writePrebidTree.ts replaces this).
  */
 export const DISCLOSURE_BASE = 'https://cdn.jsdelivr.net/npm/prebid-uid2/build/package/metadata/';
 

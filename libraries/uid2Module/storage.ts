@@ -2,7 +2,7 @@
 // (`{originalToken, latestToken, originalIdentity?}` as JSON, or a bare advertising token from older
 // server-side integrations), so publishers can switch modules without losing their users' identities.
 import type { StorageManager } from 'prebid.js/src/storageManager.js';
-import { isModuleIdentity, type ModuleIdentity } from './identity.js';
+import { isModuleIdentity, type ModuleIdentity } from './moduleIdentity.js';
 
 /** cyrb53Hash of the normalized DII (or the hash given), salted: tells whether a stored token came from it. */
 export interface OriginalIdentity { identity: string; salt: number }

@@ -2,31 +2,29 @@
  * A reader's two page views in Chromium, as a publisher page runs them: a Prebid bundle with storageControl (however
  * it was built), the uid2 module generating a token client-side (CSTG) from the local operator, and one openrtbSsp ad
  * unit bidding at the mock SSP. Passes when, on the first page, the outgoing OpenRTB request carries the UID2 eid, the
- * SSP decrypts it as a CSTG token of the local publisher (site 123 of server/operator/local-config.json), the record
+ * SSP decrypts it as a CSTG token of the local publisher (site 123 of devstack/operator/local-config.json), the record
  * is stored in localStorage and pbjs.getStorageUseDisclosures() lists every key the module uses; and when the second
  * page, the reader returning, bids with the stored token without calling the operator.
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { uid2EidOf } from '../e2e/harness.js';
-import { listenOnLoopback } from '../helpers/node/localServers.js';
-import { ROOT } from './steps.js';
+import { uid2EidOf } from '../helpers/journeyHarness.js';
+import { listenOnLoopback } from '../../devstack/http.js';
+import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig } from '../../devstack/operator/config.js';
 
 const PUBLISHER_SITE_ID = 123;
 
 export interface AuctionServers { operatorUrl: string; sspUrl: string }
 
-function localCstgCredentials(): { subscriptionId: string; publicKey: string } {
-  const config = JSON.parse(readFileSync(path.join(ROOT, 'server/operator/local-config.json'), 'utf8'));
-  const [keypair] = config.client_side_keypairs;
-  return { subscriptionId: keypair.subscription_id, publicKey: keypair.public_key };
+interface CstgCredentials { subscriptionId: string; publicKey: string }
+
+async function localCstgCredentials(): Promise<CstgCredentials> {
+  const [keypair] = (await loadOperatorConfig(LOCAL_OPERATOR_CONFIG)).client_side_keypairs;
+  return { subscriptionId: keypair!.subscription_id, publicKey: keypair!.public_key };
 }
 
 /** the publisher page: the bundle, CSTG against the local operator, one openrtbSsp ad unit */
-function publisherPage(servers: AuctionServers): string {
-  const cstg = localCstgCredentials();
+function publisherPage(servers: AuctionServers, cstg: CstgCredentials): string {
   const config = {
     // Prebid prints its log (and our modules' logError) only in debug mode: the check reads it for denied storage
     debug: true,
@@ -126,7 +124,7 @@ export interface AuctionFigures { disclosed: string[]; operatorCalls: [number, n
  * decrypted it, the record was stored and disclosed, and the second page reused it without asking the operator.
  */
 export async function checkAuction(browser: Browser, bundle: Buffer, servers: AuctionServers): Promise<AuctionFigures> {
-  const page = await servePage(publisherPage(servers), bundle);
+  const page = await servePage(publisherPage(servers, await localCstgCredentials()), bundle);
   const context = await browser.newContext();
   const messages: string[] = [];
   try {

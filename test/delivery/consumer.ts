@@ -3,7 +3,7 @@
  * README's "Adding the modules to your own Prebid build" blocks verbatim: webpack in a "type": "module" and a
  * "type": "commonjs" project, Vite, and Rollup, each on the newest Prebid release of the peer range, and webpack again
  * on the oldest. Each bundle (with storageControl) loads in Chromium with a uid2 config and an openrtbSsp ad unit
- * pointed at the package's own bin commands (local operator, mock SSP). Passes when the outgoing OpenRTB request
+ * pointed at the dev stack's bin commands (local operator, mock SSP; devstack/, not in the package). Passes when the outgoing OpenRTB request
  * carries the UID2 eid, the SSP decrypts it, the record is stored and disclosed, and a returning page reuses it
  * without calling the operator (auction.ts).
  */
@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
-import { PLAYER_PATH } from '../../server/ssp/outstream.js';
-import { launchChromium } from '../helpers/node/chromium.js';
+import { PLAYER_PATH } from '../../devstack/ssp/outstream.js';
+import { launchChromium } from '../../devstack/browsers/chromium.js';
 import { checkAuction, type AuctionServers } from './auction.js';
 import { createTally, execCommand, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
 
@@ -106,7 +106,7 @@ async function checkTarballContents(packed: Packed): Promise<void> {
   const missing = promised.filter((file) => !packed.files.includes(file));
   if (missing.length) throw new Error(`missing from the tarball: ${missing.join(', ')}`);
   const unwanted = packed.files.filter((file) =>
-    /^(test|bench|\.ci|integrationExamples)\//.test(file) || /\.(png|spec\.\w+)$/.test(file) || /(?<!\.d)\.ts$/.test(file));
+    /^(test|tools|devstack|\.ci|integrationExamples)\//.test(file) || /(^|\/)devstack\//.test(file) || /\.(png|spec\.\w+)$/.test(file) || /(?<!\.d)\.ts$/.test(file));
   if (unwanted.length) throw new Error(`not for publishers, yet in the tarball: ${unwanted.join(', ')}`);
 }
 
@@ -122,9 +122,9 @@ async function writeProject(dir: string, flavor: Flavor, blocks: ReadmeBlock[]):
 
 interface LocalServers extends AuctionServers { children: ChildProcess[] }
 
-/** the package's own bin commands, as a publisher runs them with npx */
-async function startPackageServers(project: string): Promise<LocalServers> {
-  const bin = (name: string) => path.join(project, 'node_modules/.bin', name);
+/** the dev stack's bin commands (the workspace devstack/, linked into the repository's node_modules/.bin), run in the project */
+async function startDevstackServers(project: string): Promise<LocalServers> {
+  const bin = (name: string) => path.join(ROOT, 'node_modules/.bin', name);
   const operator = await startCommand(bin('prebid-uid2-operator'), ['--port', '0'], project, /UID2 operator on (http:\/\/\S+)/);
   try {
     const ssp = await startCommand(bin('prebid-uid2-ssp'), ['--port', '0', '--operator', operator.match[1]], project,
@@ -171,9 +171,9 @@ async function checkConsumer(tally: Tally, { flavor, prebid, label }: Consumer, 
 async function checkNodeReceiver(project: string): Promise<void> {
   const script = `
     import { randomBytes } from 'node:crypto';
-    import { decryptAdvertisingToken } from '${PACKAGE}/libraries/uid2/advertisingToken';
-    import { parseKeyContainer } from '${PACKAGE}/libraries/uid2/keys';
-    import { encryptRawUidIntoToken } from '${PACKAGE}/libraries/uid2/sharing';
+    import { decryptAdvertisingToken } from '${PACKAGE}/libraries/uid2/receiver/advertisingToken';
+    import { parseKeyContainer } from '${PACKAGE}/libraries/uid2/receiver/keys';
+    import { encryptRawUidIntoToken } from '${PACKAGE}/libraries/uid2/receiver/sharing';
     const now = Date.now(), seconds = Math.floor(now / 1000);
     const key = (id, keyset_id) => ({ id, keyset_id, created: seconds - 60, activates: seconds - 60, expires: seconds + 3600,
       secret: randomBytes(32).toString('base64') });
@@ -189,7 +189,7 @@ async function checkNodeReceiver(project: string): Promise<void> {
 }
 
 /**
- * prebid-uid2-share as a sender and a receiver run it from the installed package, against the package's operator:
+ * prebid-uid2-share as a sender and a receiver run it from the installed package, against the dev stack's operator:
  * the advertiser encrypts a CSV file, the Local DSP it shares with decrypts it, and an s3:// location without the
  * optional AWS SDK says what to install.
  */
@@ -219,7 +219,7 @@ export async function runConsumerChecks(): Promise<Totals> {
   let browser: Promise<Browser> | undefined;
   let servers: Promise<LocalServers> | undefined;
   try {
-    const packed = await tally.step('npm pack: compiled modules, types and bin commands, nothing else', async () => {
+    const packed = await tally.step('npm pack: compiled modules, types and the share command, nothing else', async () => {
       const result = await pack(workDir);
       await checkTarballContents(result);
       console.log(`    ${path.basename(result.tarball)}: ${result.entryCount} files, ${result.size} B`);
@@ -243,7 +243,7 @@ export async function runConsumerChecks(): Promise<Totals> {
       await checkConsumer(tally, consumer, {
         workDir, packed, blocks,
         browser: () => (browser ??= launchChromium()),
-        servers: (project) => (servers ??= startPackageServers(project)),
+        servers: (project) => (servers ??= startDevstackServers(project)),
       });
     }
     await tally.step('esm project: a Node sharer and receiver use the UID2 protocol library', () => checkNodeReceiver(path.join(workDir, 'esm')));
@@ -254,11 +254,11 @@ export async function runConsumerChecks(): Promise<Totals> {
       await runCommand(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], project);
     });
     await tally.step("esm project: the package's prebid-uid2-share encrypts a file for the Local DSP, which decrypts it", async () => {
-      if (!servers) throw new Error('the package servers never started');
+      if (!servers) throw new Error('the dev stack servers never started');
       await checkShareCommand(path.join(workDir, 'esm'), (await servers).operatorUrl);
     });
-    await tally.step("the package's mock SSP serves the outstream player its video answers name", async () => {
-      if (!servers) throw new Error('the package servers never started');
+    await tally.step("the dev stack's mock SSP serves the outstream player its video answers name", async () => {
+      if (!servers) throw new Error('the dev stack servers never started');
       const answer = await fetch(`${(await servers).sspUrl}${PLAYER_PATH}`);
       if (answer.status !== 200 || !answer.headers.get('content-type')?.includes('javascript')) {
         throw new Error(`GET ${PLAYER_PATH}: HTTP ${answer.status}, ${answer.headers.get('content-type')}`);

@@ -21,9 +21,9 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { findBrowser } from '../helpers/node/browsers.js';
-import { launchChromium } from '../helpers/node/chromium.js';
-import { startLocalServers } from '../helpers/node/localServers.js';
+import { findBrowser } from '../../devstack/browsers/browsers.js';
+import { launchChromium } from '../../devstack/browsers/chromium.js';
+import { startLocalServers } from '../helpers/localServers.js';
 import { checkAuction } from './auction.js';
 import { createTally, execCommand, ROOT, runAlone, runCommand, type Totals } from './steps.js';
 

@@ -1,0 +1,195 @@
+// prebid-uid2-share as a sender and a receiver run it: the built bin, credentials in the environment, the local
+// operator's advertiser (site 124, whose keyset grants the DSP) and DSP (site 125) and data provider (site 126,
+// whose keyset grants no one).
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { decryptAdvertisingToken } from '../../libraries/uid2/receiver/advertisingToken.js';
+import { encryptRawUidIntoToken } from '../../libraries/uid2/receiver/sharing.js';
+import { fetchSharingKeys } from '../../share/sharingKeys.js';
+import { credentialsOf, runShareCommand, startLiveOperator, type LiveOperator } from '../../devstack/sharing/liveSharing.js';
+
+const rawUid = (): string => randomBytes(32).toString('base64');
+const DAY_MS = 86400_000;
+
+function clientOf(operator: LiveOperator, name: string) {
+  const { UID2_BASE_URL, UID2_API_KEY, UID2_SECRET_KEY } = credentialsOf(operator, name);
+  return { operatorUrl: UID2_BASE_URL!, apiKey: UID2_API_KEY!, secret: UID2_SECRET_KEY! };
+}
+
+describe('prebid-uid2-share: the command', function () {
+  this.timeout(20000);
+  let operator: LiveOperator;
+  let advertiser: Record<string, string>;
+  let dsp: Record<string, string>;
+  let folder: string;
+
+  before(async () => {
+    operator = await startLiveOperator();
+    advertiser = credentialsOf(operator, 'local-advertiser');
+    dsp = credentialsOf(operator, 'local-dsp');
+    folder = await mkdtemp(path.join(os.tmpdir(), 'share-cli-'));
+  });
+  after(async () => {
+    await operator.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('encrypts a CSV for a receiver that decrypts it back, every other column untouched and in order', async () => {
+    const uids = [rawUid(), rawUid(), rawUid()];
+    const input =
+      'customer,raw_uid,note\n' +
+      `c1,${uids[0]},"a note, with a comma"\n` +
+      `c2,${uids[1]},"two\nlines and ""quotes"""\n` +
+      `c3,${uids[2]},\n`;
+    const encrypted = await runShareCommand(['encrypt'], advertiser, input);
+    expect(encrypted.code, encrypted.stderr).to.equal(0);
+    expect(encrypted.stderr).to.match(/^prebid-uid2-share encrypt: 3 rows, 3 ok, 0 failed in [\d.]+ s, \d+ rows\/s\n$/);
+    const sent = parse(encrypted.stdout, { columns: true }) as Record<string, string>[];
+    expect(encrypted.stdout.split('\n')[0]).to.equal('customer,raw_uid,note,token,status');
+    expect(sent.map((row) => [row.customer, row.raw_uid, row.note, row.status])).to.deep.equal([
+      ['c1', uids[0], 'a note, with a comma', 'success'],
+      ['c2', uids[1], 'two\nlines and "quotes"', 'success'],
+      ['c3', uids[2], '', 'success'],
+    ]);
+
+    // the receiver gets the tokens only, as a file this time
+    const tokensFile = path.join(folder, 'tokens.csv');
+    const outFile = path.join(folder, 'segment.csv');
+    await writeFile(tokensFile, 'customer,token,note\n' + sent.map((row) => `${row.customer},${row.token},"${row.note!.replaceAll('"', '""')}"`).join('\n') + '\n');
+    const decrypted = await runShareCommand(['decrypt', '--in', tokensFile, '--out', outFile], dsp);
+    expect(decrypted.code, decrypted.stderr).to.equal(0);
+    expect(decrypted.stdout).to.equal('');
+    const received = parse(await readFile(outFile, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(received.map((row) => [row.customer, row.raw_uid, row.note, row.status, row.site_id])).to.deep.equal([
+      ['c1', uids[0], 'a note, with a comma', 'success', '124'],
+      ['c2', uids[1], 'two\nlines and "quotes"', 'success', '124'],
+      ['c3', uids[2], '', 'success', '124'],
+    ]);
+    for (const row of received) expect(Math.abs(Date.parse(row.established!) - Date.now())).to.be.below(60_000);
+    expect(received[0]!.established).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('reads and writes JSON Lines, by --format and by the file extension, values passed through as they were', async () => {
+    const uid = rawUid();
+    const input = JSON.stringify({ raw_uid: uid, id: 7, tags: ['a', 'b'], nested: { x: null } }) + '\n\n' + JSON.stringify({ raw_uid: 42 }) + '\n';
+    const encrypted = await runShareCommand(['encrypt', '--format', 'jsonl'], advertiser, input);
+    expect(encrypted.code).to.equal(1); // the second row's raw_uid is not a string
+    const rows = encrypted.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows[0]).to.deep.include({ raw_uid: uid, id: 7, tags: ['a', 'b'], nested: { x: null }, status: 'success' });
+    expect(rows[1]).to.deep.equal({ raw_uid: 42, token: '', status: 'invalid_raw_uid' });
+
+    // JSON Lines in, CSV out (each by its extension): the first row's keys are the columns
+    const jsonlFile = path.join(folder, 'customers.jsonl');
+    const csvFile = path.join(folder, 'customers-tokens.csv');
+    await writeFile(jsonlFile, JSON.stringify({ raw_uid: uid, id: 7 }) + '\n');
+    const converted = await runShareCommand(['encrypt', '--in', jsonlFile, '--out', csvFile], advertiser);
+    expect(converted.code, converted.stderr).to.equal(0);
+    const csv = await readFile(csvFile, 'utf8');
+    expect(csv.split('\n')[0]).to.equal('raw_uid,id,token,status');
+    expect(parse(csv, { columns: true })[0]).to.include({ raw_uid: uid, id: '7', status: 'success' });
+
+    const tokensFile = path.join(folder, 'tokens.jsonl');
+    await writeFile(tokensFile, JSON.stringify({ token: rows[0].token, id: 7 }) + '\n');
+    const decrypted = await runShareCommand(['decrypt', '--in', tokensFile], dsp);
+    expect(decrypted.code, decrypted.stderr).to.equal(0);
+    expect(JSON.parse(decrypted.stdout)).to.deep.include({ id: 7, raw_uid: uid, status: 'success', site_id: '124' });
+  });
+
+  it('gives each bad row its status and goes on; the counts and the exit status say rows failed', async () => {
+    const uid = rawUid();
+    const encrypted = await runShareCommand(['encrypt'], advertiser, `raw_uid\n${uid}\nnot a raw uid\n${randomBytes(20).toString('base64')}\n`);
+    expect(encrypted.code).to.equal(1);
+    expect((parse(encrypted.stdout, { columns: true }) as Record<string, string>[]).map((row) => row.status)).to.deep.equal(['success', 'invalid_raw_uid', 'invalid_raw_uid']);
+    expect(encrypted.stderr).to.contain('3 rows, 1 ok, 2 failed (invalid_raw_uid 2)');
+    expect(encrypted.stderr).to.not.contain(uid);
+
+    const good = (parse(encrypted.stdout, { columns: true }) as Record<string, string>[])[0]!.token!;
+    // site 126's keyset grants no one: the DSP holds no key for its tokens
+    const dataProviderKeys = await fetchSharingKeys(clientOf(operator, 'local-data-provider'));
+    const notGranted = await encryptRawUidIntoToken(rawUid(), dataProviderKeys, { now: Date.now() });
+    // encrypted 31 days ago by the advertiser with today's keys (the local operator's sharing tokens live 30 days)
+    const advertiserKeys = await fetchSharingKeys(clientOf(operator, 'local-advertiser'));
+    const keysActiveThen = new Map([...advertiserKeys.keys].map(([id, key]) => [id, { ...key, activates: 0 }]));
+    const expired = await encryptRawUidIntoToken(rawUid(), { ...advertiserKeys, keys: keysActiveThen }, { now: Date.now() - 31 * DAY_MS });
+    if (notGranted.status !== 'success' || expired.status !== 'success') throw new Error('could not make the test tokens');
+    const decrypted = await runShareCommand(['decrypt'], dsp, `n,token\n1,${good}\n2,${notGranted.token}\n3,${expired.token}\n4,garbage\n5,\n`);
+    expect(decrypted.code).to.equal(1);
+    const rows = parse(decrypted.stdout, { columns: true }) as Record<string, string>[];
+    expect(rows.map((row) => [row.n, row.status, row.raw_uid === '', row.site_id === ''])).to.deep.equal([
+      ['1', 'success', false, false],
+      ['2', 'not_authorized_for_key', true, true],
+      ['3', 'expired_token', true, true],
+      ['4', 'version_not_supported', true, true],
+      ['5', 'invalid_payload', true, true],
+    ]);
+    expect(decrypted.stderr).to.contain('5 rows, 1 ok, 4 failed (not_authorized_for_key 1, expired_token 1, version_not_supported 1, invalid_payload 1)');
+  });
+
+  it('stops at a malformed CSV line with its number, without echoing its content', async () => {
+    const secretish = rawUid();
+    const result = await runShareCommand(['encrypt'], advertiser, `raw_uid,note\n${rawUid()},ok\n${secretish},"broken"x\n${rawUid()},never read\n`);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/stopped after \d+ rows: malformed CSV at line 3 \(CSV_INVALID_CLOSING_QUOTE\)\n$/);
+    expect(result.stderr).to.not.contain(secretish);
+    expect(result.stderr.trim().split('\n')).to.have.length(1);
+
+    const noColumn = await runShareCommand(['encrypt'], advertiser, 'uid\nabc\n');
+    expect([noColumn.code, noColumn.stderr]).to.deep.equal([2, 'prebid-uid2-share encrypt: stopped after 0 rows: the CSV header has no raw_uid column\n']);
+
+    const jsonl = await runShareCommand(['decrypt', '--format', 'jsonl'], dsp, '{"token":"x"}\n{"token":\n');
+    expect(jsonl.code).to.equal(2);
+    expect(jsonl.stderr).to.contain('malformed JSON Lines at line 2 (not JSON)');
+
+    // a file without line breaks is not read whole into memory
+    const endless = 'x'.repeat(1.5 * 2 ** 20);
+    const longCsv = await runShareCommand(['encrypt'], advertiser, `raw_uid,note\n${rawUid()},"${endless}"\n`);
+    expect([longCsv.code, longCsv.stderr]).to.deep.equal([2, 'prebid-uid2-share encrypt: stopped after 0 rows: malformed CSV at line 2 (CSV_MAX_RECORD_SIZE)\n']);
+    const longJsonl = await runShareCommand(['decrypt', '--format', 'jsonl'], dsp, `{"token":"x"}\n{"token":"${endless}`);
+    expect([longJsonl.code, longJsonl.stderr]).to.deep.equal([2, `prebid-uid2-share decrypt: stopped after 0 rows: malformed JSON Lines at line 2 (longer than ${2 ** 20} bytes)\n`]);
+  });
+
+  it('fails at once with one clear line on wrong credentials or an unreachable operator', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ ...advertiser, UID2_API_KEY: 'UID2-C-L-124-wrong' }, /refused UID2_API_KEY \(401\)/],
+      [{ ...advertiser, UID2_SECRET_KEY: dsp.UID2_SECRET_KEY! }, /could not open the request: check UID2_SECRET_KEY/],
+      [{ ...advertiser, UID2_BASE_URL: `http://127.0.0.1:${closedPort}` }, new RegExp(`cannot reach the UID2 operator at http://127\\.0\\.0\\.1:${closedPort} \\(ECONNREFUSED\\)`)],
+      [{ UID2_BASE_URL: operator.url }, /set UID2_API_KEY, UID2_SECRET_KEY in the environment/],
+    ];
+    for (const [env, message] of cases) {
+      const result = await runShareCommand(['encrypt'], env, `raw_uid\n${rawUid()}\n`);
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stderr).to.match(message);
+      expect(result.stderr.trim().split('\n'), result.stderr).to.have.length(1);
+      expect(result.stdout).to.equal('');
+      if (env.UID2_SECRET_KEY) expect(result.stderr).to.not.contain(env.UID2_SECRET_KEY);
+    }
+  });
+
+  it('takes no credentials from the command line', async () => {
+    const result = await runShareCommand(['encrypt', '--api-key', advertiser.UID2_API_KEY!], {}, '');
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain("Unknown option '--api-key'");
+  });
+
+  it('its tokens decrypt with the library decoder as an SDK decrypts them, with the receiver\'s keys only', async () => {
+    const uid = rawUid();
+    const encrypted = await runShareCommand(['encrypt', '--workers', '0'], advertiser, `raw_uid\n${uid}\n`);
+    const token = (parse(encrypted.stdout, { columns: true }) as Record<string, string>[])[0]!.token!;
+    const now = Date.now();
+    const forDsp = await decryptAdvertisingToken(token, await fetchSharingKeys(clientOf(operator, 'local-dsp')), { now, clientType: 'sharing' });
+    expect(forDsp).to.deep.include({ status: 'success', rawUid: uid, siteId: 124, tokenVersion: 4, identityType: 'email' });
+    const forPublisherOnly = await decryptAdvertisingToken(token, await fetchSharingKeys(clientOf(operator, 'local-data-provider')), { now, clientType: 'sharing' });
+    expect(forPublisherOnly).to.deep.equal({ status: 'not_authorized_for_key' });
+  });
+});

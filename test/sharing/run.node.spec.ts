@@ -1,0 +1,56 @@
+// runShare in-process, for what the child process cannot show: the progress line only while stderr is a terminal.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { runShare } from '../../share/run.js';
+import { credentialsOf, startLiveOperator, type LiveOperator } from '../../devstack/sharing/liveSharing.js';
+
+function textSink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string } {
+  let text = '';
+  const sink = new Writable({ write: (chunk, _encoding, done) => ((text += chunk), done()) });
+  return Object.assign(sink, { isTTY, text: () => text });
+}
+
+describe('prebid-uid2-share: progress on stderr', function () {
+  this.timeout(20000);
+  let operator: LiveOperator;
+  before(async () => (operator = await startLiveOperator()));
+  after(() => operator.close());
+
+  const run = async (isTTY: boolean) => {
+    // in chunks that arrive over several turns of the event loop, as a file or a pipe delivers them
+    async function* csv() {
+      yield 'raw_uid\n';
+      for (let chunk = 0; chunk < 30; chunk++) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        yield Array.from({ length: 100 }, () => randomBytes(32).toString('base64') + '\n').join('');
+      }
+    }
+    const stderr = textSink(isTTY);
+    const code = await runShare({
+      mode: 'encrypt',
+      workers: 0,
+      env: credentialsOf(operator, 'local-advertiser'),
+      stdin: Readable.from(csv()),
+      stdout: new PassThrough().resume(),
+      stderr,
+      progressIntervalMs: 1,
+    });
+    return { code, lines: stderr.text().split('\n').filter(Boolean) };
+  };
+
+  it('redraws rows, rows/s and errors while stderr is a terminal, then prints the summary', async () => {
+    const { code, lines } = await run(true);
+    expect(code).to.equal(0);
+    expect(lines).to.have.length(2);
+    expect(lines[0]).to.match(/^(\r\d+ rows, \d+ rows\/s, 0 errors {3})+$/);
+    expect(lines[1]).to.match(/^prebid-uid2-share encrypt: 3000 rows, 3000 ok, 0 failed in/);
+  });
+
+  it('prints only the summary when stderr is a file or a pipe', async () => {
+    const { code, lines } = await run(false);
+    expect(code).to.equal(0);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^prebid-uid2-share encrypt: 3000 rows, 3000 ok, 0 failed in/);
+  });
+});

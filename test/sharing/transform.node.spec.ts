@@ -1,0 +1,112 @@
+// The Node API: createShareTransform in a caller's own pipeline, with keys from the local operator (on a hand-driven
+// clock) or a container the caller holds.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { decryptAdvertisingToken, type DecryptedToken } from '../../libraries/uid2/receiver/advertisingToken.js';
+import { withDemoLifetimes } from '../../devstack/operator/config.js';
+import { createShareTransform } from '../../share/shareTransform.js';
+import { startSharingKeys } from '../../share/sharingKeys.js';
+import type { Row } from '../../share/formats.js';
+import { testContainer, testKey } from '../helpers/protocolExpectations.js';
+import { CROSS_SDK_V4 } from '../helpers/protocolVectors.js';
+import { clientNamed, fetchKeys, localConfig, startOperator, type RunningOperator } from '../helpers/operatorHarness.js';
+
+async function collect(rows: Iterable<Row> | AsyncIterable<Row>, transform: NodeJS.ReadWriteStream): Promise<Row[]> {
+  const out: Row[] = [];
+  await pipeline(Readable.from(rows), transform, new Writable({ objectMode: true, write: (row: Row, _encoding, done) => (out.push(row), done()) }));
+  return out;
+}
+
+describe('prebid-uid2-share: the Node stream transform', function () {
+  this.timeout(20000);
+
+  it('decrypts the cross-SDK v4 sharing token of UID2\'s SDK test suites', async () => {
+    const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
+    const [row] = await collect([{ token: CROSS_SDK_V4.token }], createShareTransform({ mode: 'decrypt', keys, workers: 0, now: () => CROSS_SDK_V4.created }));
+    expect(row).to.deep.equal({
+      token: CROSS_SDK_V4.token,
+      raw_uid: CROSS_SDK_V4.rawUid,
+      status: 'success',
+      site_id: String(CROSS_SDK_V4.siteId),
+      established: new Date(CROSS_SDK_V4.established).toISOString(),
+    });
+  });
+
+  it('gives the same rows on worker threads as on the calling thread, whatever the token column holds', async () => {
+    const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
+    // JSON Lines values of any type, empty values and line breaks (values cross to a worker joined by line breaks
+    // only when none holds one), in batches mixing them with good tokens
+    const odd: unknown[] = [CROSS_SDK_V4.token, '', 42, null, { token: CROSS_SDK_V4.token }, `${CROSS_SDK_V4.token}\n`, 'not a token', CROSS_SDK_V4.token];
+    const rows = () => odd.concat(Array(12).fill(CROSS_SDK_V4.token)).map((token, index) => ({ index, token }) as Row);
+    const run = (workers: number) => collect(rows(), createShareTransform({ mode: 'decrypt', keys, workers, batchSize: 5, now: () => CROSS_SDK_V4.created }));
+    const [onWorkers, onCaller] = [await run(2), await run(0)];
+    expect(onWorkers).to.deep.equal(onCaller);
+    expect(onCaller.map((row) => row.status)).to.deep.equal([
+      'success', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'version_not_supported', 'success',
+      ...Array(12).fill('success'),
+    ]);
+    expect(onCaller[7]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });
+  });
+
+  describe('against the local operator', () => {
+    let op: RunningOperator;
+    beforeEach(async () => {
+      op = await startOperator({ config: withDemoLifetimes(await localConfig()) });
+    });
+    afterEach(() => op.close());
+
+    const clientOf = (name: string) => {
+      const client = clientNamed(op.config, name);
+      return { operatorUrl: op.url, apiKey: client.key, secret: client.secret, now: op.clock.now };
+    };
+
+    it('keeps input order across worker threads and many batches, and counts by status', async () => {
+      const keys = await startSharingKeys(clientOf('local-advertiser'));
+      const uids = Array.from({ length: 3000 }, (_, index) => (index % 500 === 7 ? 'bad' : randomBytes(32).toString('base64')));
+      const transform = createShareTransform({ mode: 'encrypt', keys, workers: 2, batchSize: 64, now: op.clock.now });
+      const rows = await collect(uids.map((raw_uid, index) => ({ index, raw_uid })), transform);
+      keys.close();
+      expect(rows.map((row) => row.index)).to.deep.equal(uids.map((_, index) => index));
+      expect(transform.counts).to.deep.equal({ rows: 3000, failed: 6, byStatus: { success: 2994, invalid_raw_uid: 6 } });
+      const dspKeys = await fetchKeys(op, '/v2/key/sharing', clientNamed(op.config, 'local-dsp'));
+      for (const index of [0, 1499, 2999]) {
+        const decrypted = await decryptAdvertisingToken(rows[index]!.token as string, dspKeys, { now: op.clock.now(), clientType: 'sharing' });
+        expect(decrypted).to.deep.include({ status: 'success', rawUid: uids[index] });
+      }
+    });
+
+    it('goes on across key rotation in a long run: the refresh timer hands fresh keys to the workers', async () => {
+      const keys = await startSharingKeys(clientOf('local-advertiser'), { refreshMs: 20 });
+      const transform = createShareTransform({ mode: 'encrypt', keys, workers: 1, batchSize: 1, now: op.clock.now });
+      const out: Row[] = [];
+      transform.on('data', (row: Row) => out.push(row));
+      const finished = new Promise((resolve) => transform.on('end', resolve));
+      const written = (row: Row) => new Promise((resolve) => transform.write(row, resolve));
+      await written({ raw_uid: randomBytes(32).toString('base64') });
+      const startedAt = op.clock.now();
+      const dspKeysThen = await fetchKeys(op, '/v2/key/sharing', clientNamed(op.config, 'local-dsp'));
+      // 40 key periods later: every key rotated in since the first row has expired (demo keys live 900 s)
+      op.clock.advance(2400_000);
+      // two timer refreshes later (the first may have been under way before the clock moved)
+      await new Promise<void>((resolve) => {
+        let refreshes = 0;
+        keys.onChange(() => void (++refreshes === 2 && resolve()));
+      });
+      await written({ raw_uid: randomBytes(32).toString('base64') });
+      transform.end();
+      await finished;
+      keys.close();
+
+      const dspKeysNow = await fetchKeys(op, '/v2/key/sharing', clientNamed(op.config, 'local-dsp'));
+      const first = await decryptAdvertisingToken(out[0]!.token as string, dspKeysThen, { now: startedAt, clientType: 'sharing' });
+      const second = await decryptAdvertisingToken(out[1]!.token as string, dspKeysNow, { now: op.clock.now(), clientType: 'sharing' });
+      expect([first.status, second.status]).to.deep.equal(['success', 'success']);
+      // the second row was encrypted with a key the operator published after the clock moved
+      const secondSiteKey = dspKeysNow.keys.get((second as DecryptedToken).siteKeyId)!;
+      expect(secondSiteKey.activates * 1000).to.be.above(op.clock.now() - 120_000);
+      expect(secondSiteKey.id).to.not.equal((first as DecryptedToken).siteKeyId);
+    });
+  });
+});
