@@ -39,8 +39,12 @@ export interface ShareCounts {
 }
 
 const DEFAULT_BATCH_SIZE = 500;
-/** batches in flight per worker: one being worked on, one waiting, so no worker idles between batches */
-const BATCHES_PER_WORKER = 2;
+/**
+ * Batches in flight per worker, from dispatch until their rows are pushed: two at the worker (see workerPool.ts) and
+ * two more read ahead, so that while the main thread is busy (pushing rows, collecting garbage) or its oldest batch
+ * is late (its worker descheduled), the workers still find batches waiting. 2,000 rows per worker at most.
+ */
+const BATCHES_PER_WORKER = 4;
 
 /**
  * Sets a row's added columns from a batch's column arrays, by name: a store per column the engine keeps monomorphic,

@@ -2,7 +2,7 @@
 // of values with the columns its rows gain (see shareValues.ts). Batches are answered in the order they came.
 import { parentPort } from 'node:worker_threads';
 import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
-import { packColumns, unpackValues } from './batchWire.js';
+import { packColumns } from './batchWire.js';
 import { shareValues } from './shareValues.js';
 import type { PoolAnswer, PoolMessage } from './workerPool.js';
 
@@ -18,7 +18,7 @@ port.on('message', (message: PoolMessage) => {
   const batchKeys = keys!; // the pool sends keys before any batch
   queue = queue.then(async () => {
     try {
-      const added = await shareValues(message.mode, unpackValues(message.values), batchKeys, message.now);
+      const added = await shareValues(message.mode, message.values, batchKeys, message.now);
       port.postMessage({ id: message.id, added: packColumns(added) } satisfies PoolAnswer);
     } catch (error) {
       port.postMessage({ id: message.id, error: String(error) } satisfies PoolAnswer);

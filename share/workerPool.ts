@@ -2,34 +2,49 @@
 // parses and writes. Each worker gets the current sharing keys, and every refreshed container after them.
 import { Worker } from 'node:worker_threads';
 import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
-import { packValues, unpackColumns, type PackedColumns, type PackedValues } from './batchWire.js';
+import { unpackColumns, type PackedColumns } from './batchWire.js';
 import type { SharingKeys } from './sharingKeys.js';
 import type { AddedColumns, ShareMode } from './shareValues.js';
 
 export type PoolMessage =
   | { type: 'keys'; keys: KeyContainer }
-  | { type: 'batch'; id: number; mode: ShareMode; values: PackedValues; now: number };
+  | { type: 'batch'; id: number; mode: ShareMode; values: unknown[]; now: number };
 
 export type PoolAnswer = { id: number; added: PackedColumns } | { id: number; error: string };
 
-interface PendingBatch {
+/**
+ * Batches a worker holds at once: the one it works on and the next, so it starts the next as soon as it answers,
+ * without waiting for the main thread (which shares the cores with the workers) to be scheduled. Any more wait on
+ * the main thread and go to whichever worker answers first: a worker slowed by other processes gets fewer batches,
+ * and at the end of a run no worker is left with a queue while the others idle.
+ */
+const BATCHES_PER_WORKER = 2;
+
+interface WaitingBatch {
+  mode: ShareMode;
+  values: unknown[];
+  now: number;
   resolve(added: AddedColumns): void;
   reject(error: Error): void;
 }
 
 class PoolWorker {
-  readonly pending = new Map<number, PendingBatch>();
+  readonly pending = new Map<number, WaitingBatch>();
+  /** why the worker stopped; it then takes no more batches */
+  failure: Error | undefined;
   private readonly worker = new Worker(new URL('./shareWorker.js', import.meta.url));
 
-  constructor(keys: KeyContainer) {
+  /** `onAnswer`: called as a batch is answered, before its columns are unpacked, to hand the worker its next one */
+  constructor(keys: KeyContainer, onAnswer: () => void) {
     this.worker.on('message', (answer: PoolAnswer) => {
       const batch = this.pending.get(answer.id)!;
       this.pending.delete(answer.id);
+      onAnswer();
       if ('error' in answer) batch.reject(new Error(`a sharing worker failed: ${answer.error}`));
       else batch.resolve(unpackColumns(answer.added));
     });
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', (code) => this.failAll(new Error(`a sharing worker exited with code ${code}`)));
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`a sharing worker exited with code ${code}`)));
     this.send({ type: 'keys', keys });
   }
 
@@ -37,18 +52,17 @@ class PoolWorker {
     this.worker.postMessage(message);
   }
 
-  run(id: number, mode: ShareMode, values: unknown[], now: number): Promise<AddedColumns> {
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.send({ type: 'batch', id, mode, values: packValues(values), now });
-    });
+  run(id: number, batch: WaitingBatch): void {
+    this.pending.set(id, batch);
+    this.send({ type: 'batch', id, mode: batch.mode, values: batch.values, now: batch.now });
   }
 
   terminate(): Promise<number> {
     return this.worker.terminate();
   }
 
-  private failAll(error: Error): void {
+  private fail(error: Error): void {
+    this.failure ??= error;
     for (const batch of this.pending.values()) batch.reject(error);
     this.pending.clear();
   }
@@ -60,22 +74,46 @@ class PoolWorker {
  */
 export class WorkerPool {
   private readonly workers: PoolWorker[];
+  private readonly waiting: WaitingBatch[] = [];
   private readonly unsubscribe: () => void;
   private nextId = 0;
 
   constructor(readonly size: number, keys: SharingKeys) {
-    this.workers = Array.from({ length: size }, () => new PoolWorker(keys.current()));
+    this.workers = Array.from({ length: size }, () => new PoolWorker(keys.current(), () => this.sendWaiting()));
     this.unsubscribe = keys.onChange((fresh) => this.workers.forEach((worker) => worker.send({ type: 'keys', keys: fresh })));
   }
 
-  /** On the least busy worker. */
+  /** The added columns of a batch; batches start in the order they are given. */
   run(mode: ShareMode, values: unknown[], now: number): Promise<AddedColumns> {
-    const worker = this.workers.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best));
-    return worker.run(this.nextId++, mode, values, now);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ mode, values, now, resolve, reject });
+      this.sendWaiting();
+    });
   }
 
   async close(): Promise<void> {
     this.unsubscribe();
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
+
+  /** Hands waiting batches to the least busy working workers, up to BATCHES_PER_WORKER each. */
+  private sendWaiting(): void {
+    while (this.waiting.length > 0) {
+      const worker = leastBusy(this.workers);
+      if (worker === undefined) {
+        const failure = this.workers[0]?.failure ?? new Error('the worker pool has no workers');
+        for (const batch of this.waiting.splice(0)) batch.reject(failure);
+        return;
+      }
+      if (worker.pending.size >= BATCHES_PER_WORKER) return;
+      worker.run(this.nextId++, this.waiting.shift()!);
+    }
+  }
+}
+
+/** The working worker with the fewest batches; undefined when every worker has failed. */
+function leastBusy(workers: readonly PoolWorker[]): PoolWorker | undefined {
+  let best: PoolWorker | undefined;
+  for (const worker of workers) if (!worker.failure && (best === undefined || worker.pending.size < best.pending.size)) best = worker;
+  return best;
 }

@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { decryptAdvertisingToken, type DecryptedToken } from '../../libraries/uid2/receiver/advertisingToken.js';
 import { withDemoLifetimes } from '../../devstack/operator/config.js';
 import { createShareTransform } from '../../share/shareTransform.js';
-import { startSharingKeys } from '../../share/sharingKeys.js';
+import { fixedSharingKeys, startSharingKeys } from '../../share/sharingKeys.js';
+import { WorkerPool } from '../../share/workerPool.js';
 import type { Row } from '../../share/formats.js';
 import { testContainer, testKey } from '../helpers/protocolExpectations.js';
 import { CROSS_SDK_V4 } from '../helpers/protocolVectors.js';
@@ -36,8 +37,8 @@ describe('prebid-uid2-share: the Node stream transform', function () {
 
   it('gives the same rows on worker threads as on the calling thread, whatever the token column holds', async () => {
     const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
-    // JSON Lines values of any type, empty values and line breaks (values cross to a worker joined by line breaks
-    // only when none holds one), in batches mixing them with good tokens
+    // JSON Lines values of any type, empty values and line breaks, in batches mixing them with good tokens (so the
+    // added columns cross back from the workers both joined and as runs)
     const odd: unknown[] = [CROSS_SDK_V4.token, '', 42, null, { token: CROSS_SDK_V4.token }, `${CROSS_SDK_V4.token}\n`, 'not a token', CROSS_SDK_V4.token];
     const rows = () => odd.concat(Array(12).fill(CROSS_SDK_V4.token)).map((token, index) => ({ index, token }) as Row);
     const run = (workers: number) => collect(rows(), createShareTransform({ mode: 'decrypt', keys, workers, batchSize: 5, now: () => CROSS_SDK_V4.created }));
@@ -48,6 +49,15 @@ describe('prebid-uid2-share: the Node stream transform', function () {
       ...Array(12).fill('success'),
     ]);
     expect(onCaller[7]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });
+  });
+
+  it('rejects a batch given to a closed worker pool, instead of waiting for workers that are gone', async () => {
+    const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
+    const pool = new WorkerPool(2, fixedSharingKeys(keys));
+    await pool.close();
+    const transform = createShareTransform({ mode: 'decrypt', keys, pool, batchSize: 1, now: () => CROSS_SDK_V4.created });
+    const error = await collect([{ token: CROSS_SDK_V4.token }], transform).then(() => undefined, (thrown: Error) => thrown);
+    expect(error?.message).to.match(/sharing worker exited/);
   });
 
   describe('against the local operator', () => {
