@@ -34,12 +34,15 @@ class PoolWorker {
   failure: Error | undefined;
   private readonly worker = new Worker(new URL('./shareWorker.js', import.meta.url));
 
-  /** `onAnswer`: called as a batch is answered, before its columns are unpacked, to hand the worker its next one */
-  constructor(keys: KeyContainer, onAnswer: () => void) {
+  /**
+   * `onFree`: called as a batch is answered, before its columns are unpacked, to hand the worker its next one; and
+   * when the worker fails, so that the batches waiting for it go elsewhere
+   */
+  constructor(keys: KeyContainer, private readonly onFree: () => void) {
     this.worker.on('message', (answer: PoolAnswer) => {
       const batch = this.pending.get(answer.id)!;
       this.pending.delete(answer.id);
-      onAnswer();
+      onFree();
       if ('error' in answer) batch.reject(new Error(`a sharing worker failed: ${answer.error}`));
       else batch.resolve(unpackColumns(answer.added));
     });
@@ -65,6 +68,7 @@ class PoolWorker {
     this.failure ??= error;
     for (const batch of this.pending.values()) batch.reject(error);
     this.pending.clear();
+    this.onFree();
   }
 }
 

@@ -60,6 +60,16 @@ describe('prebid-uid2-share: the Node stream transform', function () {
     expect(error?.message).to.match(/sharing worker exited/);
   });
 
+  it('rejects every batch of a worker pool closed while they run or wait, none left unsettled', async () => {
+    const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
+    const pool = new WorkerPool(2, fixedSharingKeys(keys));
+    // batches long enough to be still running at close: two at each worker, one more waiting on this thread
+    const batches = Array.from({ length: 5 }, () => pool.run('decrypt', Array(20000).fill(CROSS_SDK_V4.token), CROSS_SDK_V4.created));
+    const settled = Promise.allSettled(batches);
+    await pool.close();
+    expect((await settled).map((result) => result.status)).to.deep.equal(Array(5).fill('rejected'));
+  });
+
   describe('against the local operator', () => {
     let op: RunningOperator;
     beforeEach(async () => {
