@@ -32,6 +32,13 @@ export interface PageSpec {
   adUnitCount?: number;
   /** auctions run one after the other on the page (default 1); only the first is timed to its eids */
   auctions?: number;
+  /** scripts (in build/bench, without .js) loaded before the bundle: the chunks of a bundle built in parts */
+  scripts?: string[];
+  /**
+   * a CPU profile of the first auction's path, from the first Prebid call to the bid request leaving Prebid (the span
+   * toBidRequestMs times), through console.profile; only profiledAuction reads it
+   */
+  profile?: boolean;
 }
 
 export interface AuctionTiming {
@@ -47,21 +54,28 @@ export interface AuctionTiming {
   /** how long the userId hook held the auction for IDs, requestBids.userId */
   idWaitMs: number;
   crossOriginIsolated: boolean;
+  /**
+   * the page's first operator call (refresh or CSTG), ms from the same start as toBidRequestMs: when it left and when
+   * its answer was in; null without one. Before `startMs` and after `endMs` is the module's own time on the way.
+   */
+  operatorCall: { startMs: number; endMs: number } | null;
 }
 
 /** Auctions on load; the timings end up in window.__bench once the last one is back. */
-function benchPage({ bundle, uid2Params, adUnitCount = 1, auctions = 1 }: PageSpec, sspEndpoint: string): string {
+function benchPage({ bundle, uid2Params, adUnitCount = 1, auctions = 1, scripts = [], profile = false }: PageSpec, sspEndpoint: string): string {
   const userIds = uid2Params ? [{ name: 'uid2', params: uid2Params }] : [];
   const adUnits = Array.from({ length: adUnitCount }, (_, i) => ({
     code: `slot-${i}`,
     mediaTypes: { banner: { sizes: [[300, 250], [728, 90]] } },
     bids: [{ bidder: 'openrtbSsp', params: { placementId: `p${i}` } }],
   }));
-  return `<!doctype html><html><head><script src="/${bundle}.js"></script><script>
+  return `<!doctype html><html><head>${[...scripts, bundle].map((script) => `<script src="/${script}.js"></script>`).join('')}<script>
 pbjs.que.push(function () {
+  ${profile ? "console.profile('auction');" : ''}
   var t0 = performance.now(), first, buildRequestsMs = [];
   pbjs.onEvent('beforeBidderHttp', function (bidderRequest, request) {
     var now = performance.now();
+    ${profile ? "if (!first) console.profileEnd('auction');" : ''}
     var metrics = bidderRequest.metrics.getMetrics();
     var sum = function (name) { return [].concat(metrics[name] || 0).reduce(function (a, b) { return a + b; }, 0); };
     var eids = (request.data.user && request.data.user.ext && request.data.user.ext.eids) || [];
@@ -72,6 +86,8 @@ pbjs.que.push(function () {
       idWaitMs: sum('requestBids.userId'),
       carriedUid2: eids.some(function (e) { return e.source === 'uidapi.com'; }),
       crossOriginIsolated: window.crossOriginIsolated,
+      operatorCall: performance.getEntriesByType('resource').filter(function (e) { return e.name.indexOf('/v2/token/') >= 0; })
+        .slice(0, 1).map(function (e) { return { startMs: e.startTime - t0, endMs: e.responseEnd - t0 }; })[0] || null,
     };
   });
   pbjs.setConfig({
@@ -105,9 +121,23 @@ export interface BrowserBench {
   openTabs(page: PageSpec, stored: unknown, tabs: number): Promise<AuctionTiming[]>;
   /** One auction in a fresh profile. */
   auction(page: PageSpec, stored?: unknown): Promise<AuctionTiming>;
+  /**
+   * One auction in a fresh profile with `page.profile` set, and the V8 CPU profile of its path sampled every
+   * `intervalUs` (Chromium only: the DevTools protocol's Profiler).
+   */
+  profiledAuction(page: PageSpec, stored: unknown, intervalUs: number): Promise<{ timing: AuctionTiming; profile: CpuProfile }>;
   /** A reader: one fresh profile whose page views (one tab each, one after the other) share its storage. */
   reader(page: PageSpec): Promise<Reader>;
   close(): Promise<void>;
+}
+
+/** The DevTools protocol's Profiler.Profile, as far as the bench reads it */
+export interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  /** node id of each sample */
+  samples?: number[];
+  /** µs before each sample, since the one before it (the first: since the profile's start) */
+  timeDeltas?: number[];
 }
 
 /** What the bench asks of a tab, in either driver. */
@@ -117,6 +147,8 @@ interface BenchTab {
   store(key: string, value: string): Promise<void>;
   /** window.__bench once the page has set it */
   timings(timeout: number): Promise<AuctionTiming>;
+  /** Chromium: goes to `url`, and resolves with the profile the page takes with console.profile */
+  profile?(url: string, intervalUs: number): Promise<CpuProfile>;
   close(): Promise<unknown>;
 }
 
@@ -143,6 +175,7 @@ interface DriverCalls<Page extends { goto(url: string): Promise<unknown>; close(
   newContext(): Promise<{ newPage(): Promise<Page>; close(): Promise<unknown> }>;
   store(page: Page, key: string, value: string): Promise<void>;
   timings(page: Page, timeout: number): Promise<AuctionTiming>;
+  profile?(page: Page, url: string, intervalUs: number): Promise<CpuProfile>;
   close(): Promise<unknown>;
 }
 
@@ -151,6 +184,7 @@ function benchDriver<Page extends { goto(url: string): Promise<unknown>; close()
     goto: (url) => page.goto(url),
     store: (key, value) => calls.store(page, key, value),
     timings: (timeout) => calls.timings(page, timeout),
+    ...(calls.profile && { profile: (url: string, intervalUs: number) => calls.profile!(page, url, intervalUs) }),
     close: () => page.close(),
   });
   return {
@@ -180,6 +214,14 @@ async function launchDriver(engine: BenchEngine): Promise<BenchDriver> {
     newContext: () => browser.newContext(),
     store: (page, key, value) => page.evaluate(storeItem, [key, value]),
     timings: async (page, timeout) => (await (await page.waitForFunction(pageTimings, undefined, { timeout })).jsonValue())!,
+    async profile(page, url, intervalUs) {
+      const session = await page.context().newCDPSession(page);
+      await session.send('Profiler.enable');
+      await session.send('Profiler.setSamplingInterval', { interval: intervalUs });
+      const finished = new Promise<CpuProfile>((resolve) => session.once('Profiler.consoleProfileFinished', ({ profile }) => resolve(profile)));
+      await page.goto(url);
+      return finished;
+    },
     close: () => browser.close(),
   });
 }
@@ -258,10 +300,25 @@ export async function startBrowserBench(engine: BenchEngine = 'chromium'): Promi
     };
   }
 
+  async function profiledAuction(page: PageSpec, stored: unknown, intervalUs: number) {
+    const url = publish({ ...page, profile: true });
+    const profile = await newProfile(stored);
+    try {
+      const tab = await profile.newTab();
+      if (!tab.profile) throw new Error('CPU profiles are taken in Chromium only');
+      const cpuProfile = await tab.profile(url, intervalUs);
+      return { timing: await tab.timings(TAB_TIMEOUT_MS), profile: cpuProfile };
+    } finally {
+      pages.delete(url);
+      await profile.close();
+    }
+  }
+
   return {
     version: browser.version,
     openTabs,
     auction: async (page, stored) => (await openTabs(page, stored, 1))[0]!,
+    profiledAuction,
     reader,
     async close() {
       await browser.close();

@@ -5,12 +5,13 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { findBrowser } from '../browsers/browsers.js';
 import { startBrowserBench } from './browser.js';
-import { buildVariants } from './bundles.js';
+import { buildOursApart, buildVariants } from './bundles.js';
 import { benchDecrypt } from './decrypt.js';
 import { benchLoad, type LoadOptions } from './load.js';
 import { startBenchOperator, type BenchOperator } from './operator.js';
 import { table, type Machine, type Results } from './report.js';
 import { benchShare } from './share.js';
+import { benchSelfTime, type SelfTimeOptions } from './selfTime.js';
 import { benchSize } from './size.js';
 import { benchAcrossTabs, benchSpeed, type SpeedOptions, type TabsResult } from './speed.js';
 import { benchStorageControl, type StorageControlOptions } from './storageControl.js';
@@ -20,6 +21,7 @@ const RUNS = Number(process.env.BENCH_RUNS) || 15;
 const SPEED: SpeedOptions = { runs: RUNS, warmup: 2, tabRuns: 5, tabCounts: [1, 4, 8], adUnitCounts: [1, 10, 50] };
 const DECRYPT = { tokens: 2000, rounds: 21, warmupRounds: 3 };
 const LOAD: LoadOptions = { requests: 3000, warmup: 300, concurrency: 16, maxSeconds: 20, rounds: 5 };
+const SELF_TIME: SelfTimeOptions = { runs: RUNS, warmup: 2, intervalUs: 50 };
 const STORAGE_CONTROL: StorageControlOptions = { runs: Math.ceil(RUNS / 3), views: 4 };
 
 function machine(chromium: string, firefox: string | undefined, loadAtStart: number): Machine {
@@ -55,6 +57,7 @@ async function firefoxAcrossTabs(op: BenchOperator): Promise<{ version: string; 
 const started = Date.now();
 const loadAtStart = os.loadavg()[0]!;
 const size = await phase('build and size', async () => benchSize(await buildVariants()));
+const oursApart = await phase('build ours apart (self time)', () => buildOursApart());
 // in the main thread, before the browser starts: one core, nothing else of ours running
 const decrypt = await phase('decrypt', () => benchDecrypt(DECRYPT));
 // the servers under load, before the browser starts too: against a trivial handler loaded the same way
@@ -66,6 +69,7 @@ const browser = await startBrowserBench();
 let results: Results;
 try {
   const speed = await phase('browser', () => benchSpeed(browser, op, SPEED));
+  const selfTime = await phase('self time', () => benchSelfTime(browser, op, oursApart, SELF_TIME));
   const storageControl = await phase('returning reader under storageControl', () => benchStorageControl(browser, op, STORAGE_CONTROL));
   // the cross-tab guarantee in Firefox too (its Web Locks and storage events are its own), when it is installed
   const firefox = findBrowser('firefox') ? await phase('Firefox cross-tab', () => firefoxAcrossTabs(op)) : undefined;
@@ -75,6 +79,7 @@ try {
     runs: { timeToEids: SPEED.runs, tabs: SPEED.tabRuns, decryptRounds: DECRYPT.rounds },
     size,
     speed,
+    selfTime,
     storageControl,
     ...(firefox && { firefoxRefreshCallsAcrossTabs: firefox.refreshCallsAcrossTabs }),
     decrypt,

@@ -57,6 +57,11 @@ export interface Summary {
   operatorCalls: number;
   /** HTTP requests at the operator per call (the call and its preflight, if any), over all runs; null without calls */
   requestsPerCall: number | null;
+  /**
+   * where the time goes when the page calls the operator (null without calls), median ms: from the first Prebid call to
+   * the call leaving, the call itself, and from its answer to the bid request
+   */
+  operatorCall: { beforeMs: number; callMs: number; afterMs: number } | null;
 }
 
 export interface Comparison {
@@ -111,6 +116,17 @@ async function sample(browser: BrowserBench, op: BenchOperator, page: PageSpec, 
   return { ...timing, operatorCalls: op.calls(...BROWSER_CALLS) - before, preflights: op.preflights(...BROWSER_CALLS) - preflightsBefore };
 }
 
+function operatorCallSummary(samples: Sample[]): Summary['operatorCall'] {
+  const called = samples.filter((s) => s.operatorCall);
+  if (!called.length) return null;
+  const each = (pick: (s: Sample, call: { startMs: number; endMs: number }) => number) => median(called.map((s) => pick(s, s.operatorCall!)));
+  return {
+    beforeMs: each((_, call) => call.startMs),
+    callMs: each((_, call) => call.endMs - call.startMs),
+    afterMs: each((s, call) => s.toBidRequestMs - call.endMs),
+  };
+}
+
 function summarize(samples: Sample[]): Summary {
   const runsMs = samples.map((s) => s.toBidRequestMs);
   const sum = (pick: (s: Sample) => number) => samples.reduce((total, s) => total + pick(s), 0);
@@ -123,6 +139,7 @@ function summarize(samples: Sample[]): Summary {
     carriedUid2: `${samples.filter((s) => s.carriedUid2).length}/${samples.length}`,
     operatorCalls: median(samples.map((s) => s.operatorCalls)),
     requestsPerCall: calls ? (calls + sum((s) => s.preflights)) / calls : null,
+    operatorCall: operatorCallSummary(samples),
   };
 }
 

@@ -238,7 +238,8 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     const id = value!;
     const wanted = wantedNow();
     info(`generating a token from params.${diiParam}`);
-    const request = await createCstgRequestForSpki(spki, sub, await hashPickedDii(diiParam!, id));
+    // hashing runs beside the key agreement
+    const request = await createCstgRequestForSpki(spki, sub, hashPickedDii(diiParam!, id));
     const salt = Math.floor(Math.random() * 2 ** 32);
     const latestToken = await callOperator(name, `${base}/v2/token/client-generate`, JSON.stringify(request.body),
       (text) => openCstgResponse(request.sharedKey, text), { warn, wanted });
