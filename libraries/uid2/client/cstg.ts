@@ -4,6 +4,7 @@
 import { fromBase64, toBase64 } from '../crypto/base64.js';
 import { randomBytes, utf8 } from '../crypto/bytes.js';
 import { GCM_IV_LENGTH } from '../crypto/aesGcm.js';
+import { webCryptoBackend } from '../crypto/webCryptoBackend.js';
 import { openGcmJson } from './gcmJson.js';
 import type { HashedDii } from './normalize.js';
 
@@ -78,15 +79,15 @@ export async function createCstgRequestForSpki(
     dii,
   ]);
   const sharedKey = await deriveCstgKey(serverKey, client.privateKey);
-  // the body carries IV and ciphertext ‖ tag apart, so no GCM blob (gcmEncrypt) is built only to be split again
   const iv = randomBytes(GCM_IV_LENGTH);
-  const [payload, clientSpki] = await Promise.all([
-    crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: cstgAad([timestamp]) }, sharedKey, utf8(JSON.stringify(hashed))),
+  // AES through the one backend seam, as every AES call; the body carries IV and ciphertext ‖ tag apart
+  const [sealed, clientSpki] = await Promise.all([
+    webCryptoBackend.gcmEncrypt(sharedKey, utf8(JSON.stringify(hashed)), iv, cstgAad([timestamp])),
     crypto.subtle.exportKey('spki', client.publicKey),
   ]);
   return {
     body: {
-      payload: toBase64(new Uint8Array(payload)),
+      payload: toBase64(sealed.subarray(GCM_IV_LENGTH)),
       iv: toBase64(iv),
       public_key: toBase64(new Uint8Array(clientSpki)),
       timestamp,
