@@ -8,7 +8,7 @@
  * has no default: without `setConfig({openrtbSsp: {endpoint}})` the adapter logs an error and does not bid.
  */
 import { registerBidder, type AdapterRequest, type BidderSpec } from 'prebid.js/src/adapters/bidderFactory.js';
-import { BANNER, NATIVE, VIDEO } from 'prebid.js/src/mediaTypes.js';
+import { BANNER, NATIVE, VIDEO, type MediaType } from 'prebid.js/src/mediaTypes.js';
 import { GVL_PURPOSES } from 'prebid.js/src/consentHandler.js';
 import { EVENT_TYPE_IMPRESSION, EVENT_TYPE_WIN, TRACKER_METHOD_IMG } from 'prebid.js/src/eventTrackers.js';
 import { deepSetValue, politeTriggerPixel, replaceAuctionPrice } from 'prebid.js/src/utils.js';
@@ -74,13 +74,22 @@ type SspBidRequest = BidRequest<typeof BIDDER_CODE>;
 type ORTBBid = NonNullable<ORTBResponse['seatbid']>[number]['bid'][number];
 type EventTracker = NonNullable<BidResponse['eventtrackers']>[number];
 
-/**
- * The video object the SSP will see: mediaTypes.video with params.video on top. The SSP rejects a video without
- * mimes (like Prebid Server), so `usable` says whether it has some.
- */
-function videoOf(bidRequest: SspBidRequest): { video?: Record<string, unknown>; usable?: number } {
-  const video = bidRequest.mediaTypes?.video && { ...bidRequest.mediaTypes.video, ...bidRequest.params?.video };
-  return { video, usable: (video?.mimes as unknown[] | undefined)?.length };
+/** The video object the SSP will see: mediaTypes.video with params.video on top. */
+function videoParams(bidRequest: SspBidRequest): Record<string, unknown> | undefined {
+  const video = bidRequest.mediaTypes?.video;
+  return video && { ...video, ...bidRequest.params?.video };
+}
+
+/** Formats of the ad unit the SSP can accept (it rejects a video without mimes, like Prebid Server). */
+function usableFormats(bidRequest: SspBidRequest): MediaType[] {
+  const { banner, native } = bidRequest.mediaTypes ?? {};
+  const assets = (bidRequest as { nativeOrtbRequest?: { assets?: unknown[] } }).nativeOrtbRequest?.assets;
+  const usable = [
+    banner && (banner.sizes?.length || bidRequest.ortb2Imp?.banner?.format?.length),
+    (videoParams(bidRequest)?.mimes as unknown[] | undefined)?.length,
+    native && assets?.length,
+  ];
+  return ([BANNER, VIDEO, NATIVE] as const).filter((_, index) => usable[index]);
 }
 
 /**
@@ -92,30 +101,37 @@ function withUsdFloors(bidRequest: SspBidRequest): SspBidRequest {
   return typeof getFloor !== 'function' ? bidRequest : {
     ...bidRequest,
     getFloor(params: Record<string, unknown>) {
-      // the floor processors ask in context.currency (USD): a floor in another currency is one core could not convert
-      const floor = getFloor.call(bidRequest, params);
+      const floor = getFloor.call(bidRequest, { ...params, currency: CURRENCY });
       if (floor?.currency == null || floor.currency === CURRENCY) return floor;
       log.logWarn(`${bidRequest.adUnitCode}: floor in ${floor.currency} not sent`);
     },
   } as SspBidRequest;
 }
 
+/** The ad units of each request's imps, by imp id: core's own bid requests, kept for reading the answer. */
+const adUnitsOf = new WeakMap<ORTBRequest, Map<string, SspBidRequest>>();
+
 /**
  * The bid with its media type as `mtype`: its own, else the one format its imp offers. Undefined (with a warning)
- * for a format its imp did not offer (the imp holds only the ad unit's formats the SSP can take), no mtype on a
- * multi-format imp (no guessing), and a price that is not a positive number (0 only in a deal): core would hand
- * such a bid to the page, only keeping it out of targeting.
+ * for a format its ad unit did not ask for, no mtype on a multi-format imp (no guessing), and a price that is not a
+ * positive number (0 only in a deal): core would hand such a bid to the page, only keeping it out of targeting.
  */
-function usableBid(bid: ORTBBid, imp: ORTBImp | undefined): ORTBBid | undefined {
-  if (!imp) return bid; // the converter drops bids for unknown imps
-  const offered = [1, 2, 4].filter((mtype) => imp[ORTB_MTYPES[mtype]!]);
+function usableBid(bid: ORTBBid, imp: ORTBImp | undefined, bidRequest: SspBidRequest | undefined): ORTBBid | undefined {
+  if (!imp || !bidRequest) return bid; // the converter drops bids for unknown imps
+  const offered = Object.keys(ORTB_MTYPES).map(Number).filter((mtype) => imp[ORTB_MTYPES[mtype]!] != null);
   const mtype = bid.mtype ?? (offered.length === 1 ? offered[0] : undefined);
+  const mediaType = ORTB_MTYPES[mtype!];
   const { price } = bid;
-  const problem = !offered.includes(mtype!) ? `mtype ${bid.mtype}` : (Number.isFinite(price) && price > 0) || (price === 0 && bid.dealid) ? '' : `price ${price}`;
+  const problem = !mediaType || !bidRequest.mediaTypes?.[mediaType] ? `mtype ${bid.mtype}`
+    : !Number.isFinite(price) || price < 0 || (price === 0 && !bid.dealid) ? `price ${price}` : '';
   if (!problem) return { ...bid, mtype };
   log.logWarn(`bid ${bid.id} dropped: ${problem}`);
 }
 
+/** An image tracker with the price macro filled in (500, Prebid's win event, is exchange-specific in the native spec). */
+function tracker(event: number, url: unknown, price: number): EventTracker[] {
+  return isNonEmptyString(url) ? [{ event: event as EventTracker['event'], method: TRACKER_METHOD_IMG, url: replaceAuctionPrice(url, price) }] : [];
+}
 
 const converter = ortbConverter<typeof BIDDER_CODE>({
   context: {
@@ -146,11 +162,12 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
   },
   bidResponse(buildBidResponse, bid, context) {
     const { bidRequest } = context;
+    const mediaType = ORTB_MTYPES[bid.mtype!]!; // set by usableBid
     const settings = sspConfig();
-    const bidResponse = buildBidResponse(bid, context);
-    const { mediaType } = bidResponse; // from the mtype usableBid set
-    // over the converter's: core would take an exp that is not a positive number of seconds as the ttl
-    Object.assign(bidResponse, bidTerms(bid, context.ortbResponse.ext, mediaType, settings));
+    const terms = bidTerms(bid, context.ortbResponse.ext, mediaType, settings);
+    const bidResponse = buildBidResponse(bid, { ...context, mediaType, ...terms });
+    // core would take an exp that is not a positive number of seconds as the ttl
+    bidResponse.ttl = terms.ttl;
     // without a renderer core rejects the outstream bid: it could not show it
     if (mediaType === VIDEO) bidResponse.renderer = rendererFor(bid, bidRequest, settings);
     const meta = (bidResponse.meta ??= {});
@@ -164,21 +181,18 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     meta.dchain = bid.ext?.dchain;
     // core fires only eventtrackers for client-side bids: burl becomes a billing (impression) tracker, and a video
     // or native nurl a win notice (the converter turns a video nurl into vastUrl even next to markup)
-    // (500, Prebid's win event, is exchange-specific in the native spec)
-    const winNotice = mediaType !== BANNER && (mediaType !== VIDEO || bid.adm) && bid.nurl;
-    if (winNotice) delete (bidResponse as { vastUrl?: string }).vastUrl;
-    const trackers: EventTracker[] = ([[EVENT_TYPE_IMPRESSION, bid.burl], [EVENT_TYPE_WIN, winNotice]] as const).flatMap(([event, url]) =>
-      isNonEmptyString(url) ? [{ event: event as EventTracker['event'], method: TRACKER_METHOD_IMG, url: replaceAuctionPrice(url, bid.price) }] : []);
-    if (trackers.length) bidResponse.eventtrackers = [...bidResponse.eventtrackers ?? [], ...trackers];
+    const winNotice = mediaType !== BANNER && (mediaType !== VIDEO || bid.adm) ? tracker(EVENT_TYPE_WIN, bid.nurl, bid.price) : [];
+    if (winNotice.length) delete (bidResponse as { vastUrl?: string }).vastUrl;
+    const trackers = [...bidResponse.eventtrackers ?? [], ...tracker(EVENT_TYPE_IMPRESSION, bid.burl, bid.price), ...winNotice];
+    if (trackers.length) bidResponse.eventtrackers = trackers;
     return bidResponse;
   },
   overrides: {
     imp: {
       video(orig, imp, bidRequest, context) {
-        const { video, usable } = videoOf(bidRequest);
-        if (!video) return;
-        if (!usable) return log.logWarn(`${bidRequest.adUnitCode}: no video mimes`);
-        orig(imp, { ...bidRequest, mediaTypes: { ...bidRequest.mediaTypes, video } } as SspBidRequest, context);
+        if (!bidRequest.mediaTypes?.video) return;
+        if (!usableFormats(bidRequest).includes(VIDEO)) return log.logWarn(`${bidRequest.adUnitCode}: no video mimes`);
+        orig(imp, { ...bidRequest, mediaTypes: { ...bidRequest.mediaTypes, video: videoParams(bidRequest) } } as SspBidRequest, context);
       },
     },
   },
@@ -190,13 +204,10 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
   aliases: ALIASES,
   supportedMediaTypes: [BANNER, VIDEO, NATIVE],
 
-  /** Core has dropped a banner without sizes (or format) already; a video without mimes or a native without assets is left. */
   isBidRequestValid(bid) {
-    const { placementId, publisherId, bidfloor, video } = Object(bid.params);
-    const { banner, native } = bid.mediaTypes ?? {};
+    const { placementId, publisherId, bidfloor, video } = Object(bid?.params);
     const badParams = (publisherId != null && !isNonEmptyString(publisherId)) || (bidfloor != null && !(typeof bidfloor === 'number' && bidfloor >= 0)) || (video != null && !isPlainObject(video));
-    const usable = banner || videoOf(bid).usable || (native && (bid as { nativeOrtbRequest?: { assets?: unknown[] } }).nativeOrtbRequest?.assets?.length);
-    const problem = !isNonEmptyString(placementId) ? 'no placementId' : badParams ? 'bad params' : usable ? '' : 'no mimes or assets';
+    const problem = !isNonEmptyString(placementId) ? 'no placementId' : badParams ? 'bad params' : usableFormats(bid).length ? '' : 'no sizes, mimes or assets';
     if (problem) log.logWarn(`${bid.adUnitCode}: ${problem}`);
     return !problem;
   },
@@ -214,6 +225,7 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     for (let start = 0; start < bidRequests.length; start += limit) {
       const chunk = bidRequests.slice(start, start + limit);
       const data = converter.toORTB({ bidRequests: chunk, bidderRequest });
+      adUnitsOf.set(data, new Map(chunk.map((bidRequest) => [bidRequest.bidId, bidRequest])));
       placeFields(data, settings.ortbVersion);
       requests.push({ method: 'POST', url: endpoint.href, data, ...(gzip(data) && { options: { endpointCompression: true } }) });
     }
@@ -233,25 +245,28 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     }
     const response = body as ORTBResponse;
     const imps = new Map((data as ORTBRequest).imp.map((imp) => [imp.id, imp]));
+    const adUnits = adUnitsOf.get(data);
     const seatbid = response.seatbid!.filter(isPlainObject).map((seat) => ({
       ...seat,
-      bid: [seat.bid].flat().filter(isPlainObject).flatMap((bid) => usableBid(bid, imps.get(bid.impid)) ?? []),
+      bid: [seat.bid].flat().filter(isPlainObject).flatMap((bid) => usableBid(bid, imps.get(bid.impid), adUnits?.get(bid.impid)) ?? []),
     }));
-    const cur = response.cur ?? CURRENCY;
-    const isCode = /^[A-Z]{3}$/.test(cur);
-    if (!isCode) log.logWarn(`cur ${String(cur)} ignored`);
-    return converter.fromORTB({ response: { ...response, cur: isCode ? cur : CURRENCY, seatbid }, request: data });
+    let cur = response.cur ?? CURRENCY;
+    if (!/^[A-Z]{3}$/.test(cur)) {
+      log.logWarn(`cur ${String(cur)} ignored`);
+      cur = CURRENCY;
+    }
+    return converter.fromORTB({ response: { ...response, cur, seatbid }, request: data });
   },
 
   getUserSyncs(syncOptions, responses, gdprConsent, uspConsent, gppConsent, coppa) {
     // with neither sync type enabled, userSyncs finds none to return
-    return coppa ? [] : userSyncs(syncOptions, ownSyncUrl(sspConfig()), responses.map((response) => response?.body), { gdprConsent, uspConsent, gppConsent });
+    return coppa ? [] : userSyncs(syncOptions, ownSyncUrl(sspConfig()), [responses].flat().map((response) => response?.body), { gdprConsent, uspConsent, gppConsent });
   },
 
   onTimeout(timedOut) {
     const settings = sspConfig();
     const endpoint = endpointUrl(settings);
-    if (timedOut.length && settings.notifications !== false && endpoint) {
+    if (timedOut?.length && settings.notifications !== false && endpoint) {
       politeTriggerPixel(new URL(`/event?type=timeout&bids=${timedOut.length}&timeout=${Number(timedOut[0].timeout)}`, endpoint).href, 'omit');
     }
   },

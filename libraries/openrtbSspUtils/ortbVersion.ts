@@ -9,10 +9,9 @@ import type { OpenrtbSspConfig } from './config.js';
 
 /**
  * Where OpenRTB 2.6 has its own field for what core's first-party data keeps in a 2.5 `ext`: the eids, and the
- * paths Prebid's ortb2.5Translator promotes (EXT_PROMOTIONS) but for device.sua, regs.gpp and regs.gpp_sid, which
- * core's normalizers put in their 2.6 places in every request already.
+ * paths Prebid's ortb2.5Translator promotes (EXT_PROMOTIONS).
  */
-const ORTB26_FIELDS = ['user.eids', 'source.schain', 'regs.gdpr', 'regs.us_privacy', 'user.consent'];
+const ORTB26_FIELDS = ['user.eids', 'device.sua', 'source.schain', 'regs.gdpr', 'regs.us_privacy', 'regs.gpp', 'regs.gpp_sid', 'user.consent'];
 
 /** How core's normalizers name this request in their warnings. */
 const BIDDER_REQUEST = 'openrtbSsp request';

@@ -4,7 +4,6 @@ import sinon from 'sinon';
 import adapterManager from 'prebid.js/src/adapterManager.js';
 import { config } from 'prebid.js/src/config.js';
 import { GVL_PURPOSES } from 'prebid.js/src/consentHandler.js';
-import { checkAdUnitSetup } from 'prebid.js/src/prebid.js';
 import {
   ALIASES, BIDDER_CODE, DEFAULT_GZIP_MIN_BYTES, DEFAULT_TTL, GVLID, GVL_DECLARATION, log, spec,
 } from '../../modules/openrtbSspBidAdapter.js';
@@ -124,13 +123,9 @@ describe('openrtbSsp adapter', () => {
       expect(valid(nativeBid)).to.equal(true);
       expect(valid({ mediaTypes: NATIVE, nativeOrtbRequest: { assets: [] } })).to.equal(false);
     });
-    it('leaves banner sizes to core, which drops a banner without sizes or format before any adapter sees it', () => {
-      const adUnit = (extra: Record<string, unknown>) => ({ code: 'slot', mediaTypes: { banner: {} }, bids: [{ bidder: BIDDER_CODE, params: { placementId: 'p' } }], ...extra });
-      const [withoutSizes] = checkAdUnitSetup([adUnit({})] as any);
-      expect(withoutSizes?.mediaTypes?.banner, 'no sizes').to.equal(undefined);
-      const [fromFormat] = checkAdUnitSetup([adUnit({ ortb2Imp: { banner: { format: [{ w: 300, h: 250 }] } } })] as any);
-      expect(fromFormat.mediaTypes.banner!.sizes).to.deep.equal([[300, 250]]);
-      expect(valid({ mediaTypes: fromFormat.mediaTypes })).to.equal(true);
+    it('rejects a banner without sizes, accepts sizes from ortb2Imp.banner.format', () => {
+      expect(valid({ mediaTypes: { banner: {} } })).to.equal(false);
+      expect(valid({ mediaTypes: { banner: {} }, ortb2Imp: { banner: { format: [{ w: 300, h: 250 }] } } })).to.equal(true);
     });
   });
 
