@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import pbjs from '../../prebid.bundle.js';
 import { fakeFetch, jsonResponse, type FakeFetch } from '../helpers/fakeFetch.browser.js';
+import { leavePage } from '../helpers/uid2Module.browser.js';
 
 const ENDPOINT = 'https://ssp.test/openrtb2/auction';
 const TOKEN = 'A4AAAABlh75XmviGJi-test-token';
@@ -33,7 +34,8 @@ describe('custom bundle: UID2 eid to the openrtbSsp adapter', () => {
       userSync: { userIds: [{ name: 'uid2', params: { uid2Token: identity(TOKEN) } }], auctionDelay: 50, syncEnabled: false },
     } as any);
   });
-  afterEach(() => network.restore());
+  // a page that closes: the specs that run next find no reader, config or stored record of this one
+  afterEach(() => leavePage(network));
 
   it('sends the UID2 token in user.ext.eids with atype 3 and turns the response into a bid', async () => {
     network.respondWith(ENDPOINT, (request) => {
