@@ -233,6 +233,9 @@ export function freshPage(...submodules: any[]): FakeFetch {
 
 /** The next page view in the same browser: userId starts over, storage and cookies stay. */
 export function nextPage() {
+  // the userId core keeps the last auctionDelay through resetUserIds (its init() leaves it), and with no userIds
+  // configured it holds every later auction that long: a page starts with none
+  config.setConfig({ userSync: { userIds: [], auctionDelay: 0 } });
   resetUserIds();
   attached.forEach((m) => attachIdSystem(m));
 }
