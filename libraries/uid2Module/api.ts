@@ -46,6 +46,8 @@ export interface CallOptions {
   warn: (...a: unknown[]) => void;
   /** called before each retry, once its wait is over */
   onRetry?: () => void;
+  /** called as soon as an attempt failed transiently, before the wait for its retry */
+  onTransientFailure?: () => void;
   /** false once the answer is no longer wanted (a logout, a new configuration): no retry is sent then */
   wanted?: () => boolean;
 }
@@ -60,7 +62,7 @@ export async function callOperator(
   url: string,
   body: string,
   open: (text: string) => Promise<any>,
-  { warn, onRetry, wanted }: CallOptions,
+  { warn, onRetry, onTransientFailure, wanted }: CallOptions,
 ): Promise<Outcome> {
   for (let attempt = 0; ; attempt++) {
     if (attempt) onRetry?.();
@@ -80,6 +82,7 @@ export async function callOperator(
     const transient = !status || status >= 500 || TRANSIENT_HTTP.has(status);
     // any other 4xx (403 origin not allowed, 404 wrong base URL) is about the setup, not the token: not retried
     if (!transient) throw Error(failure);
+    onTransientFailure?.();
     if (attempt >= settings.retries) throw Error(`${failure} (${attempt + 1} attempts)`);
     warn(url, failure, 'retrying');
     await new Promise((resolve) => setTimeout(resolve, Math.max(settings.backoff * 2 ** attempt, retryAfterMs(response))));

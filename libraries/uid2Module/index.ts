@@ -193,7 +193,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
    * Refreshes the token of `s`; at most one tab calls the operator for a refresh token, the others take its record.
    * Hands over nothing when the reader logged out or another reader logged in while the call was under way.
    */
-  function refresh(s: Stored, store: Store, base: string, wanted = wantedNow()): Promise<Stored | undefined> {
+  function refresh(s: Stored, store: Store, base: string, wanted = wantedNow(), keepHeld?: () => void): Promise<Stored | undefined> {
     const t = s.latestToken as ModuleIdentity;
     const storedBefore = JSON.stringify(store.read() ?? null);
     /** the stored record was removed or replaced by another identity's since the refresh began */
@@ -208,7 +208,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       return Promise.resolve().then(() => JSON.parse(text));
     };
     const call = async (renew: () => void) => {
-      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onRetry: renew, wanted })
+      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onRetry: renew, onTransientFailure: keepHeld, wanted })
         .catch((e) => {
           if (!(e instanceof Refused)) throw e;
           err('refresh refused, the ID ends here:', e.message);
@@ -272,9 +272,24 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
    * refreshUserIds, which finds it stored. A refreshed token that is due again at once (a skewed clock) waits for the
    * current one's expiry instead of refreshing in a loop.
    */
-  const inBackground = (held: Stored, run: ReturnType<typeof handOver>) => run((next) => {
-    if (next && next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
+  const inBackground = (held: Stored, run: ReturnType<typeof handOver>, keepHeld?: () => void) => run((next) => {
+    if (!next) return keepHeld?.();
+    if (next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
   });
+
+  /**
+   * Stores `held` once, when called: unless it is `storedBefore` itself, the reader logged out, or the stored record is
+   * no longer `storedBefore` (another tab's refresh, a logout, another login).
+   */
+  function keepLater(store: Store, held: Stored, storedBefore: unknown, wanted: () => boolean) {
+    const before = JSON.stringify(storedBefore ?? null);
+    let done = false;
+    return () => {
+      if (done || !wanted() || held === storedBefore) return;
+      done = true;
+      if (JSON.stringify(store.read() ?? null) === before) store.write(held);
+    };
+  }
 
   /**
    * With userSync.auctionDelay, the userId core holds the auction until the IDs are settled: this resolves once it has
@@ -318,18 +333,23 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     const scope = cookieScope(p);
     claimDomain = useCookie ? scope.domain : undefined;
     const store = lastStore = createStore(sm, key, useCookie, scope, err);
-    const decision = decide(store.read(), cstg ? { dii: cstg.value ?? null } : { token: suppliedToken(p) }, Date.now());
+    const stored = store.read();
+    const decision = decide(stored, cstg ? { dii: cstg.value ?? null } : { token: suppliedToken(p) }, Date.now());
     const { action, record } = decision;
     explain(decision);
     lookAgainAt(decision.next);
     if (action === 'generate') return { callback: handOver('token generation', () => generate(cstg!, store, base)) };
     if (typeof record !== 'object') return record ? { id: record } : undefined;
     if (action === 'refresh') return { callback: handOver('token refresh', () => refresh(record, store, base)) };
-    store.keep(record);
+    if (action === 'use' || !useCookie) store.keep(record);
     if (action === 'use') return { id: record };
     // wanted from here: a logout or a new configuration before the refresh starts leaves nothing to refresh
     const wanted = wantedNow();
-    inBackground(record, handOver('token refresh', () => auctionReleased().then(() => (wanted() ? refresh(record, store, base, wanted) : undefined))));
+    // In cookie mode a record the refresh replaces is not written first: WebKit applies the browser's notices of a
+    // page's own cookie writes to the page's cookie cache as they arrive (WebCookieCache::cookiesAdded), so for a few
+    // ms after two quick writes of one cookie, reads can return the first. It is stored once the refresh fails.
+    const keepHeld = useCookie ? keepLater(store, record, stored, wanted) : undefined;
+    inBackground(record, handOver('token refresh', () => auctionReleased().then(() => (wanted() ? refresh(record, store, base, wanted, keepHeld) : undefined))), keepHeld);
     return { id: record };
   }
 

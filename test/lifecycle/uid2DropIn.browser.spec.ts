@@ -12,7 +12,7 @@ import { OPTOUT_MEMORY_MS, settings } from '../../libraries/uid2Module';
 import { sha256Base64 } from '../../libraries/uid2/client/normalize.js';
 import { jsonResponse } from '../helpers/fakeFetch.browser.js';
 import {
-  OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, configure, cookieWrittenDuring, freshPageEachTest,
+  OPTOUT, PUBLIC_KEY, SUBSCRIPTION_ID, auctionEids, configure, cookieWritesDuring, cookieWrittenDuring, freshPageEachTest,
   makeIdentity, nextPage, pbjs, readCookie, readStored, refreshDone, settle, success, tokenIn,
 } from '../helpers/uid2Module.browser.js';
 
@@ -265,6 +265,42 @@ describe('uid2 module: official behaviours, config by config', () => {
       expect(JSON.parse(decodeURIComponent(cookie.value)).latestToken).to.deep.equal(token);
       // and the browser kept it
       expect(JSON.parse(decodeURIComponent(readCookie(KEY)!)).latestToken).to.deep.equal(token);
+    });
+
+    // WebKit can read a cookie written twice within a few ms back as the first write for a while: a supplied record
+    // that its refresh replaces at once is written once, refreshed or, when the refresh fails, as supplied
+    const recordWrites = async (run: () => Promise<unknown>) => (await cookieWritesDuring(run))
+      .filter((text) => text.startsWith(`${KEY}=`) && !text.startsWith(`${KEY}=;`))
+      .map((text) => JSON.parse(decodeURIComponent(text.slice(KEY.length + 1).split(';')[0]!)));
+
+    it('a due supplied token: written once, refreshed', async () => {
+      const due = makeIdentity('A4-due', { refreshDue: true });
+      const refreshed = makeIdentity('A4-due-refreshed');
+      page.op.knows(due).onRefresh(() => success(refreshed));
+      configure({ params: { uid2Token: due, storage: 'cookie' } });
+      const writes = await recordWrites(async () => {
+        expect(tokenIn(await auctionEids(page.network))).to.equal('A4-due');
+        await refreshDone();
+      });
+      expect(writes).to.deep.equal([{ originalToken: due, latestToken: refreshed }]);
+      expect(JSON.parse(readCookie(KEY)!)).to.deep.equal({ originalToken: due, latestToken: refreshed });
+    });
+
+    it('a due supplied token whose refresh fails: written once, as supplied, at the first failure', async () => {
+      const due = makeIdentity('A4-due', { refreshDue: true });
+      let storedAtRetry: unknown;
+      page.op.knows(due).onRefresh(() => {
+        if (page.op.refreshRequests().length > 1) storedAtRetry = JSON.parse(readCookie(KEY) ?? 'null');
+        return new Response('', { status: 503 });
+      });
+      configure({ params: { uid2Token: due, storage: 'cookie' } });
+      const writes = await recordWrites(async () => {
+        await auctionEids(page.network);
+        await refreshDone();
+      });
+      expect(page.op.refreshRequests()).to.have.length(settings.retries + 1);
+      expect(storedAtRetry).to.deep.equal({ originalToken: due, latestToken: due });
+      expect(writes).to.deep.equal([{ originalToken: due, latestToken: due }]);
     });
 
     it('records an opt-out until the opt-out memory ends', async () => {
