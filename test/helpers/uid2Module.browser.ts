@@ -269,8 +269,10 @@ export function freshPageEachTest(submodule: unknown, ...cookies: string[]): Tes
     page.log = captureLogs();
   });
   afterEach(async () => {
-    // let background work finish on this page's fake network
-    await Promise.race([refreshDone(), sleep(1000)]);
+    // let background work finish on this page's fake network: the refreshes under way, and the userId core's callbacks
+    // where the test configured it (getUserIdsAsync waits for a configuration that a test calling getId never makes)
+    const configured = ((config.getConfig('userSync.userIds') as unknown[] | undefined) ?? []).length > 0;
+    await Promise.race([configured ? refreshDone() : claimsFree(), sleep(1000)]);
     page.log.stop();
     leavePage(page.network, ...cookies);
   });

@@ -634,6 +634,8 @@ describe('uid2 userId submodule', () => {
     const otherTabClaims = (identity: Uid2Identity, ms: number, state = 'c', page = 'othertab') =>
       setCookie(`${KEY}_refreshing_${page}`, `${page}.${cyrb53Hash(identity.refresh_token)}.${Date.now() + ms}.${state}`);
     const newTab = () => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true });
+    // the other tabs close: their claims go (this page's own are left for the page's end to wait for)
+    afterEach(() => ['othertab', '0'].forEach((page) => clearCookie(`${KEY}_refreshing_${page}`)));
 
     /** This page needs its expired token refreshed while another tab claims that refresh; resolves once this page waits. */
     async function waitingForOtherTab(...claim: [ms: number, state?: string, page?: string]) {
