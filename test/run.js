@@ -11,6 +11,7 @@
 // `parity` and `delivery` name Prebid's own specs and the package checks.
 import { execFileSync, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import Mocha from 'mocha';
 import karma from 'karma';
@@ -71,6 +72,8 @@ async function runBrowserSpecs(configFile, engine, specPatterns) {
 function runHeld(file) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // below the specs it runs beside (its npm and bundler children inherit this): they take a core when they need one
+    try { os.setPriority(child.pid, 10); } catch { /* a platform without priorities: it runs as it is */ }
     let output = '';
     const hold = (chunk) => { output += chunk; };
     child.stdout.on('data', hold);
