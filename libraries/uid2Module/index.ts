@@ -277,19 +277,9 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
   });
 
-  /**
-   * Stores `held` once, when called: unless it is `storedBefore` itself, the reader logged out, or the stored record is
-   * no longer `storedBefore` (another tab's refresh, a logout, another login).
-   */
-  function keepLater(store: Store, held: Stored, storedBefore: unknown, wanted: () => boolean) {
-    const before = JSON.stringify(storedBefore ?? null);
-    let done = false;
-    return () => {
-      if (done || !wanted() || held === storedBefore) return;
-      done = true;
-      if (JSON.stringify(store.read() ?? null) === before) store.write(held);
-    };
-  }
+  /** Stores `held` when called, unless the reader logged out or the stored record changed meanwhile (another tab, another login). */
+  const keepLater = (store: Store, held: Stored, storedBefore: unknown, wanted: () => boolean, before = JSON.stringify(storedBefore ?? null)) =>
+    () => { if (wanted() && JSON.stringify(store.read() ?? null) === before) store.write(held); };
 
   /**
    * With userSync.auctionDelay, the userId core holds the auction until the IDs are settled: this resolves once it has
