@@ -30,7 +30,7 @@ export const REASONS = {
   optoutLapsed: 'a remembered opt-out has lapsed: asking again',
   optout: 'opted out: no token, nothing asked meanwhile',
   dead: 'the refresh token expired or was refused: no ID',
-  expired: 'token expired: refreshing before the ID is available',
+  expired: 'token expired (or within a second of identity_expires): refreshing before the ID is available',
   due: 'token past refresh_from: refreshing in the background',
   valid: 'token valid',
 } as const;
@@ -43,7 +43,7 @@ export interface Decision {
   why: Reason[];
   /** the record to use or refresh (a bare string: a legacy server-only token, used as is) */
   record?: StoredValue;
-  /** ms epoch of the next point in this record's life (refresh_from, then identity_expires; an opt-out's end) */
+  /** ms epoch of the next point in this record's life (refresh_from, then expiresAt; an opt-out's end) */
   next?: number;
 }
 
@@ -57,16 +57,26 @@ export interface Supplied {
 export const fromDii = (record: Stored, dii: string) =>
   record.originalIdentity?.identity === cyrb53Hash(dii, record.originalIdentity?.salt);
 
-/** for a token not expired at `now`: the earliest of its refresh_from and identity_expires still ahead */
+/**
+ * ms before identity_expires from which a token counts as expired: an auction's bid requests leave the page some ms
+ * after it reads the eids, and reach the SSP and its bidders, which decrypt the token and check identity_expires, later
+ * still. A token in its last second is not sent; it is refreshed first, as an expired one.
+ */
+export const EXPIRY_MARGIN_MS = 1000;
+
+/** when a token counts as expired: EXPIRY_MARGIN_MS before its identity_expires */
+export const expiresAt = (token: ModuleIdentity) => token.identity_expires - EXPIRY_MARGIN_MS;
+
+/** for a token not expired at `now`: the earliest of its refresh_from and expiry (expiresAt) still ahead */
 const nextPoint = (token: ModuleIdentity, now: number) =>
-  (token.refresh_from > now ? Math.min(token.refresh_from, token.identity_expires) : token.identity_expires);
+  (token.refresh_from > now ? Math.min(token.refresh_from, expiresAt(token)) : expiresAt(token));
 
 /** an opt-out still remembered */
 const optedOut = (record: Stored, now: number) => record.latestToken === 'optout' && now < (record.optoutUntil ?? 0);
 
 /** an opt-out still remembered, or an advertising token neither expired nor ended with its refresh token */
 export const current = (record: Stored, now: number) => (record.latestToken === 'optout' ? optedOut(record, now)
-  : now < Math.min(record.latestToken.identity_expires, record.latestToken.refresh_expires));
+  : now < Math.min(expiresAt(record.latestToken), record.latestToken.refresh_expires));
 
 /** Where the record comes from, and why: the stored one, or one started from the supplied token; none: generate. */
 function source(stored: StoredValue | undefined, { dii, token }: Supplied, now: number): [StoredValue | undefined, Reason?] {
@@ -95,7 +105,7 @@ export function decide(stored: StoredValue | undefined, supplied: Supplied, now:
   if (token === 'optout') return { action: 'use', why: [...why, 'optout'], record, next: record.optoutUntil };
   // a refresh token that expired (or that the operator refused) ends the ID, whatever the advertising token says
   if (now >= token.refresh_expires) return { action: 'none', why: [...why, 'dead'] };
-  if (now >= token.identity_expires) return { action: 'refresh', why: [...why, 'expired'], record };
+  if (now >= expiresAt(token)) return { action: 'refresh', why: [...why, 'expired'], record };
   const due = now >= token.refresh_from;
   return { action: due ? 'background' : 'use', why: [...why, due ? 'due' : 'valid'], record, next: nextPoint(token, now) };
 }

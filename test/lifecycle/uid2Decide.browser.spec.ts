@@ -36,7 +36,7 @@ const table: Array<[string, StoredValue | undefined, Supplied, Action, Reason[],
   ['a stored record, nothing supplied', fromToken(VALID), {}, 'use', ['stored', 'valid'], VALID.refresh_from],
   ['a bare token of an older integration', 'A4-bare', {}, 'use', ['bare']],
   ['a supplied token, nothing stored', undefined, { token: VALID }, 'use', ['supplied', 'valid'], VALID.refresh_from],
-  ['a supplied token past refresh_from', undefined, { token: DUE }, 'background', ['supplied', 'due'], DUE.identity_expires],
+  ['a supplied token past refresh_from', undefined, { token: DUE }, 'background', ['supplied', 'due'], DUE.identity_expires - 1000],
   ['a supplied expired token', undefined, { token: EXPIRED }, 'refresh', ['supplied', 'expired']],
   ['a supplied token whose refresh token expired', undefined, { token: DEAD }, 'none', ['supplied', 'dead']],
   ['a record from another token', fromToken(OLDER), { token: VALID }, 'use', ['otherToken', 'valid'], VALID.refresh_from],
@@ -52,7 +52,7 @@ const table: Array<[string, StoredValue | undefined, Supplied, Action, Reason[],
   ['CSTG, a dead record of this DII', fromDii(DEAD), DII, 'generate', ['diiDead']],
   ['CSTG, a remembered opt-out of this DII', fromDii('optout', undefined, NOW + MIN), DII, 'use', ['diiRecord', 'optout'], NOW + MIN],
   ['CSTG, a lapsed opt-out of this DII', fromDii('optout', undefined, NOW - 1), DII, 'generate', ['optoutLapsed']],
-  ['CSTG without a valid DII: the stored record, supplied token ignored', fromDii(DUE), { dii: null }, 'background', ['cstgNoDii', 'due'], DUE.identity_expires],
+  ['CSTG without a valid DII: the stored record, supplied token ignored', fromDii(DUE), { dii: null }, 'background', ['cstgNoDii', 'due'], DUE.identity_expires - 1000],
 ];
 
 describe('uid2 lifecycle decisions (decide)', () => {
@@ -64,8 +64,9 @@ describe('uid2 lifecycle decisions (decide)', () => {
     });
   });
 
-  it('from identity_expires on, a token is never used as it is', () => {
-    expect(decide(undefined, { token: VALID }, VALID.identity_expires - 1).action).to.equal('background');
-    expect(decide(undefined, { token: VALID }, VALID.identity_expires).action).to.equal('refresh');
+  it('from a second before identity_expires on, a token is never used as it is', () => {
+    // its bid requests would reach the SSP's and bidders' decryption after identity_expires
+    expect(decide(undefined, { token: VALID }, VALID.identity_expires - 1001).action).to.equal('background');
+    expect(decide(undefined, { token: VALID }, VALID.identity_expires - 1000).action).to.equal('refresh');
   });
 });

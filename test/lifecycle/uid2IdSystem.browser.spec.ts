@@ -756,13 +756,13 @@ describe('uid2 userId submodule', () => {
       expect(readStored().latestToken.advertising_token).to.equal('A4-second');
     });
 
-    it('never sends an expired token: from identity_expires on, no UID2 until a refreshed token is there', async () => {
-      const token = shortLived('A4-expiring', 60_000, 300);
+    it('never sends an expired token: from a second before identity_expires on, no UID2 until a refreshed token is there', async () => {
+      const token = shortLived('A4-expiring', 60_000, 1300);
       const answer = gate(success(makeIdentity('A4-renewed')));
       op.knows(token).onRefresh(answer.answer);
       configure({ params: { uid2Token: token } });
       expect(tokenIn(await auctionEids(network))).to.equal('A4-expiring');
-      await sleep(token.identity_expires - Date.now());
+      await sleep(token.identity_expires - 1000 - Date.now());
       // the ID the core held is gone at once, before any refresh answered
       expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
       expect(tokenIn(await auctionEids(network))).to.equal(undefined);
@@ -810,7 +810,7 @@ describe('uid2 userId submodule', () => {
     // test/journeys/secureSignals.node.spec.ts follows the signal across refreshes, an expiry and a logout on the demo; this
     // holds the operator's answer to check the one moment it cannot: a collection during the refresh
     it('makes a collection during an expired token\'s refresh wait for it, and hands googletag the refreshed token', async () => {
-      const token = { ...makeIdentity('A4-signal'), identity_expires: Date.now() + 400 };
+      const token = { ...makeIdentity('A4-signal'), identity_expires: Date.now() + 1400 };
       const answer = gate(success(makeIdentity('A4-signal-renewed')));
       op.knows(token).onRefresh(answer.answer);
       configure({ params: { uid2Token: token } });
@@ -820,8 +820,8 @@ describe('uid2 userId submodule', () => {
       await until(() => providers.length === 1);
       expect(tokenIn(await auctionEids(network))).to.equal('A4-signal');
 
-      await sleep(token.identity_expires - Date.now());
-      // the refresh the module started at identity_expires is under way: googletag waits for it
+      await sleep(token.identity_expires - 1000 - Date.now());
+      // the refresh the module started a second before identity_expires is under way: googletag waits for it
       await until(() => op.refreshRequests().length === 1);
       const collected = collect();
       answer.release();
