@@ -1,17 +1,16 @@
 // `npm test`: finds the browser engines installed (Chromium, Firefox, WebKit) and says in one line which are missing
 // before anything runs, stopping at once when there is none; type-checks; runs the Node specs (mocha, with the e2e
-// journeys in each engine found) with, beside the journeys, the package as publishers install it
-// (test/delivery/consumer.ts), then for each engine in turn the browser specs (karma) and Prebid's own uid2IdSystem
-// and euidIdSystem specs against our modules (test/parity/), and, when CI=true, the modules in a Prebid.js tree
-// (prebidTree.ts); closes with each part's counts and one "N passed, N failed" line for the whole suite.
+// journeys in each engine found), then for each engine in turn the browser specs (karma) and Prebid's own
+// uid2IdSystem and euidIdSystem specs against our modules (test/parity/), then the package as publishers
+// install it (test/delivery/consumer.ts) and, when CI=true, the modules in a Prebid.js tree (prebidTree.ts); closes
+// with each part's counts and one "N passed, N failed" line for the whole suite.
 //
 // Specs live by subject in test/<subject>/ (adapter, lifecycle, protocol, operator, ...); a file's suffix says its
 // runner: *.node.spec.ts mocha in Node, *.browser.spec.ts karma in each browser engine, *.spec.ts both.
 // `npm test -- SUBJECT…` (e.g. `npm test -- operator protocol`) runs only those folders' specs; the subjects
 // `parity` and `delivery` name Prebid's own specs and the package checks.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import Mocha from 'mocha';
 import karma from 'karma';
@@ -34,7 +33,9 @@ async function browserSpecPatterns() {
 
 async function runNodeSpecs(files) {
   const mocha = new Mocha({ timeout: 20000, reporter: 'spec' });
-  files.sort().forEach((file) => mocha.addFile(path.join(NODE_SPEC_ROOT, file)));
+  // the journeys last: they take the longest, and a failure in a faster subject shows first
+  const journeysLast = (file) => `${subjectOf(file) === 'journeys' ? 1 : 0}${file}`;
+  files.sort((a, b) => journeysLast(a).localeCompare(journeysLast(b))).forEach((file) => mocha.addFile(path.join(NODE_SPEC_ROOT, file)));
   await mocha.loadFilesAsync();
   return new Promise((resolve) => {
     const runner = mocha.run(() => resolve({ passed: runner.stats.passes, failed: runner.stats.failures }));
@@ -65,30 +66,6 @@ async function runBrowserSpecs(configFile, engine, specPatterns) {
   });
 }
 
-/**
- * `node FILE`, a delivery check run alone (test/delivery/steps.ts runAlone), with its output held until it ends, so
- * that it does not interleave with what runs meanwhile; its closing "N passed, N failed" line gives the counts.
- */
-function runHeld(file) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    // below the specs it runs beside (its npm and bundler children inherit this): they take a core when they need one
-    try { os.setPriority(child.pid, 10); } catch { /* a platform without priorities: it runs as it is */ }
-    let output = '';
-    const hold = (chunk) => { output += chunk; };
-    child.stdout.on('data', hold);
-    child.stderr.on('data', hold);
-    child.on('close', (code) => {
-      const closing = /\n(\d+) passed, (\d+) failed\s*$/;
-      const [, passed = '0', failed = '0'] = output.match(closing) ?? [];
-      const totals = { passed: Number(passed), failed: Number(failed) };
-      // a check that died before its closing line (or exited non-zero without a failed step) counts as a failure
-      if (code !== 0 && totals.failed === 0) totals.failed = 1;
-      resolve({ output: output.replace(closing, '').trimEnd(), totals });
-    });
-  });
-}
-
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
 const counts = ({ passed, failed }) => `${passed} passed, ${failed} failed`;
 
@@ -110,31 +87,11 @@ const suites = [];
 const nodeLines = [];
 const nodeSpecFiles = (await readdir(NODE_SPEC_ROOT, { recursive: true }))
   .filter((file) => file.endsWith('.spec.js') && wanted(subjectOf(file)));
-const isJourney = (file) => subjectOf(file) === 'journeys';
-const nodeTotals = { passed: 0, failed: 0 };
-const addTo = (totals, { passed, failed }) => Object.assign(totals, { passed: totals.passed + passed, failed: totals.failed + failed });
-// the journeys last: they take the longest, and a failure in a faster subject shows first
-const otherNodeSpecs = nodeSpecFiles.filter((file) => !isJourney(file));
-if (otherNodeSpecs.length > 0) addTo(nodeTotals, await runNodeSpecs(otherNodeSpecs));
-// the package checks (npm installs and bundler builds, CPU-bound, needing Chromium for an auction) run beside the
-// journeys, which mostly wait on browsers and token lifetimes (about half a core on a 2-core machine)
-const consumerStarted = Date.now();
-const consumerRun = found.chromium && wanted('delivery') ? runHeld('build/node/test/delivery/consumer.js') : undefined;
-if (consumerRun) console.log('\nThe package consumer checks run beside the journeys; their output follows them.');
-const journeyFiles = nodeSpecFiles.filter(isJourney);
-if (journeyFiles.length > 0) addTo(nodeTotals, await runNodeSpecs(journeyFiles));
 if (nodeSpecFiles.length > 0) {
-  suites.push(nodeTotals);
+  suites.push(await runNodeSpecs(nodeSpecFiles));
   const { e2eBrowsers } = await import('../build/node/test/helpers/journeyDrivers.js');
   const e2eEngines = e2eBrowsers().map(({ engine }) => ENGINE_NAMES[engine]).join(', ') || 'no engine';
-  nodeLines.push(`Node specs (mocha; the publisher journey e2e in ${e2eEngines}): ${counts(nodeTotals)} (${seconds(started)})`);
-}
-const deliveryLines = [];
-if (consumerRun) {
-  const { output, totals } = await consumerRun;
-  console.log(`\n${output}`);
-  suites.push(totals);
-  deliveryLines.push(`Package consumers (webpack ESM and CommonJS, Vite, Rollup; two Prebid releases; beside the journeys): ${counts(totals)} (${seconds(consumerStarted)})`);
+  nodeLines.push(`Node specs (mocha; the publisher journey e2e in ${e2eEngines}): ${counts(suites[0])} (${seconds(started)})`);
 }
 const specPatterns = await browserSpecPatterns();
 const engineLines = [];
@@ -154,13 +111,21 @@ for (const engine of specPatterns.length > 0 || wanted('parity') ? engines : [])
   }
   engineLines.push(`${ENGINE_NAMES[engine]}: ${parts.join('; ')} (${seconds(engineStarted)})`);
 }
-// in CI, the modules in a Prebid.js tree
-if (found.chromium && wanted('delivery') && process.env.CI === 'true') {
-  const treeStarted = Date.now();
-  const { runPrebidTreeChecks } = await import('../build/node/test/delivery/prebidTree.js');
-  const tree = await runPrebidTreeChecks();
-  suites.push(tree);
-  deliveryLines.push(`Prebid.js tree (eslint, gulp test, gulp build; CI only): ${counts(tree)} (${seconds(treeStarted)})`);
+// the package as a publisher installs it (needs Chromium for its auction), and in CI the modules in a Prebid.js tree
+const deliveryLines = [];
+if (found.chromium && wanted('delivery')) {
+  const deliveryStarted = Date.now();
+  const { runConsumerChecks } = await import('../build/node/test/delivery/consumer.js');
+  const consumer = await runConsumerChecks();
+  suites.push(consumer);
+  deliveryLines.push(`Package consumers (webpack ESM and CommonJS, Vite, Rollup; two Prebid releases): ${counts(consumer)} (${seconds(deliveryStarted)})`);
+  if (process.env.CI === 'true') {
+    const treeStarted = Date.now();
+    const { runPrebidTreeChecks } = await import('../build/node/test/delivery/prebidTree.js');
+    const tree = await runPrebidTreeChecks();
+    suites.push(tree);
+    deliveryLines.push(`Prebid.js tree (eslint, gulp test, gulp build; CI only): ${counts(tree)} (${seconds(treeStarted)})`);
+  }
 }
 const passed = suites.reduce((sum, s) => sum + s.passed, 0);
 const failed = suites.reduce((sum, s) => sum + s.failed, 0);
