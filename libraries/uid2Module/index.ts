@@ -278,8 +278,12 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   });
 
   /** Stores `held` when called, unless the reader logged out or the stored record changed meanwhile (another tab, another login). */
-  const keepLater = (store: Store, held: Stored, storedBefore: unknown, wanted: () => boolean, before = JSON.stringify(storedBefore ?? null)) =>
-    () => { if (wanted() && JSON.stringify(store.read() ?? null) === before) store.write(held); };
+  function keepLater(store: Store, held: Stored, storedBefore: unknown, wanted: () => boolean) {
+    const before = JSON.stringify(storedBefore ?? null);
+    return () => {
+      if (wanted() && JSON.stringify(store.read() ?? null) === before) store.write(held);
+    };
+  }
 
   /**
    * With userSync.auctionDelay, the userId core holds the auction until the IDs are settled: this resolves once it has
@@ -331,13 +335,16 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (action === 'generate') return { callback: handOver('token generation', () => generate(cstg!, store, base)) };
     if (typeof record !== 'object') return record ? { id: record } : undefined;
     if (action === 'refresh') return { callback: handOver('token refresh', () => refresh(record, store, base)) };
-    if (action === 'use' || !useCookie) store.keep(record);
-    if (action === 'use') return { id: record };
+    if (action === 'use') {
+      store.keep(record);
+      return { id: record };
+    }
     // wanted from here: a logout or a new configuration before the refresh starts leaves nothing to refresh
     const wanted = wantedNow();
     // In cookie mode a record the refresh replaces is not written first: WebKit applies the browser's notices of a
     // page's own cookie writes to the page's cookie cache as they arrive (WebCookieCache::cookiesAdded), so for a few
     // ms after two quick writes of one cookie, reads can return the first. It is stored once the refresh fails.
+    if (!useCookie) store.keep(record);
     const keepHeld = useCookie ? keepLater(store, record, stored, wanted) : undefined;
     inBackground(record, handOver('token refresh', () => auctionReleased().then(() => (wanted() ? refresh(record, store, base, wanted, keepHeld) : undefined))), keepHeld);
     return { id: record };
