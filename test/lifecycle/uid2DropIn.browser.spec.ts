@@ -276,10 +276,17 @@ describe('uid2 module: official behaviours, config by config', () => {
     it('a due supplied token: written once, refreshed', async () => {
       const due = makeIdentity('A4-due', { refreshDue: true });
       const refreshed = makeIdentity('A4-due-refreshed');
-      page.op.knows(due).onRefresh(() => success(refreshed));
+      // the answer waits for the auction, which goes out with the due token meanwhile
+      let answer!: () => void;
+      const held = new Promise<void>((resolve) => { answer = resolve; });
+      page.op.knows(due).onRefresh(async () => {
+        await held;
+        return success(refreshed);
+      });
       configure({ params: { uid2Token: due, storage: 'cookie' } });
       const writes = await recordWrites(async () => {
         expect(tokenIn(await auctionEids(page.network))).to.equal('A4-due');
+        answer();
         await refreshDone();
       });
       expect(writes).to.deep.equal([{ originalToken: due, latestToken: refreshed }]);
