@@ -14,6 +14,13 @@ import { fetchSharingKeys } from '../../share/sharingKeys.js';
 import { credentialsOf, runShareCommand, startLiveOperator, type LiveOperator } from '../../devstack/sharing/liveSharing.js';
 
 const rawUid = (): string => randomBytes(32).toString('base64');
+/** a raw UID2 of an email: UID2's SDKs (and the share command) take one whose base64 starts with B or F for a phone's */
+function emailRawUid(): string {
+  for (;;) {
+    const uid = rawUid();
+    if (!/^[BF]/.test(uid)) return uid;
+  }
+}
 const DAY_MS = 86400_000;
 
 function clientOf(operator: LiveOperator, name: string) {
@@ -183,7 +190,7 @@ describe('prebid-uid2-share: the command', function () {
   });
 
   it('its tokens decrypt with the library decoder as an SDK decrypts them, with the receiver\'s keys only', async () => {
-    const uid = rawUid();
+    const uid = emailRawUid();
     const encrypted = await runShareCommand(['encrypt', '--workers', '0'], advertiser, `raw_uid\n${uid}\n`);
     const token = (parse(encrypted.stdout, { columns: true }) as Record<string, string>[])[0]!.token!;
     const now = Date.now();
