@@ -62,10 +62,10 @@ export const fromDii = (record: Stored, dii: string) =>
  * after it reads the eids, and reach the SSP and its bidders, which decrypt the token and check identity_expires, later
  * still. A token in its last second is not sent; it is refreshed first, as an expired one.
  */
-export const EXPIRY_MARGIN_MS = 1000;
+const EXPIRY_MARGIN_MS = 1000;
 
 /** when a token counts as expired: EXPIRY_MARGIN_MS before its identity_expires */
-export const expiresAt = (token: ModuleIdentity) => token.identity_expires - EXPIRY_MARGIN_MS;
+const expiresAt = (token: ModuleIdentity) => token.identity_expires - EXPIRY_MARGIN_MS;
 
 /** for a token not expired at `now`: the earliest of its refresh_from and expiry (expiresAt) still ahead */
 const nextPoint = (token: ModuleIdentity, now: number) =>
