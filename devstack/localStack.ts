@@ -12,7 +12,7 @@ import { receiverCredentialsOf } from './ssp/uid2.js';
 export interface LocalStackOptions {
   /** the operator's config; default local-config.json with `lifetimes` */
   config?: OperatorConfig;
-  /** of local-config.json: 'local' (its own, the default), 'demo', or demo with some replaced */
+  /** of local-config.json: 'local' (its own, the default), 'demo', or demo lifetimes with some replaced (the file's rotation) */
   lifetimes?: LifetimesChoice;
   /** bind address of both servers; default 127.0.0.1 */
   host?: string;

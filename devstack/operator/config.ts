@@ -441,14 +441,15 @@ export type LifetimesChoice = 'local' | 'demo' | Partial<Lifetimes>;
 
 /**
  * The one reader of an operator config file (local-config.json or `--config FILE`): parsed and validated, with the
- * chosen lifetimes; lifetimes given in part are validated like the file's own.
+ * chosen lifetimes. Lifetimes given in part go over the demo's and are validated like the file's own; the key and
+ * salt rotation stay the file's, so a reader keeps one raw UID2 however long a run of short-lived tokens takes (the
+ * demo's rotation ticks every 2 minutes and changes half the readers' raw UID2s).
  */
 export async function loadOperatorConfig(path: string, lifetimes: LifetimesChoice = 'local'): Promise<OperatorConfig> {
   const raw: unknown = JSON.parse(await readFile(path, 'utf8'));
   if (lifetimes === 'local') return parseOperatorConfig(raw, path);
   if (lifetimes === 'demo') return withDemoLifetimes(parseOperatorConfig(raw, path));
-  const partly = parseOperatorConfig({ ...(raw as object), lifetimes: { ...DEMO_PROFILE.lifetimes, ...lifetimes } }, path);
-  return { ...withDemoLifetimes(partly), lifetimes: partly.lifetimes };
+  return parseOperatorConfig({ ...(raw as object), lifetimes: { ...DEMO_PROFILE.lifetimes, ...lifetimes } }, path);
 }
 
 /** The config with the demo lifetimes, key rotation and salt rotation (`--lifetimes demo`). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
-import { DEMO_PROFILE, LOCAL_LIFETIMES, LOCAL_OPERATOR_CONFIG, parseOperatorConfig, withDemoLifetimes } from '../../devstack/operator/config.js';
+import { DEMO_PROFILE, LOCAL_LIFETIMES, LOCAL_OPERATOR_CONFIG, loadOperatorConfig, parseOperatorConfig, withDemoLifetimes } from '../../devstack/operator/config.js';
 
 async function rawLocalConfig(): Promise<Record<string, any>> {
   return JSON.parse(await readFile(LOCAL_OPERATOR_CONFIG, 'utf8'));
@@ -50,6 +50,16 @@ describe('local operator: config', () => {
     const config = parseOperatorConfig(rest);
     expect(config.lifetimes).to.deep.equal(LOCAL_LIFETIMES);
     expect(withDemoLifetimes(config)).to.deep.include(DEMO_PROFILE);
+  });
+
+  it('takes lifetimes given in part over the demo\'s, and keeps the file\'s key and salt rotation', async () => {
+    const local = await loadOperatorConfig(LOCAL_OPERATOR_CONFIG, 'local');
+    const partly = await loadOperatorConfig(LOCAL_OPERATOR_CONFIG, { refresh_identity_token_after_seconds: 3, identity_token_expires_after_seconds: 30 });
+    expect(partly.lifetimes).to.deep.equal({ ...DEMO_PROFILE.lifetimes, refresh_identity_token_after_seconds: 3, identity_token_expires_after_seconds: 30 });
+    // a test's reader keeps one raw UID2: no salt rotation every 2 minutes, no key rotation every minute
+    expect(partly.salt_rotation).to.deep.equal(local.salt_rotation).and.not.deep.equal(DEMO_PROFILE.salt_rotation);
+    expect(partly.key_rotation).to.deep.equal(local.key_rotation).and.not.deep.equal(DEMO_PROFILE.key_rotation);
+    expect(await loadOperatorConfig(LOCAL_OPERATOR_CONFIG, 'demo')).to.deep.include(DEMO_PROFILE);
   });
 
   it('names the offending field of an unusable config', async () => {
