@@ -106,7 +106,9 @@ describe('uid2 storage: disclosures and denied keys', () => {
         userSync: {
           enforceStorageType: true,
           syncEnabled: false,
+          // with no auctionDelay the core holds getUserIdsAsync until syncDelay after the auction (3 s by default)
           auctionDelay: 0,
+          syncDelay: 0,
           userIds: [{ name: 'uid2', params: { uid2Token: makeIdentity('A4-enforced'), storage: 'cookie' }, storage: { type: 'html5', name: '_uid2_core', expires: 1 } }],
         },
       } as any);
