@@ -47,7 +47,7 @@ export interface DemoOptions {
   sspPort?: number;
   /** bind address of all servers (the pages are still opened as http://localhost:…, which CSTG requires) */
   host?: string;
-  /** 'demo' (default): refresh after 15 s, expiry after 60 s; 'local': the operator's hour/day; or exact values */
+  /** 'demo' (default): refresh after 15 s, expiry after 60 s; 'local': the operator's hour/day; or exact values (over the demo's, with the config file's key and salt rotation) */
   lifetimes?: LifetimesChoice;
   /** where the bundle is (default build/dist) */
   bundleDir?: string;
