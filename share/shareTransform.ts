@@ -7,8 +7,8 @@
 //   await pipeline(rows, createShareTransform({ mode: 'encrypt', keys }), sink);
 //   keys.close();
 //
-// Rows go in batches to worker threads (every core by default) and come back in input order; at most a few
-// batches per worker are in flight, so memory stays flat however long the input.
+// Rows go in batches to worker threads (one per core by default, none on a single core) and come back in input
+// order; at most a few batches per worker are in flight, so memory stays flat however long the input.
 import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
@@ -21,7 +21,7 @@ export interface ShareTransformOptions {
   mode: ShareMode;
   /** refreshed keys (startSharingKeys), or one container the caller fetched */
   keys: SharingKeys | KeyContainer;
-  /** worker threads; 0 does the work on the calling thread. Default: one per core */
+  /** worker threads; 0 does the work on the calling thread. Default: defaultWorkers() */
   workers?: number;
   /** worker threads that outlive this transform (made with the same keys); `workers` is then ignored */
   pool?: WorkerPool;
@@ -63,6 +63,14 @@ const ADD_COLUMNS: Record<ShareMode, (columns: AddedColumns) => (row: Row, index
   },
 };
 
+/**
+ * One worker thread per core where there are several; none on a single core, where a worker would only add the
+ * hand-over of every batch to the same work (a third slower there: 50,000 against 75,000 rows/s, encrypt or decrypt).
+ */
+export function defaultWorkers(cores = os.availableParallelism()): number {
+  return cores > 1 ? cores : 0;
+}
+
 function isSharingKeys(keys: SharingKeys | KeyContainer): keys is SharingKeys {
   return typeof (keys as SharingKeys).current === 'function';
 }
@@ -88,7 +96,7 @@ export class ShareTransform extends Transform {
     this.keys = isSharingKeys(opts.keys) ? opts.keys : fixedSharingKeys(opts.keys);
     this.batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
     this.now = opts.now ?? Date.now;
-    const workers = opts.workers ?? os.availableParallelism();
+    const workers = opts.workers ?? defaultWorkers();
     this.ownsPool = opts.pool === undefined;
     this.pool = opts.pool ?? (workers > 0 ? new WorkerPool(workers, this.keys) : undefined);
     this.maxInFlight = Math.max(1, this.pool?.size ?? 0) * BATCHES_PER_WORKER;

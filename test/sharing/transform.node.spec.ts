@@ -6,7 +6,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decryptAdvertisingToken, type DecryptedToken } from '../../libraries/uid2/receiver/advertisingToken.js';
 import { withDemoLifetimes } from '../../devstack/operator/config.js';
-import { createShareTransform } from '../../share/shareTransform.js';
+import { createShareTransform, defaultWorkers } from '../../share/shareTransform.js';
 import { fixedSharingKeys, startSharingKeys } from '../../share/sharingKeys.js';
 import { WorkerPool } from '../../share/workerPool.js';
 import type { Row } from '../../share/formats.js';
@@ -49,6 +49,11 @@ describe('prebid-uid2-share: the Node stream transform', function () {
       ...Array(12).fill('success'),
     ]);
     expect(onCaller[7]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });
+  });
+
+  it('works on one worker thread per core by default, and on the calling thread alone on a single core', () => {
+    const table: Array<[cores: number, workers: number]> = [[1, 0], [2, 2], [4, 4], [64, 64]];
+    for (const [cores, workers] of table) expect(defaultWorkers(cores), `${cores} cores`).to.equal(workers);
   });
 
   it('rejects a batch given to a closed worker pool, instead of waiting for workers that are gone', async () => {
