@@ -3,7 +3,7 @@
 // more. Only the column a mode reads goes in and only the columns it adds come out: rows never cross threads.
 import { decryptAdvertisingTokenSync } from '../libraries/uid2/receiver/advertisingToken.js';
 import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
-import { encryptRawUidIntoToken } from '../libraries/uid2/receiver/sharing.js';
+import { encryptRawUidIntoTokenSync } from '../libraries/uid2/receiver/sharing.js';
 
 export type ShareMode = 'encrypt' | 'decrypt';
 
@@ -30,9 +30,10 @@ function encryptionStatus(status: string): string {
   return status === 'invalid_payload' ? 'invalid_raw_uid' : status;
 }
 
-async function encryptValue(rawUid: unknown, keys: KeyContainer, now: number): Promise<{ token: string; status: string }> {
+function encryptValue(rawUid: unknown, keys: KeyContainer, now: number): { token: string; status: string } {
   if (typeof rawUid !== 'string' || rawUid === '') return { token: '', status: 'invalid_raw_uid' };
-  const result = await encryptRawUidIntoToken(rawUid, keys, { now });
+  // synchronous, as decryptInto below: this module runs in Node only, on node:crypto
+  const result = encryptRawUidIntoTokenSync(rawUid, keys, { now });
   return result.status === 'success' ? { token: result.token, status: SUCCESS } : { token: '', status: encryptionStatus(result.status) };
 }
 
@@ -81,7 +82,7 @@ export async function shareValues(mode: ShareMode, values: readonly unknown[], k
     return columns;
   }
   for (let index = 0; index < values.length; index++) {
-    const { token, status } = await encryptValue(values[index], keys, now);
+    const { token, status } = encryptValue(values[index], keys, now);
     columns.token![index] = token;
     columns.status![index] = status;
   }

@@ -51,6 +51,25 @@ describe('prebid-uid2-share: the Node stream transform', function () {
     expect(onCaller[7]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });
   });
 
+  it('encrypts v3 raw UIDs of its own scope, and gives one of another scope its row\'s status, on worker threads as on the calling thread', async () => {
+    const master = testKey(164, CROSS_SDK_V4.masterKey.secret, { keysetId: 1 });
+    const site = testKey(165, CROSS_SDK_V4.siteKey.secret, { keysetId: 2 });
+    const keys = testContainer([master, site], { callerSiteId: 124, masterKeysetId: 1, defaultKeysetId: 2, maxSharingLifetimeSeconds: 2592000 + 3600 });
+    // a v3 raw UID's first byte is its scope and type: 0x03 a UID2 email's, 0x13 an EUID email's (a UID2 token cannot carry it)
+    const v3RawUid = (firstByte: number) => Buffer.from([firstByte, ...randomBytes(32)]).toString('base64');
+    const rawUids = [randomBytes(32).toString('base64'), v3RawUid(0x03), v3RawUid(0x13), v3RawUid(0x03)];
+    const now = Date.now();
+    const run = (workers: number) => collect(rawUids.map((rawUid) => ({ raw_uid: rawUid })), createShareTransform({ mode: 'encrypt', keys, workers, batchSize: 2, now: () => now }));
+    for (const rows of [await run(2), await run(0)]) {
+      expect(rows.map((row) => row.status)).to.deep.equal(['success', 'success', 'invalid_raw_uid', 'success']);
+      for (const [index, row] of rows.entries()) {
+        if (row.status !== 'success') continue;
+        const decrypted = await decryptAdvertisingToken(row.token as string, keys, { now, clientType: 'sharing' });
+        expect(decrypted, `row ${index}`).to.deep.include({ status: 'success', rawUid: rawUids[index], siteId: 124 });
+      }
+    }
+  });
+
   it('works on one worker thread per core by default, and on the calling thread alone on a single core', () => {
     const table: Array<[cores: number, workers: number]> = [[1, 0], [2, 2], [4, 4], [64, 64]];
     for (const [cores, workers] of table) expect(defaultWorkers(cores), `${cores} cores`).to.equal(workers);

@@ -1,4 +1,5 @@
 // Big-endian writer/reader for the fixed token and envelope layouts (all UID2 integers are big-endian).
+import { allocBytes } from './bytes.js';
 
 const TWO_32 = 2 ** 32;
 
@@ -8,8 +9,8 @@ export class ByteWriter {
   private offset = 0;
 
   constructor(length: number) {
-    this.bytes = new Uint8Array(length);
-    this.view = new DataView(this.bytes.buffer);
+    this.bytes = allocBytes(length);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, length);
   }
 
   u8(value: number): this {

@@ -23,6 +23,16 @@ export function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => MaybeP
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
+/**
+ * The value of work done on a synchronous backend (node:crypto, Node's default), for the plain-call APIs that save a
+ * promise per token; on an asynchronous one (WebCrypto) it throws, naming the promise API (`instead`) to use.
+ */
+export function settledNow<T>(value: MaybePromise<T>, name: string, instead: string): T {
+  if (!(value instanceof Promise)) return value;
+  value.catch(() => {}); // settled by no one: the caller gets the error below instead
+  throw new Error(`${name} needs a synchronous crypto backend, not ${cryptoBackend().name}: use ${instead}`);
+}
+
 /** A key the codecs encrypt with: a token key (cached by id) or a base64 client secret (cached by value). */
 export type AesKeySource = { readonly id: number; readonly secret: Uint8Array } | string;
 

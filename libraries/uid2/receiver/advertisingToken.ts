@@ -9,7 +9,7 @@
 import { base64ToUrl } from '../crypto/base64.js';
 import { ByteReader, ByteWriter } from '../crypto/byteLayout.js';
 import { fromUtf8 } from '../crypto/bytes.js';
-import { andThen, cbcOpen, cryptoBackend, gcmOpen, gcmSeal, type MaybePromise } from '../crypto/cryptoBackend.js';
+import { andThen, cbcOpen, cryptoBackend, gcmOpen, gcmSeal, settledNow, type MaybePromise } from '../crypto/cryptoBackend.js';
 import { GCM_IV_LENGTH } from '../crypto/aesGcm.js';
 import { keysSynced } from './keys.js';
 import type { IdentityScope, KeyContainer, Uid2Key } from './keys.js';
@@ -112,8 +112,18 @@ export async function encryptAdvertisingToken(
   fields: AdvertisingTokenFields,
   masterKey: Uid2Key,
   siteKey: Uid2Key,
-  opts: { version?: 3 | 4; masterIv?: Uint8Array; siteIv?: Uint8Array } = {},
+  opts: SealOptions = {},
 ): Promise<string> {
+  return sealAdvertisingToken(fields, masterKey, siteKey, opts);
+}
+
+interface SealOptions { version?: 3 | 4; masterIv?: Uint8Array; siteIv?: Uint8Array }
+
+/**
+ * encryptAdvertisingToken's work. On a synchronous backend (Node) the token is there when this returns, with no
+ * promise made per step. Throws on fields it cannot encode.
+ */
+export function sealAdvertisingToken(fields: AdvertisingTokenFields, masterKey: Uid2Key, siteKey: Uid2Key, opts: SealOptions = {}): MaybePromise<string> {
   const version = opts.version ?? 4;
   const typeByte = encodeTypeByte(fields.identityScope, fields.identityType);
   if (authenticatedIdentityType(typeByte, fields.rawUid) === undefined) {
@@ -123,21 +133,23 @@ export async function encryptAdvertisingToken(
     .i64(fields.refreshed)
     .raw(fields.rawUid)
     .done();
-  const siteBlob = await gcmSeal(siteKey, sitePayload, { iv: opts.siteIv });
-  const masterPayload = writeTokenHead(new ByteWriter(33 + siteBlob.length), fields)
-    .i32(siteKey.id)
-    .raw(siteBlob)
-    .done();
-  const masterBlob = await gcmSeal(masterKey, masterPayload, { iv: opts.masterIv });
-  const token = new ByteWriter(6 + masterBlob.length)
-    .u8(typeByte)
-    .u8(VERSION_BYTE[version])
-    .i32(masterKey.id)
-    .raw(masterBlob)
-    .done();
-  // the backend's encoder: Buffer in Node, several times faster than btoa for a sharer encrypting in bulk
-  const standard = cryptoBackend().encodeBase64(token);
-  return version === 4 ? base64ToUrl(standard) : standard;
+  return andThen(gcmSeal(siteKey, sitePayload, { iv: opts.siteIv }), (siteBlob) => {
+    const masterPayload = writeTokenHead(new ByteWriter(33 + siteBlob.length), fields)
+      .i32(siteKey.id)
+      .raw(siteBlob)
+      .done();
+    return andThen(gcmSeal(masterKey, masterPayload, { iv: opts.masterIv }), (masterBlob) => {
+      const token = new ByteWriter(6 + masterBlob.length)
+        .u8(typeByte)
+        .u8(VERSION_BYTE[version])
+        .i32(masterKey.id)
+        .raw(masterBlob)
+        .done();
+      // the backend's encoder: Buffer in Node, several times faster than btoa for a sharer encrypting in bulk
+      const standard = cryptoBackend().encodeBase64(token);
+      return version === 4 ? base64ToUrl(standard) : standard;
+    });
+  });
 }
 
 interface DecryptOptions {
@@ -167,10 +179,7 @@ export function decryptAdvertisingToken(token: string, keys: KeyContainer, opts:
  * it saves the await per token. Needs a synchronous backend (node:crypto, Node's default); throws on WebCrypto.
  */
 export function decryptAdvertisingTokenSync(token: string, keys: KeyContainer, opts: DecryptOptions): DecryptionResult {
-  const result = decryptOrRefuse(token, keys, opts);
-  if (!(result instanceof Promise)) return result;
-  result.catch(() => {}); // settled by no one: the caller gets the error below instead
-  throw new Error(`decryptAdvertisingTokenSync needs a synchronous crypto backend, not ${cryptoBackend().name}: use decryptAdvertisingToken`);
+  return settledNow(decryptOrRefuse(token, keys, opts), 'decryptAdvertisingTokenSync', 'decryptAdvertisingToken');
 }
 
 function decryptOrRefuse(token: string, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {

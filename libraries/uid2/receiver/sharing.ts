@@ -3,14 +3,24 @@
 import { fromBase64 } from '../crypto/base64.js';
 import { activeKeyOf, keysSynced } from './keys.js';
 import type { KeyContainer } from './keys.js';
-import { encryptAdvertisingToken, type DecryptionStatus } from './advertisingToken.js';
+import { andThen, settledNow, type MaybePromise } from '../crypto/cryptoBackend.js';
+import { sealAdvertisingToken, type DecryptionStatus } from './advertisingToken.js';
 
-export async function encryptRawUidIntoToken(
-  rawUid: string,
-  keys: KeyContainer,
-  opts: { now: number },
-): Promise<{ status: 'success'; token: string } | { status: DecryptionStatus }> {
-  const { now } = opts;
+export type SharingResult = { status: 'success'; token: string } | { status: DecryptionStatus };
+
+export async function encryptRawUidIntoToken(rawUid: string, keys: KeyContainer, opts: { now: number }): Promise<SharingResult> {
+  return encryptRawUid(rawUid, keys, opts);
+}
+
+/**
+ * The same encryption as a plain call, for Node code that encrypts in bulk (the sharing command): it saves the
+ * promises per token. Needs a synchronous backend (node:crypto, Node's default); throws on WebCrypto.
+ */
+export function encryptRawUidIntoTokenSync(rawUid: string, keys: KeyContainer, opts: { now: number }): SharingResult {
+  return settledNow(encryptRawUid(rawUid, keys, opts), 'encryptRawUidIntoTokenSync', 'encryptRawUidIntoToken');
+}
+
+function encryptRawUid(rawUid: string, keys: KeyContainer, { now }: { now: number }): MaybePromise<SharingResult> {
   if (!keysSynced(keys, now)) return { status: 'keys_not_synced' };
   const masterKey = keys.masterKeysetId === undefined ? undefined : activeKeyOf(keys, keys.masterKeysetId, now);
   if (!masterKey) return { status: 'not_authorized_for_master_key' };
@@ -23,21 +33,24 @@ export async function encryptRawUidIntoToken(
     return { status: 'invalid_payload' };
   }
   if (rawUidBytes.length !== 32 && rawUidBytes.length !== 33) return { status: 'invalid_payload' };
-  const token = await encryptAdvertisingToken(
-    {
-      rawUid: rawUidBytes,
-      identityScope: keys.identityScope,
-      // v3 raw UIDs start with B (UID2 phone) or F (EUID phone); the SDKs infer the type the same way
-      identityType: rawUid[0] === 'B' || rawUid[0] === 'F' ? 'phone' : 'email',
-      siteId: keys.callerSiteId,
-      expires: now + keys.tokenExpirySeconds * 1000,
-      created: now,
-      established: now,
-      refreshed: now,
-      privacyBits: 0,
-    },
-    masterKey,
-    siteKey,
-  );
-  return { status: 'success', token };
+  const fields = {
+    rawUid: rawUidBytes,
+    identityScope: keys.identityScope,
+    // v3 raw UIDs start with B (UID2 phone) or F (EUID phone); the SDKs infer the type the same way
+    identityType: rawUid[0] === 'B' || rawUid[0] === 'F' ? 'phone' : 'email',
+    siteId: keys.callerSiteId,
+    expires: now + keys.tokenExpirySeconds * 1000,
+    created: now,
+    established: now,
+    refreshed: now,
+    privacyBits: 0,
+  } as const;
+  let sealed: MaybePromise<string>;
+  try {
+    sealed = sealAdvertisingToken(fields, masterKey, siteKey);
+  } catch {
+    // a 33-byte raw UID whose own scope or type is not the container's: no decryptor would accept its token
+    return { status: 'invalid_payload' };
+  }
+  return andThen(sealed, (token) => ({ status: 'success', token }));
 }
