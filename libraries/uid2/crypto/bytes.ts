@@ -14,27 +14,6 @@ export function fromUtf8(bytes: Uint8Array): string {
 }
 
 /**
- * Small arrays are cut from a shared block, one ArrayBuffer per block instead of one per array: V8 allocates, tracks
- * and sweeps every ArrayBuffer apart, and for a sharer encrypting in bulk (seven small arrays a token) that cost more
- * than the AES. A block is never written again once full, so every array keeps bytes of its own.
- */
-const BLOCK_SIZE = 8192;
-const MAX_FROM_BLOCK = 512;
-let block = new Uint8Array(0);
-let blockOffset = 0;
-
-/** `length` zero bytes of the caller's own: a view into a shared block when small. */
-export function allocBytes(length: number): Uint8Array<ArrayBuffer> {
-  if (length > MAX_FROM_BLOCK) return new Uint8Array(length);
-  if (blockOffset + length > block.length) {
-    block = new Uint8Array(BLOCK_SIZE);
-    blockOffset = 0;
-  }
-  blockOffset += length;
-  return block.subarray(blockOffset - length, blockOffset);
-}
-
-/**
  * Small requests (IVs, nonces: two per token a sharer encrypts) are served from a pool the CSPRNG fills 4 KiB at a
  * time: one getRandomValues call per ~170 tokens instead of two per token. Every byte is handed out once, as a view
  * (a full pool is replaced, never refilled).
@@ -55,7 +34,7 @@ export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = allocBytes(parts.reduce((sum, part) => sum + part.length, 0));
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);

@@ -31,6 +31,7 @@ export interface NodeBufferModule {
   Buffer: {
     from(text: string, encoding: 'base64'): Uint8Array;
     from(buffer: ArrayBufferLike, byteOffset: number, length: number): NodeBytes;
+    concat(parts: Uint8Array[]): Uint8Array;
   };
 }
 
@@ -57,7 +58,8 @@ export function nodeCryptoBackend(nodeCrypto: NodeCryptoModule, { Buffer }: Node
       if (aad) cipher.setAAD(aad);
       const head = cipher.update(plaintext);
       const tail = cipher.final();
-      return concatBytes(iv, head, tail, cipher.getAuthTag());
+      // Buffer.concat cuts small results from Node's shared pool: no ArrayBuffer of their own to allocate and sweep
+      return plainView(Buffer.concat([iv, head, tail, cipher.getAuthTag()]));
     },
     gcmDecrypt(key, blob, aad) {
       if (blob.length < GCM_IV_LENGTH + GCM_TAG_LENGTH) throw new RangeError('GCM blob too short');
