@@ -1,26 +1,14 @@
 // Big-endian writer/reader for the fixed token and envelope layouts (all UID2 integers are big-endian).
+import { blockCutter } from './bytes.js';
 
 const TWO_32 = 2 ** 32;
 
 /**
- * A writer's bytes are cut from a shared block, one ArrayBuffer per block instead of one per writer: V8 allocates,
- * tracks and sweeps every ArrayBuffer apart, which cost a sharer encrypting in bulk (three writers a token) more than
- * the AES. A block is never written again once full, so every writer's bytes stay its own.
+ * A writer's bytes are cut from shared 8 KiB blocks, one ArrayBuffer per block instead of one per writer: V8
+ * allocates, tracks and sweeps every ArrayBuffer apart, which cost a sharer encrypting in bulk (three writers a token)
+ * more than the AES.
  */
-const BLOCK_SIZE = 8192;
-const MAX_FROM_BLOCK = 512;
-let block = new Uint8Array(0);
-let blockOffset = 0;
-
-function allocBytes(length: number): Uint8Array<ArrayBuffer> {
-  if (length > MAX_FROM_BLOCK) return new Uint8Array(length);
-  if (blockOffset + length > block.length) {
-    block = new Uint8Array(BLOCK_SIZE);
-    blockOffset = 0;
-  }
-  blockOffset += length;
-  return block.subarray(blockOffset - length, blockOffset);
-}
+const allocBytes = blockCutter(8192, 512, (size) => new Uint8Array(size));
 
 export class ByteWriter {
   private readonly bytes: Uint8Array<ArrayBuffer>;

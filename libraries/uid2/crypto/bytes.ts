@@ -14,24 +14,29 @@ export function fromUtf8(bytes: Uint8Array): string {
 }
 
 /**
- * Small requests (IVs, nonces: two per token a sharer encrypts) are served from a pool the CSPRNG fills 4 KiB at a
- * time: one getRandomValues call per ~170 tokens instead of two per token. Every byte is handed out once, as a view
- * (a full pool is replaced, never refilled).
+ * Views of `length` bytes cut from blocks of `blockSize` that `newBlock` makes, each byte handed out once: a full block
+ * is replaced, never written again, so every view keeps bytes of its own. Requests longer than `maxLength` get a
+ * block of their own.
  */
-const POOL_SIZE = 4096;
-const MAX_POOLED = 64;
-let pool = new Uint8Array(0);
-let poolOffset = 0;
-
-export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
-  if (length > MAX_POOLED) return crypto.getRandomValues(new Uint8Array(length));
-  if (poolOffset + length > pool.length) {
-    pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE));
-    poolOffset = 0;
-  }
-  poolOffset += length;
-  return pool.subarray(poolOffset - length, poolOffset);
+export function blockCutter(blockSize: number, maxLength: number, newBlock: (size: number) => Uint8Array<ArrayBuffer>) {
+  let block = new Uint8Array(0);
+  let offset = 0;
+  return (length: number): Uint8Array<ArrayBuffer> => {
+    if (length > maxLength) return newBlock(length);
+    if (offset + length > block.length) {
+      block = newBlock(blockSize);
+      offset = 0;
+    }
+    offset += length;
+    return block.subarray(offset - length, offset);
+  };
 }
+
+/**
+ * Small requests (IVs, nonces: two per token a sharer encrypts) are cut from 4 KiB the CSPRNG fills at once: one
+ * getRandomValues call per ~170 tokens instead of two per token.
+ */
+export const randomBytes = blockCutter(4096, 64, (size) => crypto.getRandomValues(new Uint8Array(size)));
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
