@@ -120,13 +120,21 @@ export async function encryptAdvertisingToken(
 interface SealOptions { version?: 3 | 4; masterIv?: Uint8Array; siteIv?: Uint8Array }
 
 /**
+ * Whether a token of this scope and identity type can carry this raw UID: 32 bytes, or 33 starting with that same
+ * scope and type (decryption refuses the token otherwise, as the operator does).
+ */
+export function tokenCanCarry({ identityScope, identityType, rawUid }: Pick<AdvertisingTokenFields, 'identityScope' | 'identityType' | 'rawUid'>): boolean {
+  return authenticatedIdentityType(encodeTypeByte(identityScope, identityType), rawUid) !== undefined;
+}
+
+/**
  * encryptAdvertisingToken's work. On a synchronous backend (Node) the token is there when this returns, with no
  * promise made per step. Throws on fields it cannot encode.
  */
 export function sealAdvertisingToken(fields: AdvertisingTokenFields, masterKey: Uid2Key, siteKey: Uid2Key, opts: SealOptions = {}): MaybePromise<string> {
   const version = opts.version ?? 4;
   const typeByte = encodeTypeByte(fields.identityScope, fields.identityType);
-  if (authenticatedIdentityType(typeByte, fields.rawUid) === undefined) {
+  if (!tokenCanCarry(fields)) {
     throw new Error('the raw UID must be 32 bytes, or 33 bytes starting with the token\'s own scope and type');
   }
   const sitePayload = writeIssuedIdentity(new ByteWriter(36 + fields.rawUid.length), fields)

@@ -4,7 +4,7 @@ import { fromBase64 } from '../crypto/base64.js';
 import { activeKeyOf, keysSynced } from './keys.js';
 import type { KeyContainer } from './keys.js';
 import { andThen, settledNow, type MaybePromise } from '../crypto/cryptoBackend.js';
-import { sealAdvertisingToken, type DecryptionStatus } from './advertisingToken.js';
+import { sealAdvertisingToken, tokenCanCarry, type DecryptionStatus } from './advertisingToken.js';
 
 export type SharingResult = { status: 'success'; token: string } | { status: DecryptionStatus };
 
@@ -45,12 +45,7 @@ function encryptRawUid(rawUid: string, keys: KeyContainer, { now }: { now: numbe
     refreshed: now,
     privacyBits: 0,
   } as const;
-  let sealed: MaybePromise<string>;
-  try {
-    sealed = sealAdvertisingToken(fields, masterKey, siteKey);
-  } catch {
-    // a 33-byte raw UID whose own scope or type is not the container's: no decryptor would accept its token
-    return { status: 'invalid_payload' };
-  }
-  return andThen(sealed, (token) => ({ status: 'success', token }));
+  // a 33-byte raw UID whose own scope or type is not the token's: no decryptor would accept the token
+  if (!tokenCanCarry(fields)) return { status: 'invalid_payload' };
+  return andThen(sealAdvertisingToken(fields, masterKey, siteKey), (token) => ({ status: 'success', token }));
 }
