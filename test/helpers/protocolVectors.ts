@@ -104,12 +104,45 @@ export const CROSS_SDK_V4 = {
   rawUid: 'ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=',
 };
 
+/**
+ * Sharing tokens as UID2's own SharingClient writes them, made by uid2-client-python's token generator (the code its
+ * encrypt runs) with the CROSS_SDK_V4 keys, generated and established 2023-01-01, expiring 2042-12-27. Its header byte
+ * says phone only for a raw UID whose base64 starts with B or F: a v4 phone raw UID (metadata byte 0xA4) gets an
+ * email header, and an EUID raw UID shared by a UID2 sender a UID2 one. Every UID2 SDK decrypts all three.
+ */
+export const PYTHON_SDK_SHARING_TOKENS = {
+  generated: 1672531200000,
+  expires: 2303251200000,
+  tokens: [
+    {
+      rawUid: 'pAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g',
+      token:
+        'A4AAAACk42ZbC7sJRe2xiZKI46AF-betTccjVCCkFoqvcb3OO27X676LhbyAF9TM3PraWPW_EU6UHMzymziMa4_EuiopW7cmh3jYqlY3dZBVaa9Uvew-wUfC2_aQgWc09jm6ebtgG0U4FThBX3Q7GrJgSU2-c6MHtSMR0nBRvgs87-BtbBzd9qjTmo019oLIORqgacmavz9tZE0PywBu_6ATZ2E',
+      rawUidType: 'phone',
+    },
+    {
+      rawUid: 'EKCoNGWPYng/whjBIwANJHKvvGlGyzARtDIAk95FlJyb',
+      token:
+        'A4AAAACkG2fxF40MSHjh4Cs-0vGUxEjS2Hn_vw5OXZAMaSBU7QjXm2GCfk4m2wmqw-riV3pUqQqggm9qD0JRQEEu-j-ym1uL0JbUYNELTgvlyTRhqECJLhvpEoA7lv9dGZZqU5b_Zk98T0YqJ-m5TW42HhJcDNV-xAxZfBnR73GxW9zqSuEFQ9hlvNSEhvC_cYvNmrwZOSGqvtbJzgB8h-48Q3Q',
+      rawUidType: 'email',
+    },
+    {
+      rawUid: 'BEOGxroPLdcY7LrSiwjY52+X05V0ryELpJmoWAyXiwbZ',
+      token:
+        'B4AAAACkyA7RBnSnsWXJEmbGbkOnGcOLLWy2ntrReJBJ8PEhv9vDqgcd54XS8Rhh9hh-OnCL6UVLUxxy4ZiIRCjY1TzIcHH2iy_ynYhfM4ClGQa8YdbTTHyrTAm5zot2smHex6F-2R1WqyL7XGN5Ix9L5tBn4-27P5ekEm4MmNlvIcQwvMRxOCmjlJpthl3C19mJ0x5K-mIkztlP90Ucxj05wM8',
+      rawUidType: 'phone',
+    },
+  ],
+} as const;
+
 /** Raw UIDs of the cross-SDK tests (EncryptionTestsV4 and others): v3 raw UIDs start with their scope and type */
 export const RAW_UIDS = {
   v2Email: 'oKg0ZY9ieD/CGMEjAA0kcq+8aUbLMBG0MgCT3kWUnJs=',
   v3Uid2Email: 'AKCoNGWPYng/whjBIwANJHKvvGlGyzARtDIAk95FlJyb',
   v3Uid2Phone: 'BEOGxroPLdcY7LrSiwjY52+X05V0ryELpJmoWAyXiwbZ',
   v3EuidEmail: 'EKCoNGWPYng/whjBIwANJHKvvGlGyzARtDIAk95FlJyb',
+  /** a v4 raw UID: metadata byte (env prod << 6) | 1 << 5 | (scope UID2 << 4) | (phone << 2) = 0xA4, then 32 bytes */
+  v4Uid2Phone: 'pAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g',
 };
 
 /** The operator's local CSTG test keypair (client_side_keypairs.json), site 123 */

@@ -15,7 +15,7 @@ import { cryptoBackend } from '../../libraries/uid2/crypto/cryptoBackend.js';
 import type { Uid2Key } from '../../libraries/uid2/receiver/keys.js';
 import { PrivacyBits } from '../../libraries/uid2/receiver/tokenType.js';
 import { rejectionOf, testContainer, testKey } from '../helpers/protocolExpectations.js';
-import { CROSS_SDK_V4, DOCS_SAMPLE_IDENTITY, LOCAL_KEYS, PUBLISHER_TESTS, RAW_UIDS } from '../helpers/protocolVectors.js';
+import { CROSS_SDK_V4, DOCS_SAMPLE_IDENTITY, LOCAL_KEYS, PUBLISHER_TESTS, PYTHON_SDK_SHARING_TOKENS, RAW_UIDS } from '../helpers/protocolVectors.js';
 import { forEachCryptoBackend } from '../helpers/cryptoBackends.js';
 
 const master = testKey(LOCAL_KEYS.master.id, LOCAL_KEYS.master.secret);
@@ -225,22 +225,38 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
       expect(expectSuccess(await decryptAdvertisingToken(email, keys, { now: NOW }))).to.include({ identityType: 'email' });
     });
 
-    it('refuses a token whose first character was changed to contradict its v3 raw UID (as the operator does)', async () => {
+    it('reports the type a v3 or v4 raw UID carries when the first character says otherwise, as UID2\'s SDKs still decrypt it', async () => {
       const email = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email) }), master, site);
       const phone = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Phone), identityType: 'phone' }), master, site);
-      expect(await decryptAdvertisingToken(withFirstChar(email, 'B'), keys, { now: NOW })).to.deep.equal({ status: 'invalid_payload' });
-      expect(await decryptAdvertisingToken(withFirstChar(phone, 'A'), keys, { now: NOW })).to.deep.equal({ status: 'invalid_payload' });
+      const v4Phone = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v4Uid2Phone), identityType: 'phone' }), master, site);
+      const cases = [[email, 'B', 'email'], [phone, 'A', 'phone'], [v4Phone, 'A', 'phone']] as const;
+      for (const [token, char, identityType] of cases) {
+        expect(expectSuccess(await decryptAdvertisingToken(withFirstChar(token, char), keys, { now: NOW })), char).to.include({ identityType });
+      }
       // a header claiming EUID is refused before any decryption, as by every SDK
       expect(await decryptAdvertisingToken(withFirstChar(email, 'E'), keys, { now: NOW })).to.deep.equal({ status: 'invalid_identity_scope' });
     });
 
-    it('refuses a UID2 raw UID in a token whose header was changed to EUID, under EUID keys', async () => {
+    it('decrypts what UID2\'s own SharingClient writes, with the type the raw UID carries', async () => {
+      const container = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
+      for (const { rawUid, token, rawUidType } of PYTHON_SDK_SHARING_TOKENS.tokens) {
+        const decrypted = expectSuccess(await decryptAdvertisingToken(token, container, { now: PYTHON_SDK_SHARING_TOKENS.generated, clientType: 'legacy' }));
+        expect(decrypted, rawUid).to.include({
+          rawUid,
+          identityType: rawUidType,
+          identityScope: 'UID2',
+          siteId: 9000,
+          established: PYTHON_SDK_SHARING_TOKENS.generated,
+          expires: PYTHON_SDK_SHARING_TOKENS.expires,
+        });
+      }
+    });
+
+    it('seals under EUID an EUID raw UID, and decrypts it with EUID keys', async () => {
       const euidKeys = testContainer([master, site], { identityScope: 'EUID' });
-      const uid2 = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email) }), master, site);
-      expect(await decryptAdvertisingToken(withFirstChar(uid2, 'E'), euidKeys, { now: NOW })).to.deep.equal({ status: 'invalid_payload' });
-      const euid = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3EuidEmail), identityScope: 'EUID' }), master, site);
-      expect(euid[0]).to.equal('E');
-      expect(expectSuccess(await decryptAdvertisingToken(euid, euidKeys, { now: NOW }))).to.include({ identityScope: 'EUID', identityType: 'email' });
+      const sealed = await encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3EuidEmail), identityScope: 'EUID' }), master, site);
+      expect(sealed[0]).to.equal('E');
+      expect(expectSuccess(await decryptAdvertisingToken(sealed, euidKeys, { now: NOW }))).to.include({ identityScope: 'EUID', identityType: 'email' });
     });
 
     it('reports the header type for a v2 raw UID, which carries none (uid2-client-java/-net read the same byte)', async () => {
@@ -250,9 +266,15 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
       expect(expectSuccess(await decryptAdvertisingToken(phone, keys, { now: NOW })).identityType).to.equal('phone');
     });
 
-    it('will not build a token whose header contradicts its v3 raw UID', async () => {
-      const error = await rejectionOf(encryptAdvertisingToken(fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email), identityType: 'phone' }), master, site));
-      expect(error.message).to.match(/raw UID/);
+    it('will not build a token whose header contradicts its v3 or v4 raw UID, in scope or in type', async () => {
+      const contradictions = [
+        fields({ rawUid: fromBase64(RAW_UIDS.v3Uid2Email), identityType: 'phone' }),
+        fields({ rawUid: fromBase64(RAW_UIDS.v4Uid2Phone) }),
+        fields({ rawUid: fromBase64(RAW_UIDS.v3EuidEmail) }),
+      ];
+      for (const contradiction of contradictions) {
+        expect((await rejectionOf(encryptAdvertisingToken(contradiction, master, site))).message).to.match(/raw UID/);
+      }
     });
   });
 

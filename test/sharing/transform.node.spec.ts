@@ -51,22 +51,27 @@ describe('prebid-uid2-share: the Node stream transform', function () {
     expect(onCaller[7]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });
   });
 
-  it('encrypts v3 raw UIDs of its own scope, and gives one of another scope its row\'s status, on worker threads as on the calling thread', async () => {
+  it('encrypts v3 and v4 raw UIDs of its own scope with the type they carry, and gives one of another scope its row\'s status, on worker threads as on the calling thread', async () => {
     const master = testKey(164, CROSS_SDK_V4.masterKey.secret, { keysetId: 1 });
     const site = testKey(165, CROSS_SDK_V4.siteKey.secret, { keysetId: 2 });
     const keys = testContainer([master, site], { callerSiteId: 124, masterKeysetId: 1, defaultKeysetId: 2, maxSharingLifetimeSeconds: 2592000 + 3600 });
-    // a v3 raw UID's first byte is its scope and type: 0x03 a UID2 email's, 0x13 an EUID email's (a UID2 token cannot carry it)
-    const v3RawUid = (firstByte: number) => Buffer.from([firstByte, ...randomBytes(32)]).toString('base64');
-    const rawUids = [randomBytes(32).toString('base64'), v3RawUid(0x03), v3RawUid(0x13), v3RawUid(0x03)];
+    // a v3 or v4 raw UID's first byte holds its scope (bit 4) and type (bit 2): 0x03 a UID2 email's, 0x13 an EUID
+    // email's (a UID2 token cannot carry it), 0xA4 a v4 UID2 phone's (environment bits first: base64 "p", not "B")
+    const rawUidOf = (firstByte: number) => Buffer.from([firstByte, ...randomBytes(32)]).toString('base64');
+    // a v2 raw UID (32 bytes) carries no type: the SDKs take base64 "B…" or "F…" for a phone's, so this one starts "A"
+    const v2RawUid = Buffer.from([0, ...randomBytes(31)]).toString('base64');
+    const rawUids = [v2RawUid, rawUidOf(0x03), rawUidOf(0x13), rawUidOf(0x03), rawUidOf(0xa4)];
+    const types = ['email', 'email', undefined, 'email', 'phone'];
     const now = Date.now();
     const run = (workers: number) => collect(rawUids.map((rawUid) => ({ raw_uid: rawUid })), createShareTransform({ mode: 'encrypt', keys, workers, batchSize: 2, now: () => now }));
     for (const rows of [await run(2), await run(0)]) {
-      expect(rows.map((row) => row.status)).to.deep.equal(['success', 'success', 'invalid_raw_uid', 'success']);
+      expect(rows.map((row) => row.status)).to.deep.equal(['success', 'success', 'invalid_raw_uid', 'success', 'success']);
       for (const [index, row] of rows.entries()) {
         if (row.status !== 'success') continue;
         const decrypted = await decryptAdvertisingToken(row.token as string, keys, { now, clientType: 'sharing' });
-        expect(decrypted, `row ${index}`).to.deep.include({ status: 'success', rawUid: rawUids[index], siteId: 124 });
+        expect(decrypted, `row ${index}`).to.deep.include({ status: 'success', rawUid: rawUids[index], siteId: 124, identityType: types[index] });
       }
+      expect((rows[4]!.token as string).slice(0, 2), 'the v4 phone raw UID\'s header').to.equal('B4');
     }
   });
 

@@ -120,11 +120,12 @@ export async function encryptAdvertisingToken(
 interface SealOptions { version?: 3 | 4; masterIv?: Uint8Array; siteIv?: Uint8Array }
 
 /**
- * Whether a token of this scope and identity type can carry this raw UID: 32 bytes, or 33 starting with that same
- * scope and type (decryption refuses the token otherwise, as the operator does).
+ * Whether a token of this scope and identity type can carry this raw UID: 32 bytes (a v2 raw UID), or 33 (v3, v4)
+ * starting with that same scope and type, so that what a token says of its raw UID is what the raw UID says of itself.
  */
 export function tokenCanCarry({ identityScope, identityType, rawUid }: Pick<AdvertisingTokenFields, 'identityScope' | 'identityType' | 'rawUid'>): boolean {
-  return authenticatedIdentityType(encodeTypeByte(identityScope, identityType), rawUid) !== undefined;
+  if (rawUid.length === 32) return true;
+  return rawUid.length === 33 && scopeOfTypeByte(rawUid[0]!) === identityScope && identityTypeOfTypeByte(rawUid[0]!) === identityType;
 }
 
 /**
@@ -214,18 +215,15 @@ function decryptWithBackend(token: string, keys: KeyContainer, opts: DecryptOpti
 }
 
 /**
- * The identity type of a v3/v4 token, from authenticated data where the token carries it. The header byte is
- * outside both GCM layers. A v3/v4 raw UID (33 bytes) starts with its own scope and type, inside them: a header
- * that disagrees was altered, and the token is refused as the operator refuses it. A v2 raw UID (32 bytes, what
- * operators issue by default) carries neither, so there the header is all there is, as in every UID2 SDK.
- * Undefined: not a raw UID, or a header that contradicts it.
+ * The identity type of a v3/v4 token. A v3 or v4 raw UID (33 bytes) starts with its own scope and type, inside both
+ * GCM layers, and that is the type reported. A v2 raw UID (32 bytes, what operators issue by default) carries none,
+ * so the header byte, outside both layers, is all there is, as in every UID2 SDK. A header that disagrees with the raw
+ * UID is not refused: UID2's SDKs read the header alone, and their SharingClient writes it from the raw UID's first
+ * base64 character (B or F: phone), which for a v4 raw UID (metadata bits before the scope) says email whatever its
+ * type. Their receivers decrypt such tokens, and so does this one, with the type the raw UID carries.
  */
-function authenticatedIdentityType(typeByte: number, rawUid: Uint8Array): IdentityType | undefined {
-  if (rawUid.length === 32) return identityTypeOfTypeByte(typeByte);
-  if (rawUid.length !== 33) return undefined;
-  const rawUidPrefix = rawUid[0]!;
-  const agrees = scopeOfTypeByte(rawUidPrefix) === scopeOfTypeByte(typeByte) && identityTypeOfTypeByte(rawUidPrefix) === identityTypeOfTypeByte(typeByte);
-  return agrees ? identityTypeOfTypeByte(rawUidPrefix) : undefined;
+function identityTypeOfToken(typeByte: number, rawUid: Uint8Array): IdentityType {
+  return identityTypeOfTypeByte(rawUid.length === 33 ? rawUid[0]! : typeByte);
 }
 
 function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
@@ -256,14 +254,12 @@ function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: 
       const established = site.i64();
       const refreshed = site.i64();
       const rawUid = site.rest();
-      const identityType = authenticatedIdentityType(typeByte, rawUid);
-      if (identityType === undefined) return INVALID_PAYLOAD;
       return checkDecrypted(
         {
           status: 'success',
           rawUid: cryptoBackend().encodeBase64(rawUid),
           siteId,
-          identityType,
+          identityType: identityTypeOfToken(typeByte, rawUid),
           identityScope: keys.identityScope,
           privacyBits,
           isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,

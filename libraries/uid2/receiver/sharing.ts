@@ -5,8 +5,19 @@ import { activeKeyOf, keysSynced } from './keys.js';
 import type { KeyContainer } from './keys.js';
 import { andThen, settledNow, type MaybePromise } from '../crypto/cryptoBackend.js';
 import { sealAdvertisingToken, tokenCanCarry, type DecryptionStatus } from './advertisingToken.js';
+import { identityTypeOfTypeByte, type IdentityType } from './tokenType.js';
 
 export type SharingResult = { status: 'success'; token: string } | { status: DecryptionStatus };
+
+/**
+ * The identity type a sharing token states. A v3 or v4 raw UID (33 bytes) carries its own in its first byte. A v2 raw
+ * UID (32 bytes) carries none: the SDKs' SharingClient guesses phone when the base64 starts with B or F (the v3
+ * phone prefixes), and so does this, so that both write the same token for it.
+ */
+function sharedIdentityType(rawUid: string, rawUidBytes: Uint8Array): IdentityType {
+  if (rawUidBytes.length === 33) return identityTypeOfTypeByte(rawUidBytes[0]!);
+  return rawUid[0] === 'B' || rawUid[0] === 'F' ? 'phone' : 'email';
+}
 
 export async function encryptRawUidIntoToken(rawUid: string, keys: KeyContainer, opts: { now: number }): Promise<SharingResult> {
   return encryptRawUid(rawUid, keys, opts);
@@ -36,8 +47,7 @@ function encryptRawUid(rawUid: string, keys: KeyContainer, { now }: { now: numbe
   const fields = {
     rawUid: rawUidBytes,
     identityScope: keys.identityScope,
-    // v3 raw UIDs start with B (UID2 phone) or F (EUID phone); the SDKs infer the type the same way
-    identityType: rawUid[0] === 'B' || rawUid[0] === 'F' ? 'phone' : 'email',
+    identityType: sharedIdentityType(rawUid, rawUidBytes),
     siteId: keys.callerSiteId,
     expires: now + keys.tokenExpirySeconds * 1000,
     created: now,
@@ -45,7 +55,8 @@ function encryptRawUid(rawUid: string, keys: KeyContainer, { now }: { now: numbe
     refreshed: now,
     privacyBits: 0,
   } as const;
-  // a 33-byte raw UID whose own scope or type is not the token's: no decryptor would accept the token
+  // a 33-byte raw UID of the other scope (an EUID raw UID given to a UID2 sender): the SDKs would encrypt it, and
+  // their receivers would take it for one of their own scope
   if (!tokenCanCarry(fields)) return { status: 'invalid_payload' };
   return andThen(sealAdvertisingToken(fields, masterKey, siteKey), (token) => ({ status: 'success', token }));
 }
