@@ -35,15 +35,24 @@ export interface RowReader {
   stream: Transform;
   /** the CSV header once read (JSON Lines: undefined) */
   header(): readonly string[] | undefined;
+  /** how the rows' text was decoded, once the first bytes are read: `latin1` when each character is one input byte */
+  textEncoding(): BufferEncoding;
 }
 
 /**
  * Parses CSV with a header line. `requiredColumn` must be in the header, else the run stops before the first row.
  * A malformed line stops the run: see describeCsvError.
+ *
+ * `byteForByte` (CSV written back as CSV): the text is read as latin1, one character per byte, and written back the
+ * same way (csvRowWriter with textEncoding), so the other columns pass through byte for byte whatever the file's
+ * encoding (a Windows-1252 export, UTF-8, stray bytes), where decoding them as UTF-8 would turn every byte that is not
+ * UTF-8 into U+FFFD. The raw UID and token columns are ASCII either way. A byte order mark still says how the file
+ * is encoded (csv-parse then decodes it so), as does JSON Lines on the other side (its text is UTF-8).
  */
-export function csvRowReader(requiredColumn: string): RowReader {
+export function csvRowReader(requiredColumn: string, { byteForByte }: { byteForByte: boolean }): RowReader {
   let header: string[] | undefined;
   const stream = parse({
+    encoding: byteForByte ? 'latin1' : 'utf8',
     bom: true,
     max_record_size: MAX_RECORD_BYTES,
     columns: (names: string[]) => {
@@ -52,7 +61,7 @@ export function csvRowReader(requiredColumn: string): RowReader {
       return names;
     },
   });
-  return { stream, header: () => header };
+  return { stream, header: () => header, textEncoding: () => (stream.options.encoding === 'latin1' ? 'latin1' : 'utf8') };
 }
 
 /**
@@ -111,7 +120,7 @@ export function jsonlRowReader(): RowReader {
       }
     },
   });
-  return { stream, header: () => undefined };
+  return { stream, header: () => undefined, textEncoding: () => 'utf8' };
 }
 
 /** Rows per csv-stringify call: one call per row would spend more time setting up than writing. */
@@ -119,13 +128,14 @@ const CSV_WRITE_BATCH = 256;
 
 /**
  * Writes rows as CSV. `columns` is asked for when the first line is written, after the reader has read its header,
- * with the first row (undefined for a run without rows, which still writes the header line).
+ * with the first row (undefined for a run without rows, which still writes the header line); `textEncoding` then,
+ * too: the encoding the reader decoded the rows' text with (see csvRowReader).
  */
-export function csvRowWriter(columns: (firstRow: Row | undefined) => readonly string[]): Transform {
+export function csvRowWriter(columns: (firstRow: Row | undefined) => readonly string[], textEncoding: () => BufferEncoding): Transform {
   let batch: Row[] = [];
   let headerWritten = false;
   const write = (stream: Transform): void => {
-    stream.push(stringify(batch, { header: !headerWritten, columns: [...columns(batch[0])] }));
+    stream.push(stringify(batch, { header: !headerWritten, columns: [...columns(batch[0])] }), textEncoding());
     headerWritten = true;
     batch = [];
   };

@@ -125,13 +125,13 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     // the input first: a missing file or object stops the run before anything is written
     const input = await openInput(opts.input, opts.stdin);
     output = await openOutput(opts.output, outputFormat, opts.stdout);
-    const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode]) : jsonlRowReader();
+    const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode], { byteForByte: outputFormat === 'csv' }) : jsonlRowReader();
     // the input's columns in their order (JSON Lines: the first row's keys), then the added ones it did not have
     const outputColumns = (firstRow: Row | undefined): string[] => {
       const input = reader.header() ?? Object.keys(firstRow ?? {});
       return [...input, ...ADDED_COLUMNS[mode].filter((column) => !input.includes(column))];
     };
-    const writer = outputFormat === 'csv' ? csvRowWriter(outputColumns) : jsonlRowWriter();
+    const writer = outputFormat === 'csv' ? csvRowWriter(outputColumns, reader.textEncoding) : jsonlRowWriter();
     const transform = createShareTransform({ mode, keys, workers: opts.workers });
     transformRef.counts = transform.counts;
     if (stderr.isTTY) {

@@ -81,6 +81,40 @@ describe('prebid-uid2-share: the command', function () {
     expect(received[0]!.established).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it('passes the other columns of a CSV through byte for byte, whatever their encoding; UTF-8 where JSON Lines is the other side', async () => {
+    const uid = rawUid();
+    // a Windows-1252 "Zoë", UTF-8 "日本" and bytes that are no text at all, in quoted and plain fields
+    const name = Buffer.from([0x5a, 0x6f, 0xeb]);
+    const note = Buffer.concat([Buffer.from('"'), Buffer.from('日本, '), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from('"')]);
+    const line = (...fields: Buffer[]) => Buffer.concat([...fields.flatMap((field, index) => (index ? [Buffer.from(','), field] : [field])), Buffer.from('\n')]);
+    const inFile = path.join(folder, 'latin1.csv');
+    const tokensFile = path.join(folder, 'latin1-tokens.csv');
+    const backFile = path.join(folder, 'latin1-back.csv');
+    await writeFile(inFile, Buffer.concat([Buffer.from('name,raw_uid,note\n'), line(name, Buffer.from(uid), note)]));
+    const encrypted = await runShareCommand(['encrypt', '--in', inFile, '--out', tokensFile], advertiser);
+    expect(encrypted.code, encrypted.stderr).to.equal(0);
+    const tokensCsv = await readFile(tokensFile);
+    const [header, row] = parse(tokensCsv, { encoding: 'latin1' }) as string[][];
+    expect(header).to.deep.equal(['name', 'raw_uid', 'note', 'token', 'status']);
+    expect(tokensCsv.subarray(tokensCsv.indexOf('\n') + 1).subarray(0, name.length + 1 + uid.length + 1 + note.length)).to.deep.equal(Buffer.concat([name, Buffer.from(`,${uid},`), note]));
+
+    // back through decrypt, as CSV again: the same bytes
+    await writeFile(backFile, Buffer.concat([Buffer.from('name,token,note\n'), line(name, Buffer.from(row![3]!), note)]));
+    const outFile = path.join(folder, 'latin1-out.csv');
+    const decrypted = await runShareCommand(['decrypt', '--in', backFile, '--out', outFile], dsp);
+    expect(decrypted.code, decrypted.stderr).to.equal(0);
+    const outCsv = await readFile(outFile);
+    const [, received] = parse(outCsv, { encoding: 'latin1' }) as string[][];
+    expect(received!.slice(0, 4)).to.deep.equal([name.toString('latin1'), row![3], note.subarray(1, -1).toString('latin1'), uid]);
+
+    // CSV to JSON Lines decodes the text as UTF-8, as JSON is
+    const jsonlFile = path.join(folder, 'utf8.jsonl');
+    await writeFile(inFile, `name,raw_uid\nZoë,${uid}\n`);
+    const jsonl = await runShareCommand(['encrypt', '--in', inFile, '--out', jsonlFile], advertiser);
+    expect(jsonl.code, jsonl.stderr).to.equal(0);
+    expect(JSON.parse(await readFile(jsonlFile, 'utf8'))).to.deep.include({ name: 'Zoë', raw_uid: uid, status: 'success' });
+  });
+
   it('reads and writes JSON Lines, by --format and by the file extension, values passed through as they were', async () => {
     const uid = rawUid();
     const input = JSON.stringify({ raw_uid: uid, id: 7, tags: ['a', 'b'], nested: { x: null } }) + '\n\n' + JSON.stringify({ raw_uid: 42 }) + '\n';
