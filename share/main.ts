@@ -2,6 +2,7 @@
 // npx prebid-uid2-share encrypt|decrypt [--in FILE|s3://bucket/key] [--out FILE|s3://bucket/key] [--format csv|jsonl]
 //   [--workers N]
 // Credentials: UID2_BASE_URL, UID2_API_KEY, UID2_SECRET_KEY in the environment (the names of UID2's SDK samples).
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runShare } from './run.js';
 
@@ -24,8 +25,12 @@ try {
 const { values, positionals } = parsed;
 const mode = positionals[0];
 if (positionals.length !== 1 || (mode !== 'encrypt' && mode !== 'decrypt')) usage('say encrypt or decrypt');
+// worker threads only do CPU work: more than a few per core only take memory (a thread's own heap each)
+const maxWorkers = 4 * os.availableParallelism();
 const workers = values.workers === undefined ? undefined : Number(values.workers);
-if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) usage('--workers must be a whole number (0: no worker threads)');
+if (values.workers !== undefined && !(/^\d+$/.test(values.workers) && workers! <= maxWorkers)) {
+  usage(`--workers must be a whole number from 0 (no worker threads) to ${maxWorkers} (four per core)`);
+}
 
 process.exitCode = await runShare({
   mode,

@@ -16,7 +16,7 @@ import {
   type Row,
   type ShareFormat,
 } from './formats.js';
-import { parseS3Url, readS3, writeS3 } from './s3.js';
+import { parseS3Url, readS3, writeS3, type S3Location } from './s3.js';
 import { createShareTransform, type ShareCounts } from './shareTransform.js';
 import { ADDED_COLUMNS, INPUT_COLUMN, type ShareMode } from './shareValues.js';
 import { startSharingKeys } from './sharingKeys.js';
@@ -81,10 +81,19 @@ function summary(mode: ShareMode, counts: ShareCounts, seconds: number): string 
     `${failures.length ? ` (${failures.join(', ')})` : ''} in ${seconds.toFixed(1)} s, ${rate} rows/s`;
 }
 
-async function openInput(location: string | undefined, stdin: Readable): Promise<Readable> {
-  if (location === undefined || location === '-') return stdin;
-  const s3 = parseS3Url(location);
-  return s3 ? readS3(s3) : createReadStream(location);
+/** Where rows come from or go: standard input or output (no location, or `-`), an S3 object, or a local file. */
+type Location = { stdio: true } | { s3: S3Location } | { path: string };
+
+/** Throws for a malformed s3:// location: the run then stops before any request. */
+function locationOf(text: string | undefined): Location {
+  if (text === undefined || text === '-') return { stdio: true };
+  const s3 = parseS3Url(text);
+  return s3 ? { s3 } : { path: text };
+}
+
+async function openInput(location: Location, stdin: Readable): Promise<Readable> {
+  if ('s3' in location) return readS3(location.s3);
+  return 'path' in location ? createReadStream(location.path) : stdin;
 }
 
 interface OpenedOutput {
@@ -95,11 +104,10 @@ interface OpenedOutput {
   abort(): Promise<void>;
 }
 
-async function openOutput(location: string | undefined, format: ShareFormat, stdout: Writable): Promise<OpenedOutput> {
-  if (location === undefined || location === '-') return { stream: stdout, done: Promise.resolve(), abort: async () => {} };
-  const s3 = parseS3Url(location);
-  if (s3) return writeS3(s3, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
-  const stream = createWriteStream(location);
+async function openOutput(location: Location, format: ShareFormat, stdout: Writable): Promise<OpenedOutput> {
+  if ('s3' in location) return writeS3(location.s3, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
+  if (!('path' in location)) return { stream: stdout, done: Promise.resolve(), abort: async () => {} };
+  const stream = createWriteStream(location.path);
   // a local file is left as far as it got, like any command's partial output: the exit status says it stopped
   return { stream, done: Promise.resolve(), abort: async () => void stream.destroy() };
 }
@@ -112,6 +120,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
   const transformRef: { counts?: ShareCounts } = {};
   let output: OpenedOutput | undefined;
   try {
+    const [inputLocation, outputLocation] = [locationOf(opts.input), locationOf(opts.output)];
     const inputFormat = formatOf(opts.format, opts.input) ?? 'csv';
     const outputFormat = formatOf(opts.format, opts.output) ?? inputFormat;
     const client = credentials(opts.env);
@@ -123,8 +132,8 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
       throw new StopRun(describeKeyFetchError(error, client.operatorUrl));
     }
     // the input first: a missing file or object stops the run before anything is written
-    const input = await openInput(opts.input, opts.stdin);
-    output = await openOutput(opts.output, outputFormat, opts.stdout);
+    const input = await openInput(inputLocation, opts.stdin);
+    output = await openOutput(outputLocation, outputFormat, opts.stdout);
     const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode], { byteForByte: outputFormat === 'csv' }) : jsonlRowReader();
     // the input's columns in their order (JSON Lines: the first row's keys), then the added ones it did not have
     const outputColumns = (firstRow: Row | undefined): string[] => {

@@ -14,10 +14,15 @@ export interface S3Location {
   key: string;
 }
 
-/** `s3://bucket/key` → its parts; undefined for anything else (a local path). */
+/**
+ * `s3://bucket/key` → its parts; undefined for anything else (a local path). Throws for an s3:// location without a
+ * bucket or a key, which would otherwise be taken for a file of that name.
+ */
 export function parseS3Url(location: string): S3Location | undefined {
+  if (!location.startsWith('s3://')) return undefined;
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
-  return match ? { bucket: match[1]!, key: match[2]! } : undefined;
+  if (!match) throw new Error(`an S3 location is s3://bucket/key, not ${location}`);
+  return { bucket: match[1]!, key: match[2]! };
 }
 
 export class MissingAwsSdkError extends Error {

@@ -223,6 +223,24 @@ describe('prebid-uid2-share: the command', function () {
     expect(result.stderr).to.contain("Unknown option '--api-key'");
   });
 
+  it('stops with one line, before asking the operator, on an s3:// location without a bucket or key and on --workers out of bounds', async () => {
+    // an operator that is not there: each run must stop on its arguments before trying it
+    const nowhere = { UID2_BASE_URL: 'http://127.0.0.1:9', UID2_API_KEY: 'key', UID2_SECRET_KEY: advertiser.UID2_SECRET_KEY! };
+    for (const location of ['s3://', 's3://bucket', 's3:///key']) {
+      for (const flag of ['--in', '--out']) {
+        const result = await runShareCommand(['encrypt', flag, location], nowhere, '');
+        expect(result.code, `${flag} ${location}`).to.equal(2);
+        expect(result.stderr).to.equal(`prebid-uid2-share encrypt: stopped: an S3 location is s3://bucket/key, not ${location}\n`);
+      }
+    }
+    const maxWorkers = 4 * os.availableParallelism();
+    for (const workers of ['-1', '1e3', '0x2', '2.5', String(maxWorkers + 1), '100000']) {
+      const result = await runShareCommand(['encrypt', `--workers=${workers}`], nowhere, '');
+      expect(result.code, workers).to.equal(2);
+      expect(result.stderr, workers).to.contain(`--workers must be a whole number from 0 (no worker threads) to ${maxWorkers} (four per core)`);
+    }
+  });
+
   it('its tokens decrypt with the library decoder as an SDK decrypts them, with the receiver\'s keys only', async () => {
     const uid = emailRawUid();
     const encrypted = await runShareCommand(['encrypt', '--workers', '0'], advertiser, `raw_uid\n${uid}\n`);
