@@ -72,6 +72,33 @@ export function describeCsvError(error: unknown): unknown {
   return error instanceof CsvError ? new MalformedInputError(`malformed CSV at line ${error.lines} (${error.code})`) : error;
 }
 
+/**
+ * The deepest nesting of arrays and objects a JSON Lines row may have: the row is written back with JSON.stringify,
+ * which recurses, and about 5,000 levels overflow Node's stack where JSON.parse read them without complaint.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+const [QUOTE, BACKSLASH, OPEN_BRACKET, CLOSE_BRACKET, OPEN_BRACE, CLOSE_BRACE] = [...'"\\[]{}'].map((char) => char.charCodeAt(0));
+
+/** Whether JSON text nests arrays and objects deeper than MAX_JSON_DEPTH (brackets inside strings do not count). */
+function nestsTooDeeply(json: string): boolean {
+  // each level takes an opening and a closing character: a shorter line cannot be too deep
+  if (json.length <= 2 * MAX_JSON_DEPTH) return false;
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < json.length; index++) {
+    const char = json.charCodeAt(index);
+    if (inString) {
+      if (char === BACKSLASH) index++;
+      else if (char === QUOTE) inString = false;
+    } else if (char === QUOTE) inString = true;
+    else if (char === OPEN_BRACKET || char === OPEN_BRACE) {
+      if (++depth > MAX_JSON_DEPTH) return true;
+    } else if (char === CLOSE_BRACKET || char === CLOSE_BRACE) depth--;
+  }
+  return false;
+}
+
 /** Parses JSON Lines: one object per line, blank lines skipped; anything else stops the run with its line number. */
 export function jsonlRowReader(): RowReader {
   let pending = '';
@@ -83,6 +110,9 @@ export function jsonlRowReader(): RowReader {
     for (const line of lines) {
       lineNumber += 1;
       if (line.trim() === '') continue;
+      if (nestsTooDeeply(line)) {
+        throw new MalformedInputError(`malformed JSON Lines at line ${lineNumber} (nested deeper than ${MAX_JSON_DEPTH} levels)`);
+      }
       let value: unknown;
       try {
         value = JSON.parse(line);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { decryptAdvertisingToken } from '../../libraries/uid2/receiver/advertisingToken.js';
 import { encryptRawUidIntoToken } from '../../libraries/uid2/receiver/sharing.js';
+import { MAX_JSON_DEPTH } from '../../share/formats.js';
 import { fetchSharingKeys } from '../../share/sharingKeys.js';
 import { credentialsOf, runShareCommand, startLiveOperator, type LiveOperator } from '../../devstack/sharing/liveSharing.js';
 
@@ -185,6 +186,10 @@ describe('prebid-uid2-share: the command', function () {
     const jsonl = await runShareCommand(['decrypt', '--format', 'jsonl'], dsp, '{"token":"x"}\n{"token":\n');
     expect(jsonl.code).to.equal(2);
     expect(jsonl.stderr).to.contain('malformed JSON Lines at line 2 (not JSON)');
+    // valid JSON, but deeper than JSON.stringify can write back: stopped at its line, not by a stack overflow
+    const deep = (levels: number) => `{"token":"x","deep":${'['.repeat(levels)}"[{"${']'.repeat(levels)}}`;
+    const tooDeep = await runShareCommand(['decrypt', '--format', 'jsonl'], dsp, `${deep(MAX_JSON_DEPTH - 1)}\n${deep(6000)}\n`);
+    expect([tooDeep.code, tooDeep.stderr]).to.deep.equal([2, `prebid-uid2-share decrypt: stopped after 0 rows: malformed JSON Lines at line 2 (nested deeper than ${MAX_JSON_DEPTH} levels)\n`]);
 
     // a file without line breaks is not read whole into memory
     const endless = 'x'.repeat(1.5 * 2 ** 20);
