@@ -26,5 +26,5 @@ await operator.ready;
 const { url } = await operator.listen(Number(values.port), values.host);
 const { lifetimes: l } = config;
 console.log(
-  `UID2 operator on ${url} (${values.config}; identity ${l.identity_token_expires_after_seconds}s, refresh from ${l.refresh_identity_token_after_seconds}s, refresh token ${l.refresh_token_expires_after_seconds}s, keys rotate every ${config.key_rotation.rotation_seconds}s, a salt rotation every ${config.salt_rotation.rotation_seconds}s)`,
+  `${config.identity_scope} operator on ${url} (${values.config}; identity ${l.identity_token_expires_after_seconds}s, refresh from ${l.refresh_identity_token_after_seconds}s, refresh token ${l.refresh_token_expires_after_seconds}s, keys rotate every ${config.key_rotation.rotation_seconds}s, a salt rotation every ${config.salt_rotation.rotation_seconds}s)`,
 );

@@ -1,7 +1,11 @@
 // The CLI an ad ops person runs: starts on the requested port, serves, logs requests.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_OPERATOR_CONFIG } from '../../devstack/operator/config.js';
 
 const MAIN = fileURLToPath(new URL('../../devstack/operator/main.js', import.meta.url));
 
@@ -11,7 +15,7 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; o
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk;
-      const match = /UID2 operator on (http:\/\/\S+)/.exec(output);
+      const match = /(?:UID2|EUID) operator on (http:\/\/\S+)/.exec(output);
       if (match) resolve({ child, url: match[1]!, output: () => output });
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
@@ -32,6 +36,21 @@ describe('local operator: CLI', function () {
       expect(output()).to.match(/GET \/ops\/healthcheck 200 \d+\.\dms/);
     } finally {
       child.kill();
+    }
+  });
+
+  it('names its identity scope: an EUID operator says so', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'operator-cli-'));
+    const configFile = path.join(folder, 'euid-config.json');
+    const config = JSON.parse(await readFile(LOCAL_OPERATOR_CONFIG, 'utf8'));
+    await writeFile(configFile, JSON.stringify({ ...config, identity_scope: 'EUID' }));
+    const { child, url, output } = await startCli(['--port', '0', '--config', configFile]);
+    try {
+      expect(output()).to.match(/^EUID operator on http:/);
+      expect((await fetch(`${url}/ops/healthcheck`)).status).to.equal(200);
+    } finally {
+      child.kill();
+      await rm(folder, { recursive: true, force: true });
     }
   });
 
