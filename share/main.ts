@@ -27,8 +27,8 @@ const mode = positionals[0];
 if (positionals.length !== 1 || (mode !== 'encrypt' && mode !== 'decrypt')) usage('say encrypt or decrypt');
 // worker threads only do CPU work: more than a few per core only take memory (a thread's own heap each)
 const maxWorkers = 4 * os.availableParallelism();
-const workers = values.workers === undefined ? undefined : Number(values.workers);
-if (values.workers !== undefined && !(/^\d+$/.test(values.workers) && workers! <= maxWorkers)) {
+const workers = values.workers === undefined ? undefined : /^\d+$/.test(values.workers) ? Number(values.workers) : NaN;
+if (workers !== undefined && !(workers <= maxWorkers)) {
   usage(`--workers must be a whole number from 0 (no worker threads) to ${maxWorkers} (four per core)`);
 }
 
