@@ -3,6 +3,7 @@
 // it is a terminal, a summary line always. Returns the exit status: 0 every row succeeded, 1 some rows failed
 // (the summary counts them), 2 the run stopped (usage, credentials, operator, malformed input, I/O).
 import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { OperatorHttpError, type OperatorClient } from '../libraries/uid2/receiver/operatorClient.js';
@@ -91,6 +92,15 @@ function locationOf(text: string | undefined): Location {
   return s3 ? { s3 } : { path: text };
 }
 
+/** A local file named as both input and output (by any path or link) would be emptied, opened for writing, unread. */
+async function refuseSameFile(input: Location, output: Location): Promise<void> {
+  if (!('path' in input) || !('path' in output)) return;
+  const [read, written] = await Promise.all([stat(input.path).catch(() => undefined), stat(output.path).catch(() => undefined)]);
+  if (read?.isFile() && written && read.dev === written.dev && read.ino === written.ino) {
+    throw new StopRun(`--out names the file --in reads (${input.path}): writing it would empty it before it is read`);
+  }
+}
+
 async function openInput(location: Location, stdin: Readable): Promise<Readable> {
   if ('s3' in location) return readS3(location.s3);
   return 'path' in location ? createReadStream(location.path) : stdin;
@@ -121,6 +131,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
   let output: OpenedOutput | undefined;
   try {
     const [inputLocation, outputLocation] = [locationOf(opts.input), locationOf(opts.output)];
+    await refuseSameFile(inputLocation, outputLocation);
     const inputFormat = formatOf(opts.format, opts.input) ?? 'csv';
     const outputFormat = formatOf(opts.format, opts.output) ?? inputFormat;
     const client = credentials(opts.env);

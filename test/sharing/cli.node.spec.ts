@@ -3,7 +3,7 @@
 // whose keyset grants no one).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -243,6 +243,19 @@ describe('prebid-uid2-share: the command', function () {
       const result = await runShareCommand(['encrypt', `--workers=${workers}`], nowhere, '');
       expect(result.code, workers).to.equal(2);
       expect(result.stderr, workers).to.contain(`--workers must be a whole number from 0 (no worker threads) to ${maxWorkers} (four per core)`);
+    }
+  });
+
+  it('refuses to write over the file it reads, by its own name or through a link, and leaves the file as it was', async () => {
+    const file = path.join(folder, 'same.csv');
+    const link = path.join(folder, 'same-link.csv');
+    const content = `raw_uid\n${rawUid()}\n`;
+    await writeFile(file, content);
+    await symlink(file, link);
+    for (const out of [file, link]) {
+      const result = await runShareCommand(['encrypt', '--in', file, '--out', out], advertiser);
+      expect([result.code, result.stderr], out).to.deep.equal([2, `prebid-uid2-share encrypt: stopped: --out names the file --in reads (${file}): writing it would empty it before it is read\n`]);
+      expect(await readFile(file, 'utf8')).to.equal(content);
     }
   });
 
