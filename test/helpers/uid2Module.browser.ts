@@ -284,6 +284,14 @@ export const settle = () => pbjs.getUserIdsAsync();
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until Date.now() has reached `time`. A timer alone does not promise that: Firefox fires timers a little early
+ * by design (its timer thread wakes ahead to be on time on average), and the module reads expiry from Date.now().
+ */
+export async function sleepUntil(time: number) {
+  while (Date.now() < time) await sleep(time - Date.now());
+}
+
 /** Waits until no page claims a uid2/euid refresh it has not finished: the refreshes under way stored their records. */
 export async function claimsFree() {
   const busy = () => claimCookies().some((name) => !readCookie(name)?.endsWith('.d'));

@@ -12,7 +12,7 @@ import type { Uid2Identity } from '../../libraries/uid2/client/uid2Identity.js';
 import { jsonResponse, textResponse, type FakeFetch } from '../helpers/fakeFetch.browser.js';
 import {
   FakeOperator, OPTOUT, PUBLIC_KEY, cookieWritesDuring, cookieWrittenDuring, SUBSCRIPTION_ID, auctionEids, clearCookie, configure, freshPageEachTest,
-  claimsFree, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, success,
+  claimsFree, makeIdentity, nextPage, pbjs, runAuction, readCookie, readStored, refreshDone, refreshError, setCookie, settle, sleep, sleepUntil, success,
   tokenIn, until,
   type TestPage,
 } from '../helpers/uid2Module.browser.js';
@@ -762,7 +762,7 @@ describe('uid2 userId submodule', () => {
       op.knows(token).onRefresh(answer.answer);
       configure({ params: { uid2Token: token } });
       expect(tokenIn(await auctionEids(network))).to.equal('A4-expiring');
-      await sleep(token.identity_expires - 1000 - Date.now());
+      await sleepUntil(token.identity_expires - 1000);
       // the ID the core held is gone at once, before any refresh answered
       expect(pbjs.getUserIdsAsEids()).to.deep.equal([]);
       expect(tokenIn(await auctionEids(network))).to.equal(undefined);
@@ -820,7 +820,7 @@ describe('uid2 userId submodule', () => {
       await until(() => providers.length === 1);
       expect(tokenIn(await auctionEids(network))).to.equal('A4-signal');
 
-      await sleep(token.identity_expires - 1000 - Date.now());
+      await sleepUntil(token.identity_expires - 1000);
       // the refresh the module started a second before identity_expires is under way: googletag waits for it
       await until(() => op.refreshRequests().length === 1);
       const collected = collect();
