@@ -31,7 +31,7 @@ export interface ShareRunOptions {
   format?: string;
   workers?: number;
   env: Record<string, string | undefined>;
-  stdin: Readable;
+  stdin: Readable & { isTTY?: boolean };
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
   /** how often the progress line is redrawn while stderr is a terminal; default every second */
@@ -144,6 +144,10 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     }
     // the input first: a missing file or object stops the run before anything is written
     const input = await openInput(inputLocation, opts.stdin);
+    // a command that reads a terminal waits without a word: say so, and how to end the input
+    if ('stdio' in inputLocation && opts.stdin.isTTY) {
+      stderr.write(`${COMMAND}: reading ${inputFormat === 'csv' ? 'CSV' : 'JSON Lines'} typed here until end of input (Ctrl-D); --in FILE reads a file\n`);
+    }
     output = await openOutput(outputLocation, outputFormat, opts.stdout);
     const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode], { byteForByte: outputFormat === 'csv' }) : jsonlRowReader();
     // the input's columns in their order (JSON Lines: the first row's keys), then the added ones it did not have
