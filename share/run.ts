@@ -2,8 +2,9 @@
 // rows from stdin, a file or S3, through the share transform, to stdout, a file or S3. Progress on stderr while
 // it is a terminal, a summary line always. Returns the exit status: 0 every row succeeded, 1 some rows failed
 // (the summary counts them), 2 the run stopped (usage, credentials, operator, malformed input, I/O).
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { OperatorHttpError, type OperatorClient } from '../libraries/uid2/receiver/operatorClient.js';
@@ -108,18 +109,43 @@ async function openInput(location: Location, stdin: Readable): Promise<Readable>
 
 interface OpenedOutput {
   stream: Writable;
-  /** settles once everything is stored */
-  done: Promise<unknown>;
+  /** once the stream has ended: settles when everything is stored where it belongs */
+  finish(): Promise<unknown>;
   /** drops what a stopped run wrote */
   abort(): Promise<void>;
 }
 
+/**
+ * A local output. A regular file (or none yet) is written beside it and renamed over it at the end, so that a run
+ * that stops leaves it as it was (yesterday's good output is not lost to a run that fails today), as S3 keeps its
+ * object. Anything else (a device such as /dev/null, a named pipe, a link) is written as it is.
+ */
+async function openFileOutput(target: string): Promise<OpenedOutput> {
+  const existing = await lstat(target).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile()) {
+    const stream = createWriteStream(target);
+    return { stream, finish: async () => {}, abort: async () => void stream.destroy() };
+  }
+  const aside = `${target}.partial-${process.pid}`;
+  // the mode of the file it replaces: decrypted rows hold raw UID2s, and a file kept private stays private
+  const stream = createWriteStream(aside, { mode: existing?.mode ?? 0o666 });
+  return {
+    stream,
+    finish: async () => {
+      if (!stream.closed) await once(stream, 'close');
+      await rename(aside, target);
+    },
+    abort: async () => {
+      stream.destroy();
+      await rm(aside, { force: true });
+    },
+  };
+}
+
 async function openOutput(location: Location, format: ShareFormat, stdout: Writable): Promise<OpenedOutput> {
   if ('s3' in location) return writeS3(location.s3, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
-  if (!('path' in location)) return { stream: stdout, done: Promise.resolve(), abort: async () => {} };
-  const stream = createWriteStream(location.path);
-  // a local file is left as far as it got, like any command's partial output: the exit status says it stopped
-  return { stream, done: Promise.resolve(), abort: async () => void stream.destroy() };
+  if ('path' in location) return openFileOutput(location.path);
+  return { stream: stdout, finish: async () => {}, abort: async () => {} };
 }
 
 export async function runShare(opts: ShareRunOptions): Promise<number> {
@@ -166,7 +192,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
       }, opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
     }
     await pipeline(input, reader.stream, transform, writer, output.stream, { end: output.stream !== opts.stdout });
-    await output.done;
+    await output.finish();
     output = undefined;
     if (progress) stderr.write('\n');
     stderr.write(summary(mode, transform.counts, (Date.now() - started) / 1000) + '\n');
@@ -180,7 +206,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     return 2;
   } finally {
     if (progress) clearInterval(progress);
-    // a run that stopped leaves no partial object behind (an S3 multipart upload is aborted)
+    // a run that stopped leaves no partial output behind: an S3 multipart upload is aborted, a file's new copy dropped
     await output?.abort().catch(() => {}); // the reason the run stopped is already said
     keys?.close();
   }

@@ -63,12 +63,12 @@ export async function readS3(location: S3Location): Promise<Readable> {
 export async function writeS3(
   location: S3Location,
   contentType: string,
-): Promise<{ stream: Writable; done: Promise<unknown>; abort(): Promise<void> }> {
+): Promise<{ stream: Writable; finish(): Promise<unknown>; abort(): Promise<void> }> {
   const { client } = await s3Client();
   const { Upload } = await importSdk<LibStorage>('@aws-sdk/lib-storage');
   const stream = new PassThrough();
   const upload = new Upload({ client, params: { Bucket: location.bucket, Key: location.key, Body: stream, ContentType: contentType } });
   const done = upload.done();
-  done.catch(() => {}); // seen by the caller when it awaits done; a run that stops first aborts instead
-  return { stream, done, abort: () => upload.abort() };
+  done.catch(() => {}); // seen by the caller when it awaits finish(); a run that stops first aborts instead
+  return { stream, finish: () => done, abort: () => upload.abort() };
 }

@@ -3,7 +3,7 @@
 // whose keyset grants no one).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -257,6 +257,24 @@ describe('prebid-uid2-share: the command', function () {
       expect([result.code, result.stderr], out).to.deep.equal([2, `prebid-uid2-share encrypt: stopped: --out names the file --in reads (${file}): writing it would empty it before it is read\n`]);
       expect(await readFile(file, 'utf8')).to.equal(content);
     }
+  });
+
+  it('replaces an --out file only when the run succeeds: a run that stops leaves it as it was, and no partial copy', async () => {
+    const outFile = path.join(folder, 'kept.csv');
+    await writeFile(outFile, 'yesterday\'s output\n', { mode: 0o600 });
+    const stopped = await runShareCommand(['encrypt', '--out', outFile], advertiser, `raw_uid\n${rawUid()}\n"broken"x\n`);
+    expect(stopped.code, stopped.stderr).to.equal(2);
+    expect(await readFile(outFile, 'utf8')).to.equal('yesterday\'s output\n');
+    const leftovers = () => readdir(folder).then((names) => names.filter((name) => name.startsWith('kept.csv.')));
+    expect(await leftovers()).to.deep.equal([]);
+
+    const uid = rawUid();
+    const succeeded = await runShareCommand(['encrypt', '--out', outFile], advertiser, `raw_uid\n${uid}\n`);
+    expect(succeeded.code, succeeded.stderr).to.equal(0);
+    expect((parse(await readFile(outFile), { columns: true }) as Record<string, string>[])[0]).to.include({ raw_uid: uid, status: 'success' });
+    // the file holds raw UID2s or tokens: kept private, it stays private
+    expect((await stat(outFile)).mode & 0o777).to.equal(0o600);
+    expect(await leftovers()).to.deep.equal([]);
   });
 
   it('its tokens decrypt with the library decoder as an SDK decrypts them, with the receiver\'s keys only', async () => {
