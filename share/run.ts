@@ -128,7 +128,7 @@ async function openFileOutput(target: string): Promise<OpenedOutput> {
   }
   const aside = `${target}.partial-${process.pid}`;
   // the mode of the file it replaces: decrypted rows hold raw UID2s, and a file kept private stays private
-  const stream = createWriteStream(aside, { mode: existing?.mode ?? 0o666 });
+  const stream = createWriteStream(aside, { mode: existing ? existing.mode & 0o777 : 0o666 });
   return {
     stream,
     finish: async () => {

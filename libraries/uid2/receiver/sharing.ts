@@ -43,7 +43,6 @@ function encryptRawUid(rawUid: string, keys: KeyContainer, { now }: { now: numbe
   } catch {
     return { status: 'invalid_payload' };
   }
-  if (rawUidBytes.length !== 32 && rawUidBytes.length !== 33) return { status: 'invalid_payload' };
   const fields = {
     rawUid: rawUidBytes,
     identityScope: keys.identityScope,
@@ -55,8 +54,8 @@ function encryptRawUid(rawUid: string, keys: KeyContainer, { now }: { now: numbe
     refreshed: now,
     privacyBits: 0,
   } as const;
-  // a 33-byte raw UID of the other scope (an EUID raw UID given to a UID2 sender): the SDKs would encrypt it, and
-  // their receivers would take it for one of their own scope
+  // neither 32 nor 33 bytes, or 33 of the other scope (an EUID raw UID given to a UID2 sender): the SDKs would encrypt
+  // the latter, and their receivers would take it for one of their own scope
   if (!tokenCanCarry(fields)) return { status: 'invalid_payload' };
   return andThen(sealAdvertisingToken(fields, masterKey, siteKey), (token) => ({ status: 'success', token }));
 }
