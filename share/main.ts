@@ -32,7 +32,12 @@ if (workers !== undefined && !(workers <= maxWorkers)) {
   usage(`--workers must be a whole number from 0 (no worker threads) to ${maxWorkers} (four per core)`);
 }
 
-process.exitCode = await runShare({
+// the first Ctrl-C (or a TERM or HUP) stops the run as a failed one, which drops its output: no partial file is
+// left beside --out, no multipart upload open in S3 (its parts would be kept, and billed). A second one kills.
+const interrupt = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => interrupt.abort(signal));
+
+const status = await runShare({
   mode,
   input: values.in,
   output: values.out,
@@ -42,4 +47,8 @@ process.exitCode = await runShare({
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
+  interrupt: interrupt.signal,
 });
+// interrupted: a key fetch it stopped waiting for would keep the process until its timeout
+if (interrupt.signal.aborted) process.exit(status);
+process.exitCode = status;

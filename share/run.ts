@@ -1,8 +1,10 @@
 // One run of `prebid-uid2-share encrypt|decrypt`: credentials from the environment, keys from the operator,
 // rows from stdin, a file or S3, through the share transform, to stdout, a file or S3. Progress on stderr while
 // it is a terminal, a summary line always. Returns the exit status: 0 every row succeeded, 1 some rows failed
-// (the summary counts them), 2 the run stopped (usage, credentials, operator, malformed input, I/O).
+// (the summary counts them), 2 the run stopped (usage, credentials, operator, malformed input, I/O), 128 + the
+// signal's number when a signal (Ctrl-C) interrupted it.
 import { once } from 'node:events';
+import { constants } from 'node:os';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -37,10 +39,28 @@ export interface ShareRunOptions {
   stderr: Writable & { isTTY?: boolean };
   /** how often the progress line is redrawn while stderr is a terminal; default every second */
   progressIntervalMs?: number;
+  /** aborted with a signal's name (SIGINT, SIGTERM…) to stop the run as a failed one: its output is dropped */
+  interrupt?: AbortSignal;
 }
 
 /** A reason to stop, said in one line. */
 class StopRun extends Error {}
+
+/** The exit status of a run a signal interrupted, as a shell reports a command the signal ended. */
+function interruptedStatus(signalName: unknown): number {
+  return 128 + (constants.signals[signalName as NodeJS.Signals] ?? 0);
+}
+
+/** `work`, or a StopRun as soon as `interrupt` is aborted (a key fetch from an unreachable operator can take its timeout). */
+function unlessInterrupted<T>(work: Promise<T>, interrupt: AbortSignal | undefined): Promise<T> {
+  if (!interrupt) return work;
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => reject(new StopRun(`interrupted (${String(interrupt.reason)})`));
+    if (interrupt.aborted) return stop();
+    interrupt.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => interrupt.removeEventListener('abort', stop));
+  });
+}
 
 const COMMAND = 'prebid-uid2-share';
 const PROGRESS_INTERVAL_MS = 1000;
@@ -162,11 +182,11 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     const outputFormat = formatOf(opts.format, opts.output) ?? inputFormat;
     const client = credentials(opts.env);
     try {
-      keys = await startSharingKeys(client, {
+      keys = await unlessInterrupted(startSharingKeys(client, {
         onRefreshError: (error) => stderr.write(`${COMMAND}: key refresh failed, going on with the keys held: ${describeKeyFetchError(error, client.operatorUrl)}\n`),
-      });
+      }), opts.interrupt);
     } catch (error) {
-      throw new StopRun(describeKeyFetchError(error, client.operatorUrl));
+      throw error instanceof StopRun ? error : new StopRun(describeKeyFetchError(error, client.operatorUrl));
     }
     // the input first: a missing file or object stops the run before anything is written
     const input = await openInput(inputLocation, opts.stdin);
@@ -191,7 +211,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
         stderr.write(`\r${rows} rows, ${Math.round(rows / seconds)} rows/s, ${failed} errors   `);
       }, opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
     }
-    await pipeline(input, reader.stream, transform, writer, output.stream, { end: output.stream !== opts.stdout });
+    await pipeline(input, reader.stream, transform, writer, output.stream, { end: output.stream !== opts.stdout, signal: opts.interrupt });
     await output.finish();
     output = undefined;
     if (progress) stderr.write('\n');
@@ -199,11 +219,12 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     return transform.counts.failed > 0 ? 1 : 0;
   } catch (error) {
     if (progress) stderr.write('\n');
-    const described = describeCsvError(error);
+    const interrupted = opts.interrupt?.aborted === true;
+    const described = interrupted ? `interrupted (${String(opts.interrupt!.reason)})` : describeCsvError(error);
     const message = described instanceof Error ? described.message : String(described);
     const counts = transformRef.counts;
     stderr.write(`${COMMAND} ${mode}: stopped${counts ? ` after ${counts.rows} rows` : ''}: ${message}\n`);
-    return 2;
+    return interrupted ? interruptedStatus(opts.interrupt!.reason) : 2;
   } finally {
     if (progress) clearInterval(progress);
     // a run that stopped leaves no partial output behind: an S3 multipart upload is aborted, a file's new copy dropped

@@ -2,7 +2,9 @@
 // operator's advertiser (site 124, whose keyset grants the DSP) and DSP (site 125) and data provider (site 126,
 // whose keyset grants no one).
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,7 +14,7 @@ import { decryptAdvertisingToken } from '../../libraries/uid2/receiver/advertisi
 import { encryptRawUidIntoToken } from '../../libraries/uid2/receiver/sharing.js';
 import { MAX_JSON_DEPTH } from '../../share/formats.js';
 import { fetchSharingKeys } from '../../share/sharingKeys.js';
-import { credentialsOf, runShareCommand, startLiveOperator, type LiveOperator } from '../../devstack/sharing/liveSharing.js';
+import { SHARE_MAIN, credentialsOf, runShareCommand, startLiveOperator, type LiveOperator } from '../../devstack/sharing/liveSharing.js';
 
 const rawUid = (): string => randomBytes(32).toString('base64');
 /** a raw UID2 of an email: UID2's SDKs (and the share command) take one whose base64 starts with B or F for a phone's */
@@ -275,6 +277,46 @@ describe('prebid-uid2-share: the command', function () {
     // the file holds raw UID2s or tokens: kept private, it stays private
     expect((await stat(outFile)).mode & 0o777).to.equal(0o600);
     expect(await leftovers()).to.deep.equal([]);
+  });
+
+  it('stops on Ctrl-C or TERM as a failed run: the --out file as it was, no partial copy, the shell\'s status for the signal', async () => {
+    const outFile = path.join(folder, 'interrupted.csv');
+    await writeFile(outFile, 'yesterday\'s output\n');
+    const partialCopies = () => readdir(folder).then((names) => names.filter((name) => name.startsWith('interrupted.csv.')));
+    for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      // the input stays open: the run is mid-way, its partial copy written, when the signal comes
+      const child = spawn(process.execPath, [SHARE_MAIN, 'encrypt', '--out', outFile], { env: { PATH: process.env.PATH ?? '', ...advertiser }, stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+      child.stdin.write(`raw_uid\n${Array.from({ length: 2000 }, rawUid).join('\n')}\n`);
+      while ((await partialCopies()).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill(signal);
+      const code = await new Promise((resolve) => child.once('close', resolve));
+      expect(code, stderr).to.equal(status);
+      expect(stderr).to.match(new RegExp(`^prebid-uid2-share encrypt: stopped after \\d+ rows: interrupted \\(${signal}\\)\n$`));
+      expect(await readFile(outFile, 'utf8')).to.equal('yesterday\'s output\n');
+      expect(await partialCopies()).to.deep.equal([]);
+    }
+  });
+
+  it('stops at once on Ctrl-C while an operator does not answer', async () => {
+    const silent = net.createServer(() => {}).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      const child = spawn(process.execPath, [SHARE_MAIN, 'encrypt'], { env: { PATH: process.env.PATH ?? '', ...advertiser, UID2_BASE_URL: `http://127.0.0.1:${port}` }, stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+      await once(silent, 'connection');
+      const interrupted = Date.now();
+      child.kill('SIGINT');
+      const code = await new Promise((resolve) => child.once('close', resolve));
+      expect([code, stderr]).to.deep.equal([130, 'prebid-uid2-share encrypt: stopped: interrupted (SIGINT)\n']);
+      // the key fetch would have waited 30 s for its answer
+      expect(Date.now() - interrupted).to.be.below(5000);
+    } finally {
+      silent.close();
+    }
   });
 
   it('its tokens decrypt with the library decoder as an SDK decrypts them, with the receiver\'s keys only', async () => {
