@@ -113,12 +113,20 @@ function locationOf(text: string | undefined): Location {
   return s3 ? { s3 } : { path: text };
 }
 
-/** A local file named as both input and output (by any path or link) would be emptied, opened for writing, unread. */
-async function refuseSameFile(input: Location, output: Location): Promise<void> {
+/**
+ * An --out that is a link to the file --in reads would be written through the link (see openFileOutput), emptying
+ * that file before it is read. The file itself named as both is fine: its new copy is written beside it and renamed
+ * over it once everything is read.
+ */
+async function refuseLinkToInput(input: Location, output: Location): Promise<void> {
   if (!('path' in input) || !('path' in output)) return;
-  const [read, written] = await Promise.all([stat(input.path).catch(() => undefined), stat(output.path).catch(() => undefined)]);
-  if (read?.isFile() && written && read.dev === written.dev && read.ino === written.ino) {
-    throw new StopRun(`--out names the file --in reads (${input.path}): writing it would empty it before it is read`);
+  const [read, link, written] = await Promise.all([
+    stat(input.path).catch(() => undefined),
+    lstat(output.path).catch(() => undefined),
+    stat(output.path).catch(() => undefined),
+  ]);
+  if (read?.isFile() && link?.isSymbolicLink() && written && read.dev === written.dev && read.ino === written.ino) {
+    throw new StopRun(`--out is a link to the file --in reads (${input.path}): written through the link, it would be emptied before it is read`);
   }
 }
 
@@ -177,7 +185,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
   let output: OpenedOutput | undefined;
   try {
     const [inputLocation, outputLocation] = [locationOf(opts.input), locationOf(opts.output)];
-    await refuseSameFile(inputLocation, outputLocation);
+    await refuseLinkToInput(inputLocation, outputLocation);
     const inputFormat = formatOf(opts.format, opts.input) ?? 'csv';
     const outputFormat = formatOf(opts.format, opts.output) ?? inputFormat;
     const client = credentials(opts.env);

@@ -248,17 +248,22 @@ describe('prebid-uid2-share: the command', function () {
     }
   });
 
-  it('refuses to write over the file it reads, by its own name or through a link, and leaves the file as it was', async () => {
+  it('encrypts a file in place, and refuses an --out that is a link to the file it reads, leaving the file as it was', async () => {
     const file = path.join(folder, 'same.csv');
     const link = path.join(folder, 'same-link.csv');
-    const content = `raw_uid\n${rawUid()}\n`;
+    const uid = emailRawUid();
+    const content = `id,raw_uid\n7,${uid}\n`;
     await writeFile(file, content);
     await symlink(file, link);
-    for (const out of [file, link]) {
-      const result = await runShareCommand(['encrypt', '--in', file, '--out', out], advertiser);
-      expect([result.code, result.stderr], out).to.deep.equal([2, `prebid-uid2-share encrypt: stopped: --out names the file --in reads (${file}): writing it would empty it before it is read\n`]);
-      expect(await readFile(file, 'utf8')).to.equal(content);
-    }
+    const throughLink = await runShareCommand(['encrypt', '--in', file, '--out', link], advertiser);
+    expect([throughLink.code, throughLink.stderr]).to.deep.equal([2, `prebid-uid2-share encrypt: stopped: --out is a link to the file --in reads (${file}): written through the link, it would be emptied before it is read\n`]);
+    expect(await readFile(file, 'utf8')).to.equal(content);
+
+    const inPlace = await runShareCommand(['encrypt', '--in', file, '--out', file], advertiser);
+    expect(inPlace.code, inPlace.stderr).to.equal(0);
+    const [row] = parse(await readFile(file), { columns: true }) as Record<string, string>[];
+    expect(row).to.include({ id: '7', raw_uid: uid, status: 'success' });
+    expect(row!.token).to.match(/^A4/);
   });
 
   it('replaces an --out file only when the run succeeds: a run that stops leaves it as it was, and no partial copy', async () => {
