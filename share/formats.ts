@@ -39,9 +39,15 @@ export interface RowReader {
   textEncoding(): BufferEncoding;
 }
 
+/** The first name a header repeats, if any: rows are objects keyed by column name, so a second column of one name would overwrite the first. */
+function repeatedName(names: readonly string[]): string | undefined {
+  return names.find((name, index) => names.indexOf(name) !== index);
+}
+
 /**
- * Parses CSV with a header line. `requiredColumn` must be in the header, else the run stops before the first row.
- * A malformed line stops the run: see describeCsvError.
+ * Parses CSV with a header line. `requiredColumn` must be in the header, and no name may be in it twice, else the run
+ * stops before the first row. Blank lines are skipped, as in JSON Lines: they hold no record (csv-parse would read a
+ * one-field record, a short row that stops the run). A malformed line stops the run: see describeCsvError.
  *
  * `byteForByte` (CSV written back as CSV): the text is read as latin1, one character per byte, and written back the
  * same way (csvRowWriter with textEncoding), so the other columns pass through byte for byte whatever the file's
@@ -54,9 +60,13 @@ export function csvRowReader(requiredColumn: string, { byteForByte }: { byteForB
   const stream = parse({
     encoding: byteForByte ? 'latin1' : 'utf8',
     bom: true,
+    skip_empty_lines: true,
     max_record_size: MAX_RECORD_BYTES,
     columns: (names: string[]) => {
       if (!names.includes(requiredColumn)) throw new MalformedInputError(`the CSV header has no ${requiredColumn} column`);
+      const repeated = repeatedName(names);
+      // a header that names the required column is a header, not a row of raw UIDs: its names may be said
+      if (repeated !== undefined) throw new MalformedInputError(`the CSV header names ${JSON.stringify(repeated.slice(0, 64))} twice: a row keeps one value per column name`);
       header = names;
       return names;
     },

@@ -184,6 +184,12 @@ describe('prebid-uid2-share: the command', function () {
 
     const noColumn = await runShareCommand(['encrypt'], advertiser, 'uid\nabc\n');
     expect([noColumn.code, noColumn.stderr]).to.deep.equal([2, 'prebid-uid2-share encrypt: stopped after 0 rows: the CSV header has no raw_uid column\n']);
+    // a row is keyed by column name: a second column of one name would overwrite the first's values
+    for (const header of ['id,id,raw_uid', 'raw_uid,note,raw_uid']) {
+      const repeated = header.split(',').find((name, index, names) => names.indexOf(name) !== index)!;
+      const result = await runShareCommand(['encrypt'], advertiser, `${header}\n1,2,${rawUid()}\n`);
+      expect([result.code, result.stderr, result.stdout], header).to.deep.equal([2, `prebid-uid2-share encrypt: stopped after 0 rows: the CSV header names "${repeated}" twice: a row keeps one value per column name\n`, '']);
+    }
 
     const jsonl = await runShareCommand(['decrypt', '--format', 'jsonl'], dsp, '{"token":"x"}\n{"token":\n');
     expect(jsonl.code).to.equal(2);
@@ -199,6 +205,18 @@ describe('prebid-uid2-share: the command', function () {
     expect([longCsv.code, longCsv.stderr]).to.deep.equal([2, 'prebid-uid2-share encrypt: stopped after 0 rows: malformed CSV at line 2 (CSV_MAX_RECORD_SIZE)\n']);
     const longJsonl = await runShareCommand(['decrypt', '--format', 'jsonl'], dsp, `{"token":"x"}\n{"token":"${endless}`);
     expect([longJsonl.code, longJsonl.stderr]).to.deep.equal([2, `prebid-uid2-share decrypt: stopped after 0 rows: malformed JSON Lines at line 2 (longer than ${2 ** 20} bytes)\n`]);
+  });
+
+  it('skips blank lines in a CSV, as in JSON Lines: they hold no record', async () => {
+    for (const lineBreak of ['\n', '\r\n']) {
+      const [first, second] = [rawUid(), rawUid()];
+      const lines = ['id,raw_uid', '', `1,${first}`, '', '', `2,${second}`, '', ''];
+      const result = await runShareCommand(['encrypt'], advertiser, lines.join(lineBreak));
+      expect(result.code, result.stderr).to.equal(0);
+      const rows = parse(result.stdout, { columns: true }) as Record<string, string>[];
+      expect(rows.map((row) => [row.id, row.raw_uid, row.status]), JSON.stringify(lineBreak)).to.deep.equal([['1', first, 'success'], ['2', second, 'success']]);
+      expect(result.stderr).to.contain('2 rows, 2 ok, 0 failed');
+    }
   });
 
   it('fails at once with one clear line on wrong credentials or an unreachable operator', async () => {
