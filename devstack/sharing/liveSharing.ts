@@ -1,10 +1,11 @@
 // The sharing command as its users run it (its specs and devstack/bench/share.ts): the built bin in a child process, credentials in its environment,
 // against the local operator on loopback (on the wall clock, like the command) and, for s3:// runs, a local
 // S3-compatible server (s3rver) the specs start.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
 import { startLocalStack } from '../localStack.js';
@@ -42,8 +43,15 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs prebid-uid2-share with `args`, `stdin` as its standard input and only `env` (plus PATH) as its environment. */
-export function runShareCommand(args: string[], env: Record<string, string>, stdin = ''): Promise<CommandResult> {
+/** A prebid-uid2-share process under way: its input still open, to be written, ended, or interrupted by a signal. */
+export interface ShareCommandRun {
+  process: ChildProcessByStdio<Writable, Readable, Readable>;
+  /** settles when the process has exited and its output is read */
+  result: Promise<CommandResult>;
+}
+
+/** Starts prebid-uid2-share with `args` and only `env` (plus PATH) as its environment. */
+export function startShareCommand(args: string[], env: Record<string, string>): ShareCommandRun {
   const child = spawn(process.execPath, [SHARE_MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -54,11 +62,18 @@ export function runShareCommand(args: string[], env: Record<string, string>, std
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
   // a run that stops early (a malformed line) closes its stdin before reading all of it
   child.stdin.on('error', () => {});
-  child.stdin.end(stdin);
-  return new Promise((resolve, reject) => {
+  const result = new Promise<CommandResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { process: child, result };
+}
+
+/** Runs prebid-uid2-share with `args`, `stdin` as its standard input and only `env` (plus PATH) as its environment. */
+export function runShareCommand(args: string[], env: Record<string, string>, stdin = ''): Promise<CommandResult> {
+  const run = startShareCommand(args, env);
+  run.process.stdin.end(stdin);
+  return run.result;
 }
 
 export interface LocalS3 {

@@ -2,7 +2,6 @@
 // operator's advertiser (site 124, whose keyset grants the DSP) and DSP (site 125) and data provider (site 126,
 // whose keyset grants no one).
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -14,7 +13,7 @@ import { decryptAdvertisingToken } from '../../libraries/uid2/receiver/advertisi
 import { encryptRawUidIntoToken } from '../../libraries/uid2/receiver/sharing.js';
 import { MAX_JSON_DEPTH } from '../../share/formats.js';
 import { fetchSharingKeys } from '../../share/sharingKeys.js';
-import { SHARE_MAIN, credentialsOf, runShareCommand, startLiveOperator, type LiveOperator } from '../../devstack/sharing/liveSharing.js';
+import { credentialsOf, runShareCommand, startLiveOperator, startShareCommand, type LiveOperator } from '../../devstack/sharing/liveSharing.js';
 
 const rawUid = (): string => randomBytes(32).toString('base64');
 /** a raw UID2 of an email: UID2's SDKs (and the share command) take one whose base64 starts with B or F for a phone's */
@@ -308,13 +307,11 @@ describe('prebid-uid2-share: the command', function () {
     const partialCopies = () => readdir(folder).then((names) => names.filter((name) => name.startsWith('interrupted.csv.')));
     for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       // the input stays open: the run is mid-way, its partial copy written, when the signal comes
-      const child = spawn(process.execPath, [SHARE_MAIN, 'encrypt', '--out', outFile], { env: { PATH: process.env.PATH ?? '', ...advertiser }, stdio: ['pipe', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-      child.stdin.write(`raw_uid\n${Array.from({ length: 2000 }, rawUid).join('\n')}\n`);
+      const run = startShareCommand(['encrypt', '--out', outFile], advertiser);
+      run.process.stdin.write(`raw_uid\n${Array.from({ length: 2000 }, rawUid).join('\n')}\n`);
       while ((await partialCopies()).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      child.kill(signal);
-      const code = await new Promise((resolve) => child.once('close', resolve));
+      run.process.kill(signal);
+      const { code, stderr } = await run.result;
       expect(code, stderr).to.equal(status);
       expect(stderr).to.match(new RegExp(`^prebid-uid2-share encrypt: stopped after \\d+ rows: interrupted \\(${signal}\\)\n$`));
       expect(await readFile(outFile, 'utf8')).to.equal('yesterday\'s output\n');
@@ -327,13 +324,11 @@ describe('prebid-uid2-share: the command', function () {
     await once(silent, 'listening');
     try {
       const { port } = silent.address() as net.AddressInfo;
-      const child = spawn(process.execPath, [SHARE_MAIN, 'encrypt'], { env: { PATH: process.env.PATH ?? '', ...advertiser, UID2_BASE_URL: `http://127.0.0.1:${port}` }, stdio: ['pipe', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+      const run = startShareCommand(['encrypt'], { ...advertiser, UID2_BASE_URL: `http://127.0.0.1:${port}` });
       await once(silent, 'connection');
       const interrupted = Date.now();
-      child.kill('SIGINT');
-      const code = await new Promise((resolve) => child.once('close', resolve));
+      run.process.kill('SIGINT');
+      const { code, stderr } = await run.result;
       expect([code, stderr]).to.deep.equal([130, 'prebid-uid2-share encrypt: stopped: interrupted (SIGINT)\n']);
       // the key fetch would have waited 30 s for its answer
       expect(Date.now() - interrupted).to.be.below(5000);
