@@ -2,7 +2,7 @@
 // base64 as base64.ts, and imported keys are cached per key id without ever mixing up two keys of one id.
 import { expect } from 'chai';
 import { decryptAdvertisingToken, encryptAdvertisingToken } from '../../libraries/uid2/receiver/advertisingToken.js';
-import { fromBase64, toBase64 } from '../../libraries/uid2/crypto/base64.js';
+import { fromBase64, toBase64, toBase64Url } from '../../libraries/uid2/crypto/base64.js';
 import { utf8 } from '../../libraries/uid2/crypto/bytes.js';
 import { cryptoBackend, gcmOpen, gcmSeal, platformCryptoBackend } from '../../libraries/uid2/crypto/cryptoBackend.js';
 import { PrivacyBits } from '../../libraries/uid2/receiver/tokenType.js';
@@ -27,7 +27,7 @@ describe('uid2 crypto backends', () => {
 });
 
 forEachCryptoBackend('uid2 crypto backend', () => {
-  it('decodes and encodes base64 exactly as base64.ts, both alphabets, padded or not', () => {
+  it('decodes and encodes base64 exactly as base64.ts, both alphabets, padded or not (URL-safe: unpadded)', () => {
     const backend = cryptoBackend();
     for (const text of ['/+CI/+6ZmQ==', '/+CI/+6ZmQ', '_-CI_-6ZmZk', '', 'AAAA']) {
       expect(backend.decodeBase64(text), text).to.deep.equal(fromBase64(text));
@@ -35,7 +35,9 @@ forEachCryptoBackend('uid2 crypto backend', () => {
     for (let length = 0; length < 40; length++) {
       const bytes = Uint8Array.from({ length }, (_, i) => (i * 89 + length) & 0xff);
       expect(backend.encodeBase64(bytes)).to.equal(toBase64(bytes));
+      expect(backend.encodeBase64Url(bytes)).to.equal(toBase64Url(bytes));
       expect(backend.decodeBase64(backend.encodeBase64(bytes))).to.deep.equal(bytes);
+      expect(backend.decodeBase64(backend.encodeBase64Url(bytes))).to.deep.equal(bytes);
     }
   });
 

@@ -13,6 +13,8 @@ export interface CryptoBackend<Handle = unknown> {
   decodeBase64(text: string): Uint8Array<ArrayBuffer>;
   /** standard alphabet, padded */
   encodeBase64(bytes: Uint8Array): string;
+  /** URL-safe alphabet, unpadded (v4 tokens) */
+  encodeBase64Url(bytes: Uint8Array): string;
   importGcmKey(secret: Uint8Array): MaybePromise<Handle>;
   importCbcKey(secret: Uint8Array): MaybePromise<Handle>;
   /** IV(12) || ciphertext || tag(16) */

@@ -23,7 +23,7 @@ export interface NodeCryptoModule {
 }
 
 interface NodeBytes {
-  toString(encoding: 'base64'): string;
+  toString(encoding: 'base64' | 'base64url'): string;
 }
 
 /** The part of node:buffer this backend uses. */
@@ -50,6 +50,8 @@ export function nodeCryptoBackend(nodeCrypto: NodeCryptoModule, { Buffer }: Node
       return plainView(Buffer.from(text, 'base64')); // either alphabet, padded or not
     },
     encodeBase64: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+    // Buffer's own: a sharer encrypting in bulk spent a twentieth of its time in base64ToUrl's three replaces
+    encodeBase64Url: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url'),
     // a private copy of the key bytes: node:crypto takes raw key bytes faster than a KeyObject
     importGcmKey: (secret) => new Uint8Array(secret),
     importCbcKey: (secret) => new Uint8Array(secret),

@@ -6,7 +6,6 @@
 //     site id | publisher id (8) | client key id | privacy bits | established ms | refreshed ms | raw UID
 // v2: 0x02 | master key id | IV16 | CBC(expires ms | site key id | IV16 | CBC(site id | id length | raw UID as
 //   base64 text | privacy bits | established ms))
-import { base64ToUrl } from '../crypto/base64.js';
 import { ByteReader, ByteWriter } from '../crypto/byteLayout.js';
 import { fromUtf8 } from '../crypto/bytes.js';
 import { andThen, cbcOpen, cryptoBackend, gcmOpen, gcmSeal, settledNow, type MaybePromise } from '../crypto/cryptoBackend.js';
@@ -155,8 +154,7 @@ export function sealAdvertisingToken(fields: AdvertisingTokenFields, masterKey: 
         .raw(masterBlob)
         .done();
       // the backend's encoder: Buffer in Node, several times faster than btoa for a sharer encrypting in bulk
-      const standard = cryptoBackend().encodeBase64(token);
-      return version === 4 ? base64ToUrl(standard) : standard;
+      return version === 4 ? cryptoBackend().encodeBase64Url(token) : cryptoBackend().encodeBase64(token);
     });
   });
 }
