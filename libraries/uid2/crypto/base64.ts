@@ -33,8 +33,17 @@ export function base64ToUrl(standard: string): string {
  */
 export function assertBase64(s: string): void {
   if (!BASE64_TEXT.test(s)) throw new Error('invalid base64 character');
+  if (decodedLength(s) < 0) throw new Error('invalid base64 length');
+}
+
+/**
+ * The number of bytes base64 text of `s`'s length and padding decodes to, or -1 for a length or padding atob refuses
+ * (`=` only to fill the last quartet, no quartet of a single character). Its characters are not looked at.
+ */
+export function decodedLength(s: string): number {
   const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-  if ((padding > 0 && s.length % 4 !== 0) || (s.length - padding) % 4 === 1) throw new Error('invalid base64 length');
+  if ((padding > 0 && s.length % 4 !== 0) || (s.length - padding) % 4 === 1) return -1;
+  return Math.floor(((s.length - padding) * 3) / 4);
 }
 
 /** Decodes standard or URL-safe base64, padded or not; throws on any other character or a bad length. */
