@@ -51,11 +51,14 @@ function interruptedStatus(signalName: unknown): number {
   return 128 + (constants.signals[signalName as NodeJS.Signals] ?? 0);
 }
 
+/** Why a run stopped that a signal interrupted: the signal's name is the reason `interrupt` was aborted with. */
+const interruption = (interrupt: AbortSignal) => new StopRun(`interrupted (${String(interrupt.reason)})`);
+
 /** `work`, or a StopRun as soon as `interrupt` is aborted (a key fetch from an unreachable operator can take its timeout). */
 function unlessInterrupted<T>(work: Promise<T>, interrupt: AbortSignal | undefined): Promise<T> {
   if (!interrupt) return work;
   return new Promise<T>((resolve, reject) => {
-    const stop = (): void => reject(new StopRun(`interrupted (${String(interrupt.reason)})`));
+    const stop = (): void => reject(interruption(interrupt));
     if (interrupt.aborted) return stop();
     interrupt.addEventListener('abort', stop, { once: true });
     work.then(resolve, reject).finally(() => interrupt.removeEventListener('abort', stop));
@@ -228,7 +231,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
   } catch (error) {
     if (progress) stderr.write('\n');
     const interrupted = opts.interrupt?.aborted === true;
-    const described = interrupted ? `interrupted (${String(opts.interrupt!.reason)})` : describeCsvError(error);
+    const described = interrupted ? interruption(opts.interrupt!) : describeCsvError(error);
     const message = described instanceof Error ? described.message : String(described);
     const counts = transformRef.counts;
     stderr.write(`${COMMAND} ${mode}: stopped${counts ? ` after ${counts.rows} rows` : ''}: ${message}\n`);
