@@ -33,7 +33,8 @@ if (workers !== undefined && !(workers <= maxWorkers)) {
 }
 
 // the first Ctrl-C (or a TERM or HUP) stops the run as a failed one, which drops its output: no partial file is
-// left beside --out, no multipart upload open in S3 (its parts would be kept, and billed). A second one kills.
+// left beside --out, no multipart upload open in S3 (its parts would be kept, and billed). A second one kills. Node
+// resets every signal to its default at start-up, so a hangup ends the run even under nohup: this way it ends cleanly.
 const interrupt = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => interrupt.abort(signal));
 
