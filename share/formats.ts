@@ -39,7 +39,10 @@ export interface RowReader {
   textEncoding(): BufferEncoding;
 }
 
-/** The first name a header repeats, if any: rows are objects keyed by column name, so a second column of one name would overwrite the first. */
+/**
+ * The first name a header repeats, if any: rows are objects keyed by column name, so a second column of one name
+ * would overwrite the first.
+ */
 function repeatedName(names: readonly string[]): string | undefined {
   return names.find((name, index) => names.indexOf(name) !== index);
 }
@@ -66,7 +69,9 @@ export function csvRowReader(requiredColumn: string, { byteForByte }: { byteForB
       if (!names.includes(requiredColumn)) throw new MalformedInputError(`the CSV header has no ${requiredColumn} column`);
       const repeated = repeatedName(names);
       // a header that names the required column is a header, not a row of raw UIDs: its names may be said
-      if (repeated !== undefined) throw new MalformedInputError(`the CSV header names ${JSON.stringify(repeated.slice(0, 64))} twice: a row keeps one value per column name`);
+      if (repeated !== undefined) {
+        throw new MalformedInputError(`the CSV header names ${JSON.stringify(repeated.slice(0, 64))} twice: a row keeps one value per column name`);
+      }
       header = names;
       return names;
     },
