@@ -6,7 +6,7 @@ import sinon from 'sinon';
 import { cyrb53Hash } from 'prebid.js/src/utils.js';
 import { dep } from 'prebid.js/src/ajax.js';
 import { uid2IdSubmodule } from '../../modules/uid2IdSystem.js';
-import { createUidModule, settings } from '../../libraries/uid2Module';
+import { claimSubject, createUidModule, settings } from '../../libraries/uid2Module';
 import { sha256Base64 } from '../../libraries/uid2/client/normalize.js';
 import type { Uid2Identity } from '../../libraries/uid2/client/uid2Identity.js';
 import { jsonResponse, textResponse, type FakeFetch } from '../helpers/fakeFetch.browser.js';
@@ -632,7 +632,7 @@ describe('uid2 userId submodule', () => {
   describe('one refresh across tabs', () => {
     /** Another tab (`page` id) claims the refresh of `identity` until `ms` from now in `state`, as claim.ts writes it. */
     const otherTabClaims = (identity: Uid2Identity, ms: number, state = 'c', page = 'othertab') =>
-      setCookie(`${KEY}_refreshing_${page}`, `${page}.${cyrb53Hash(identity.refresh_token)}.${Date.now() + ms}.${state}`);
+      setCookie(`${KEY}_refreshing_${page}`, `${page}.${claimSubject(identity.refresh_token)}.${Date.now() + ms}.${state}`);
     const newTab = () => createUidModule({ name: 'uid2', baseUrl: 'https://prod.uidapi.com', eids: {}, allowed: () => true });
     // the other tabs close: their claims go (this page's own are left for the page's end to wait for)
     afterEach(() => ['othertab', '0'].forEach((page) => clearCookie(`${KEY}_refreshing_${page}`)));
