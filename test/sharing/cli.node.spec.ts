@@ -184,8 +184,7 @@ describe('prebid-uid2-share: the command', function () {
     const noColumn = await runShareCommand(['encrypt'], advertiser, 'uid\nabc\n');
     expect([noColumn.code, noColumn.stderr]).to.deep.equal([2, 'prebid-uid2-share encrypt: stopped after 0 rows: the CSV header has no raw_uid column\n']);
     // a row is keyed by column name: a second column of one name would overwrite the first's values
-    for (const header of ['id,id,raw_uid', 'raw_uid,note,raw_uid']) {
-      const repeated = header.split(',').find((name, index, names) => names.indexOf(name) !== index)!;
+    for (const [header, repeated] of [['id,id,raw_uid', 'id'], ['raw_uid,note,raw_uid', 'raw_uid']]) {
       const result = await runShareCommand(['encrypt'], advertiser, `${header}\n1,2,${rawUid()}\n`);
       expect([result.code, result.stderr, result.stdout], header).to.deep.equal([2, `prebid-uid2-share encrypt: stopped after 0 rows: the CSV header names "${repeated}" twice: a row keeps one value per column name\n`, '']);
     }
