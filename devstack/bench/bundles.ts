@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import webpack from 'webpack';
@@ -54,8 +55,8 @@ function entrySource(variant: Variant): string {
 
 export interface BundleSize { minified: number; gzip: number }
 
-/** Builds the variants (default: every one) in one webpack run; returns the path of each bundle. */
-export async function buildVariants<V extends Variant = Variant>(variants = Object.keys(VARIANTS) as V[]): Promise<Record<V, string>> {
+/** Writes an entry file per variant; returns webpack's `entry` */
+async function writeEntries(variants: Variant[]): Promise<Record<string, string>> {
   const entriesDir = path.join(BUILD_DIR, 'entries');
   await mkdir(entriesDir, { recursive: true });
   const entry: Record<string, string> = {};
@@ -63,58 +64,69 @@ export async function buildVariants<V extends Variant = Variant>(variants = Obje
     entry[variant] = path.join(entriesDir, `${variant}.js`);
     await writeFile(entry[variant], entrySource(variant));
   }
+  return entry;
+}
+
+/** webpack.conf.js's base config, with `overrides` on top, run once */
+async function runWebpack(overrides: (base: Record<string, any>) => Record<string, unknown>): Promise<void> {
   const { baseConfig } = await import(pathToFileURL(path.resolve('webpack.conf.js')).href);
-  const config = {
-    ...baseConfig(),
-    devtool: false,
-    entry,
-    output: { path: BUILD_DIR, filename: '[name].js', chunkFilename: 'chunks/[name].[contenthash].js' },
-  };
+  const base = baseConfig();
+  const config = { ...base, devtool: false, ...overrides(base) };
   await new Promise<void>((resolve, reject) => webpack(config, (error, stats) => {
     if (error || stats?.hasErrors()) reject(error ?? new Error(stats?.toString('errors-only')));
     else resolve();
   }));
-  return Object.fromEntries(Object.keys(entry).map((variant) => [variant, path.join(BUILD_DIR, `${variant}.js`)])) as Record<V, string>;
 }
 
-/** Where buildOursApart puts its files, under BUILD_DIR */
+/** Builds the variants (default: every one) in one webpack run; returns the path of each bundle. */
+export async function buildVariants<V extends Variant = Variant>(variants = Object.keys(VARIANTS) as V[]): Promise<Record<V, string>> {
+  const entry = await writeEntries(variants);
+  await runWebpack(() => ({ entry, output: { path: BUILD_DIR, filename: '[name].js', chunkFilename: 'chunks/[name].[contenthash].js' } }));
+  return Object.fromEntries(variants.map((variant) => [variant, path.join(BUILD_DIR, `${variant}.js`)])) as Record<V, string>;
+}
+
+/** Where buildApart puts its files, under BUILD_DIR */
 export const APART_DIR = 'apart';
-/** the script of that build that holds our uid2 module's code, and only it */
-export const OURS_APART_SCRIPT = `${APART_DIR}/uid2-ours.js`;
-/** our uid2 module's files: modules/uid2IdSystem.ts and the libraries it runs on */
-const OUR_UID2_FILES = ['modules/uid2IdSystem.ts', 'libraries/uid2Module/', 'libraries/uid2/'].map((file) => path.resolve(file) + (file.endsWith('/') ? '/' : ''));
-const isOurUid2File = (module: { resource?: string }) => OUR_UID2_FILES.some((file) => module.resource?.startsWith(file));
+
+export type ApartModule = 'ours' | 'official';
+
+/** each uid2 module's own files: the module and the libraries it runs on (Prebid's shared uid2Eids counts as Prebid's) */
+// Prebid's package exports no package.json: its published sources are found from its main entry, dist/src/src/
+const prebidSource = path.resolve(path.dirname(createRequire(import.meta.url).resolve('prebid.js')), '..');
+/** absolute paths of `files` under `root`; a folder's (a name ending in /) ends in a separator, so that it matches only what is inside it */
+const under = (root: string, files: string[]) => files.map((file) => path.resolve(root, file) + (file.endsWith('/') ? path.sep : ''));
+const APART: Record<ApartModule, { variant: Variant; files: string[] }> = {
+  ours: { variant: 'oursWithAdapter', files: under('.', ['modules/uid2IdSystem.ts', 'libraries/uid2Module/', 'libraries/uid2/']) },
+  official: { variant: 'officialWithAdapter', files: under(prebidSource, ['modules/uid2IdSystem.js', 'libraries/uid2IdSystemShared/']) },
+};
+
+/** the script of buildApart's `module` build that holds that uid2 module's code, and only it */
+export const apartScript = (module: ApartModule) => `${APART_DIR}/uid2-${module}.js`;
 
 /**
- * The `oursWithAdapter` bundle with our uid2 module's code split out into a script of its own (OURS_APART_SCRIPT),
- * loaded before the bundle: a CPU profile then tells our code's time from Prebid's by script URL. Same webpack config
- * and minifier otherwise; returns the bundle's name for a PageSpec.
+ * The `oursWithAdapter` and `officialWithAdapter` bundles, each with its uid2 module's code split out into a script of
+ * its own (apartScript), loaded before the bundle: a CPU profile then tells the module's time from Prebid's by script
+ * URL. Same webpack config and minifier otherwise; returns each bundle's name for a PageSpec.
  */
-export async function buildOursApart(): Promise<string> {
-  const variant = 'oursWithAdapter';
-  const { baseConfig } = await import(pathToFileURL(path.resolve('webpack.conf.js')).href);
-  const base = baseConfig();
-  const config = {
-    ...base,
-    devtool: false,
-    entry: { [variant]: path.join(BUILD_DIR, 'entries', `${variant}.js`) },
+export async function buildApart(): Promise<Record<ApartModule, string>> {
+  const modules = Object.keys(APART) as ApartModule[];
+  const entry = await writeEntries(modules.map((module) => APART[module].variant));
+  await runWebpack((base) => ({
+    entry,
     output: { path: path.join(BUILD_DIR, APART_DIR), filename: '[name].js' },
     optimization: {
       ...base.optimization,
       splitChunks: {
-        cacheGroups: {
-          ours: { test: isOurUid2File, chunks: 'all', name: 'uid2-ours', enforce: true },
-        },
+        cacheGroups: Object.fromEntries(modules.map((module) => [module, {
+          test: ({ resource }: { resource?: string }) => APART[module].files.some((file) => resource?.startsWith(file)),
+          chunks: 'all',
+          name: `uid2-${module}`,
+          enforce: true,
+        }])),
       },
     },
-  };
-  await mkdir(path.dirname(config.entry[variant]), { recursive: true });
-  await writeFile(config.entry[variant], entrySource(variant));
-  await new Promise<void>((resolve, reject) => webpack(config, (error, stats) => {
-    if (error || stats?.hasErrors()) reject(error ?? new Error(stats?.toString('errors-only')));
-    else resolve();
   }));
-  return `${APART_DIR}/${variant}`;
+  return Object.fromEntries(modules.map((module) => [module, `${APART_DIR}/${APART[module].variant}`])) as Record<ApartModule, string>;
 }
 
 export async function measureSize(file: string): Promise<BundleSize> {

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { findBrowser } from '../browsers/browsers.js';
 import { startBrowserBench } from './browser.js';
-import { buildOursApart, buildVariants } from './bundles.js';
+import { buildApart, buildVariants } from './bundles.js';
 import { benchDecrypt } from './decrypt.js';
 import { benchLoad, type LoadOptions } from './load.js';
 import { startBenchOperator, type BenchOperator } from './operator.js';
@@ -57,7 +57,7 @@ async function firefoxAcrossTabs(op: BenchOperator): Promise<{ version: string; 
 const started = Date.now();
 const loadAtStart = os.loadavg()[0]!;
 const size = await phase('build and size', async () => benchSize(await buildVariants()));
-const oursApart = await phase('build ours apart (self time)', () => buildOursApart());
+const apart = await phase('build each uid2 module apart (self time)', () => buildApart());
 // in the main thread, before the browser starts: one core, nothing else of ours running
 const decrypt = await phase('decrypt', () => benchDecrypt(DECRYPT));
 // the servers under load, before the browser starts too: against a trivial handler loaded the same way
@@ -69,7 +69,7 @@ const browser = await startBrowserBench();
 let results: Results;
 try {
   const speed = await phase('browser', () => benchSpeed(browser, op, SPEED));
-  const selfTime = await phase('self time', () => benchSelfTime(browser, op, oursApart, SELF_TIME));
+  const selfTime = await phase('self time', () => benchSelfTime(browser, op, apart, SELF_TIME));
   const storageControl = await phase('returning reader under storageControl', () => benchStorageControl(browser, op, STORAGE_CONTROL));
   // the cross-tab guarantee in Firefox too (its Web Locks and storage events are its own), when it is installed
   const firefox = findBrowser('firefox') ? await phase('Firefox cross-tab', () => firefoxAcrossTabs(op)) : undefined;
