@@ -246,9 +246,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string', default: process.env.PORT ?? '8080' },
-      'operator-port': { type: 'string', default: process.env.OPERATOR_PORT ?? '8877' },
-      'ssp-port': { type: 'string', default: process.env.SSP_PORT ?? '8878' },
+      // an empty variable (PORT=) means the default, as if it were unset
+      port: { type: 'string', default: process.env.PORT || '8080' },
+      'operator-port': { type: 'string', default: process.env.OPERATOR_PORT || '8877' },
+      'ssp-port': { type: 'string', default: process.env.SSP_PORT || '8878' },
       host: { type: 'string', default: '127.0.0.1' },
       lifetimes: { type: 'string', default: process.env.UID2_LIFETIMES ?? 'demo' },
       verbose: { type: 'boolean', default: false },
@@ -260,10 +261,16 @@ async function main(): Promise<void> {
     console.error(`--lifetimes must be "demo" or "local", not "${values.lifetimes}"`);
     process.exit(2);
   }
+  const port = (option: 'port' | 'operator-port' | 'ssp-port') => {
+    const text = values[option];
+    if (/^\d{1,5}$/.test(text) && Number(text) <= 65535) return Number(text);
+    console.error(`--${option} must be a port number (0 to 65535; 0 picks a free one), not "${text}"`);
+    process.exit(2);
+  };
   const demo = await startDemo({
-    port: Number(values.port),
-    operatorPort: Number(values['operator-port']),
-    sspPort: Number(values['ssp-port']),
+    port: port('port'),
+    operatorPort: port('operator-port'),
+    sspPort: port('ssp-port'),
     host: values.host,
     lifetimes: values.lifetimes,
     log: values.verbose ? (line) => console.log(line) : undefined,
