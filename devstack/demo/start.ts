@@ -11,12 +11,12 @@
  */
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { LifetimesChoice } from '../operator/config.js';
 import { createAdvertiserBackend } from '../receivers/advertiser.js';
 import { createDsp } from '../receivers/dsp/dsp.js';
 import { LOCAL_ADVERTISER_PARTNER } from '../receivers/dsp/partners.js';
 import { answerUnexpectedError, closeServer, listenServer as listen, localAdminRefusal, loopbackUrl, NO_STORE, readBody, requestUrl, sendJson, sendText } from '../http.js';
+import { parseOptions, portOption, refuse } from '../commandLine.js';
 import { startLocalStack, type LocalStack } from '../localStack.js';
 import { createPublisherBackend } from '../publisher/publisher.js';
 import { createReceiver } from '../receivers/pixel.js';
@@ -244,8 +244,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = parseOptions({
       // an empty variable (PORT=) means the default, as if it were unset
       port: { type: 'string', default: process.env.PORT || '8080' },
       'operator-port': { type: 'string', default: process.env.OPERATOR_PORT || '8877' },
@@ -255,22 +254,12 @@ async function main(): Promise<void> {
       verbose: { type: 'boolean', default: false },
       operator: { type: 'string', multiple: true, default: [] },
       ssp: { type: 'string', multiple: true, default: [] },
-    },
   });
-  if (values.lifetimes !== 'demo' && values.lifetimes !== 'local') {
-    console.error(`--lifetimes must be "demo" or "local", not "${values.lifetimes}"`);
-    process.exit(2);
-  }
-  const port = (option: 'port' | 'operator-port' | 'ssp-port') => {
-    const text = values[option];
-    if (/^\d{1,5}$/.test(text) && Number(text) <= 65535) return Number(text);
-    console.error(`--${option} must be a port number (0 to 65535; 0 picks a free one), not "${text}"`);
-    process.exit(2);
-  };
+  if (values.lifetimes !== 'demo' && values.lifetimes !== 'local') refuse(`--lifetimes must be "demo" or "local", not "${values.lifetimes}"`);
   const demo = await startDemo({
-    port: port('port'),
-    operatorPort: port('operator-port'),
-    sspPort: port('ssp-port'),
+    port: portOption('port', values.port),
+    operatorPort: portOption('operator-port', values['operator-port']),
+    sspPort: portOption('ssp-port', values['ssp-port']),
     host: values.host,
     lifetimes: values.lifetimes,
     log: values.verbose ? (line) => console.log(line) : undefined,
