@@ -173,14 +173,16 @@ const CSV_WRITE_BATCH = 256;
 
 /**
  * Writes rows as CSV. `columns` is asked for when the first line is written, after the reader has read its header,
- * with the first row (undefined for a run without rows, which still writes the header line); `textEncoding` then,
- * too: the encoding the reader decoded the rows' text with (see csvRowReader).
+ * with the first row (undefined for a run without rows); `textEncoding` then, too: the encoding the reader decoded the
+ * rows' text with (see csvRowReader). A run without rows writes the header line alone, or nothing when `columns` does
+ * not know them (an empty input).
  */
-export function csvRowWriter(columns: (firstRow: Row | undefined) => readonly string[], textEncoding: () => BufferEncoding): Transform {
+export function csvRowWriter(columns: (firstRow: Row | undefined) => readonly string[] | undefined, textEncoding: () => BufferEncoding): Transform {
   let batch: Row[] = [];
   let headerWritten = false;
   const write = (stream: Transform): void => {
-    stream.push(stringify(batch, { header: !headerWritten, columns: [...columns(batch[0])] }), textEncoding());
+    const names = columns(batch[0]);
+    if (names) stream.push(stringify(batch, { header: !headerWritten, columns: [...names] }), textEncoding());
     headerWritten = true;
     batch = [];
   };

@@ -207,10 +207,11 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     }
     output = await openOutput(outputLocation, outputFormat, opts.stdout);
     const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode], { byteForByte: outputFormat === 'csv' }) : jsonlRowReader();
-    // the input's columns in their order (JSON Lines: the first row's keys), then the added ones it did not have
-    const outputColumns = (firstRow: Row | undefined): string[] => {
-      const input = reader.header() ?? Object.keys(firstRow ?? {});
-      return [...input, ...ADDED_COLUMNS[mode].filter((column) => !input.includes(column))];
+    // the input's columns in their order (JSON Lines: the first row's keys), then the added ones it did not have;
+    // none from an input without them (no CSV header, no JSON Lines row): an empty input gives an empty output
+    const outputColumns = (firstRow: Row | undefined): string[] | undefined => {
+      const input = reader.header() ?? (firstRow && Object.keys(firstRow));
+      return input && [...input, ...ADDED_COLUMNS[mode].filter((column) => !input.includes(column))];
     };
     const writer = outputFormat === 'csv' ? csvRowWriter(outputColumns, reader.textEncoding) : jsonlRowWriter();
     const transform = createShareTransform({ mode, keys, workers: opts.workers });

@@ -217,6 +217,26 @@ describe('prebid-uid2-share: the command', function () {
     }
   });
 
+  it('gives an empty output for an empty input, and the header line alone for a header without rows', async () => {
+    const [jsonlIn, csvOut] = [path.join(folder, 'empty.jsonl'), path.join(folder, 'empty.csv')];
+    await writeFile(jsonlIn, '');
+    const cases: Array<[string[], string, string]> = [
+      [['encrypt'], '', ''],
+      [['encrypt', '--format', 'jsonl'], '', ''],
+      [['encrypt'], 'id,raw_uid\n', 'id,raw_uid,token,status\n'],
+      [['decrypt'], 'token\r\n', 'token,raw_uid,status,site_id,established\n'],
+      // JSON Lines in, CSV out: no row, so no column is known
+      [['decrypt', '--in', jsonlIn, '--out', csvOut], '', ''],
+    ];
+    for (const [args, input, expected] of cases) {
+      const result = await runShareCommand(args, args[0] === 'encrypt' ? advertiser : dsp, input);
+      expect(result.code, result.stderr).to.equal(0);
+      const output = args.includes('--out') ? await readFile(csvOut, 'utf8') : result.stdout;
+      expect(output, `${args.join(' ')} of ${JSON.stringify(input)}`).to.equal(expected);
+      expect(result.stderr).to.contain('0 rows, 0 ok, 0 failed');
+    }
+  });
+
   it('fails at once with one clear line on wrong credentials or an unreachable operator', async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = net.createServer().listen(0, '127.0.0.1', () => {
