@@ -2,7 +2,7 @@
 // before anything runs, stopping at once when there is none; type-checks; runs the Node specs (mocha, with the e2e
 // journeys in each engine found), then for each engine in turn the browser specs (karma) and Prebid's own
 // uid2IdSystem and euidIdSystem specs against our modules (test/parity/), then the package as publishers
-// install it (test/delivery/consumer.ts) and, when CI=true, the modules in a Prebid.js tree (prebidTree.ts); closes
+// install it (test/delivery/consumer.ts) and, when CI=true, every Prebid release of the peer range (peerRange.ts) and the modules in a Prebid.js tree (prebidTree.ts); closes
 // with each part's counts and one "N passed, N failed" line for the whole suite.
 //
 // Specs live by subject in test/<subject>/ (adapter, lifecycle, protocol, operator, ...); a file's suffix says its
@@ -120,6 +120,11 @@ if (found.chromium && wanted('delivery')) {
   suites.push(consumer);
   deliveryLines.push(`Package consumers (webpack ESM and CommonJS, Vite, Rollup; two Prebid releases): ${counts(consumer)} (${seconds(deliveryStarted)})`);
   if (process.env.CI === 'true') {
+    const rangeStarted = Date.now();
+    const { runPeerRangeChecks } = await import('../build/node/test/delivery/peerRange.js');
+    const range = await runPeerRangeChecks();
+    suites.push(range);
+    deliveryLines.push(`Every Prebid release of the peer range has what the package imports (CI only): ${counts(range)} (${seconds(rangeStarted)})`);
     const treeStarted = Date.now();
     const { runPrebidTreeChecks } = await import('../build/node/test/delivery/prebidTree.js');
     const tree = await runPrebidTreeChecks();

@@ -16,7 +16,7 @@ import type { Browser } from 'playwright-core';
 import { PLAYER_PATH } from '../../devstack/ssp/outstream.js';
 import { launchChromium } from '../../devstack/browsers/chromium.js';
 import { checkAuction, type AuctionServers } from './auction.js';
-import { createTally, execCommand, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
+import { createTally, execCommand, oldestPrebid, ROOT, runAlone, runCommand, startCommand, type Tally, type Totals } from './steps.js';
 
 /** a set of README blocks: webpack in an ESM and a CommonJS project, Vite, Rollup */
 type Flavor = 'esm' | 'cjs' | 'vite' | 'rollup';
@@ -57,14 +57,6 @@ function commandsOf(block: ReadmeBlock): string[][] {
 /** The version of a package this repository is tested with (in the npm cache, as `npm ci` installed it). */
 async function testedVersion(name: string): Promise<string> {
   return JSON.parse(await readFile(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
-}
-
-/** The oldest Prebid release of the peer range (its lower bound) */
-async function oldestPrebid(): Promise<string> {
-  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
-  const lowest = /^>=\s*(\d+\.\d+\.\d+)/.exec(manifest.peerDependencies['prebid.js'])?.[1];
-  if (!lowest) throw new Error(`peerDependencies["prebid.js"] has no ">=x.y.z" lower bound: ${manifest.peerDependencies['prebid.js']}`);
-  return lowest;
 }
 
 /**

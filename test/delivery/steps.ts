@@ -4,6 +4,8 @@
  * "N passed, N failed" and exits non-zero on a failure.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -97,4 +99,12 @@ export async function runAlone(moduleUrl: string, check: () => Promise<Totals>):
   const { passed, failed } = await check();
   console.log(`\n${passed} passed, ${failed} failed`);
   process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}
+
+/** The oldest Prebid release of the peer range (its lower bound) */
+export async function oldestPrebid(): Promise<string> {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  const lowest = /^>=\s*(\d+\.\d+\.\d+)/.exec(manifest.peerDependencies['prebid.js'])?.[1];
+  if (!lowest) throw new Error(`peerDependencies["prebid.js"] has no ">=x.y.z" lower bound: ${manifest.peerDependencies['prebid.js']}`);
+  return lowest;
 }
