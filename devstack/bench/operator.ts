@@ -12,8 +12,17 @@ import { callOperator } from '../../libraries/uid2/receiver/operatorClient.js';
 
 const PUBLISHER = 'local-publisher';
 
+/**
+ * The round trip to an operator across the internet, for the cases that name it: the distant URL answers each request
+ * (a call, or the CORS preflight in front of one) this much later. On loopback a preflight costs nothing; from a
+ * reader's browser to UID2's operator each request costs a round trip, tens of ms.
+ */
+export const DISTANT_ROUND_TRIP_MS = 40;
+
 export interface BenchOperator {
   url: string;
+  /** the same operator, each request answered DISTANT_ROUND_TRIP_MS later */
+  distantUrl: string;
   /** CSTG params for the local publisher's subscription (its site allows the origin localhost) */
   cstg: { serverPublicKey: string; subscriptionId: string };
   /** a fresh identity for `email`, as a publisher's server gets it */
@@ -40,23 +49,26 @@ export async function startBenchOperator(): Promise<BenchOperator> {
   await operator.ready;
   // API calls (POST) and CORS preflights (OPTIONS), apart
   const counts = new Map<string, number>();
-  const server = http.createServer((req, res) => {
+  const counted = (delayMs: number) => http.createServer((req, res) => {
     const key = `${req.method} ${new URL(req.url ?? '/', 'http://operator').pathname}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
-    operator.handler(req, res);
+    if (delayMs > 0) setTimeout(() => operator.handler(req, res), delayMs);
+    else operator.handler(req, res);
   });
   const count = (method: string, paths: string[]) => paths.reduce((sum, path) => sum + (counts.get(`${method} ${path}`) ?? 0), 0);
-  const url = await listenOnLoopback(server);
+  const [server, distant] = [counted(0), counted(DISTANT_ROUND_TRIP_MS)];
+  const [url, distantUrl] = [await listenOnLoopback(server), await listenOnLoopback(distant)];
 
   const publisher = { operatorUrl: url, apiKey: client.key, secret: client.secret };
   const generate = async (email: string) => (await callOperator(publisher, '/v2/token/generate', { email })) as Uid2Identity;
 
   return {
     url,
+    distantUrl,
     cstg: { serverPublicKey: keypair.public_key, subscriptionId: keypair.subscription_id },
     generate,
     calls: (...paths) => count('POST', paths),
     preflights: (...paths) => count('OPTIONS', paths),
-    close: () => closeServer(server),
+    close: async () => void await Promise.all([closeServer(server), closeServer(distant)]),
   };
 }

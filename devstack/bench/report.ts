@@ -4,6 +4,7 @@ import type { BundleSize } from './bundles.js';
 import type { DecryptBenchResult } from './decrypt.js';
 import type { ShareBenchResult, ShareThroughput } from './share.js';
 import { loadTable, type LoadResult } from './load.js';
+import { DISTANT_ROUND_TRIP_MS } from './operator.js';
 import type { SizeReport } from './size.js';
 import type { Comparison, SpeedReport, Summary, TabsResult } from './speed.js';
 import type { SelfTimeReport } from './selfTime.js';
@@ -124,6 +125,8 @@ export function table(r: Results): string {
     ...timeRows('expired token (refreshed before the ID)', speed.expiredToken, 'ours ≤ official'),
     ...timeRows('first-time CSTG', speed.cstg, '≤ 0.70× of added'),
     operatorCallRow('first-time CSTG', speed.cstg),
+    ...timeRows(`expired token, operator ${DISTANT_ROUND_TRIP_MS} ms away`, speed.expiredTokenDistant, 'ours ≤ official'),
+    ...timeRows(`first-time CSTG, operator ${DISTANT_ROUND_TRIP_MS} ms away`, speed.cstgDistant, '≤ 0.70× of added'),
     ...selfTimeRows(r.selfTime),
     ...storageControlRows(r.storageControl),
     ...speed.refreshCallsAcrossTabs.map((result) => tabsRow(result)),
@@ -152,7 +155,8 @@ export function table(r: Results): string {
       'for IDs (requestBids.userId) are Prebid\'s own performanceMetrics. Operator calls are POSTs counted at the local operator, ' +
       'and HTTP requests per call add the CORS preflights (OPTIONS) it received in front of them (the page\'s origin is not the operator\'s); the ' +
       'tab rows open that many tabs of one profile at once with a stored token past refresh_from (in Chromium, and in Firefox ' +
-      'over WebDriver BiDi where marked).',
+      `over WebDriver BiDi where marked). "Operator ${DISTANT_ROUND_TRIP_MS} ms away": the same local operator answering each request ` +
+      '(a call or its preflight) that much later, as a round trip across the internet costs each; on loopback a preflight costs nothing.',
     `Returning reader: ${r.storageControl.runs} readers per module (one profile each, after one warm-up reader), ${r.storageControl.views} views of a CSTG page each, ` +
       'bundles with storageControl (strict) and each module\'s own metadata (the official one\'s discloses nothing, so it stores nothing); ' +
       `baseline: storageControl and the adapter, no UID2 module, ${ms(r.storageControl.baselineMs)}; the first visit: official ${ms(r.storageControl.official.firstViewMs)}, ours ${ms(r.storageControl.ours.firstViewMs)}.`,

@@ -86,6 +86,9 @@ export interface SpeedReport {
   /** a stored token past identity_expires: refreshed before the ID is there */
   expiredToken: Comparison;
   cstg: Comparison;
+  /** the same two with the operator DISTANT_ROUND_TRIP_MS away (operator.ts), where a CORS preflight costs a round trip */
+  expiredTokenDistant: Comparison;
+  cstgDistant: Comparison;
   /** refresh calls at the operator per tab count, one entry per repetition */
   refreshCallsAcrossTabs: TabsResult[];
   /** ours: refresh calls per round of LOADED_TABS tabs opened at once with every core busy, LOADED_ROUNDS rounds */
@@ -99,11 +102,15 @@ function cases(op: BenchOperator, identity: Uid2Identity) {
   // modules decide on refresh_from alone, and the operator refreshes at any time before refresh_expires
   const due = () => ({ originalToken: identity, latestToken: { ...identity, refresh_from: Date.now() - 1000 } });
   const expired = () => ({ originalToken: identity, latestToken: { ...identity, refresh_from: Date.now() - 2000, identity_expires: Date.now() - 1000 } });
+  const cstg = { ...op.cstg, email: 'bench-cstg@example.com' };
+  const distant = { uid2ApiBase: op.distantUrl };
   return {
     freshToken: { params, stored: () => ({ originalToken: identity, latestToken: identity }) },
     refreshDue: { params, stored: due },
     expiredToken: { params, stored: expired },
-    cstg: { params: { ...params, ...op.cstg, email: 'bench-cstg@example.com' }, stored: () => undefined },
+    cstg: { params: { ...params, ...cstg }, stored: () => undefined },
+    expiredTokenDistant: { params: distant, stored: expired },
+    cstgDistant: { params: { ...distant, ...cstg }, stored: () => undefined },
   };
 }
 type Cases = ReturnType<typeof cases>;
@@ -178,6 +185,8 @@ async function timeToEids(browser: BrowserBench, op: BenchOperator, all: Cases, 
     refreshDue: comparison('refreshDue'),
     expiredToken: comparison('expiredToken'),
     cstg: comparison('cstg'),
+    expiredTokenDistant: comparison('expiredTokenDistant'),
+    cstgDistant: comparison('cstgDistant'),
   };
 }
 
