@@ -4,6 +4,8 @@ declare module 'prebid.js/src/utils.js' {
   export function logError(...args: unknown[]): void;
   export function logWarn(...args: unknown[]): void;
   export function logInfo(...args: unknown[]): void;
+  /** whether Prebid logs: its debug setting (pbjs_debug=true in the URL turns it on) */
+  export function debugTurnedOn(): boolean;
   export function prefixLog(prefix: string): {
     logError(...args: unknown[]): void;
     logWarn(...args: unknown[]): void;

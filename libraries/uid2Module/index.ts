@@ -4,7 +4,7 @@
  * and carries the decision out: storage, the operator calls, one refresh across the site's tabs, a timer that looks
  * again at refresh_from and identity_expires on long-lived pages, and logout (disconnect).
  */
-import { cyrb53Hash, logInfo, logWarn, logError } from 'prebid.js/src/utils.js';
+import { cyrb53Hash, debugTurnedOn, logInfo, logWarn, logError } from 'prebid.js/src/utils.js';
 import { getStorageManager } from 'prebid.js/src/storageManager.js';
 import { MODULE_TYPE_UID } from 'prebid.js/src/activities/modules.js';
 import { getGlobal } from 'prebid.js/src/prebidGlobal.js';
@@ -334,13 +334,17 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       { key, storageType: useCookie ? 'cookie' : 'html5', write: true },
       ...(publisherCookie ? [{ key: publisherCookie, storageType: 'cookie', write: false } as const] : []),
     ]);
-    const scope = cookieScope(p);
-    claimDomain = useCookie ? scope.domain : undefined;
-    const store = lastStore = createStore(sm, key, useCookie, scope, err);
+    // the cookie params matter to cookie mode, and in localStorage mode only to a logout (removing a cookie copy):
+    // worked out (and warned about) when first needed, not on every page
+    let scope: CookieScope | undefined;
+    const scopeOnce = () => (scope ??= cookieScope(p));
+    claimDomain = useCookie ? scopeOnce().domain : undefined;
+    const store = lastStore = createStore(sm, key, useCookie, scopeOnce, err);
     const stored = store.read();
     const decision = decide(stored, cstg ? { dii: cstg.value ?? null } : { token: suppliedToken(p) }, Date.now());
     const { action, record } = decision;
-    explain(decision);
+    // the reasons are logInfo's, which prints only with debugging on: not even worded otherwise
+    if (debugTurnedOn()) explain(decision);
     lookAgainAt(decision.next);
     if (action === 'generate') return { callback: handOver('token generation', () => generate(cstg!, store, base)) };
     if (typeof record !== 'object') return record ? { id: record } : undefined;

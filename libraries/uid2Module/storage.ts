@@ -53,8 +53,9 @@ export function recordExpiry(v: Stored): number {
 const cookieAttributes = (path: string) =>
   `Lax${location.protocol === 'https:' ? '; Secure' : ''}${path === '/' ? '' : `; Path=${path}`}`;
 
-export function createStore(sm: StorageManager, key: string, useCookie: boolean, scope: CookieScope, logError: (...a: unknown[]) => void): Store {
-  const setCookie = (value: string, expires: number, { domain, path } = scope) =>
+/** `scope`: asked for at the first cookie write, so a page that only reads the record never works it out */
+export function createStore(sm: StorageManager, key: string, useCookie: boolean, scope: () => CookieScope, logError: (...a: unknown[]) => void): Store {
+  const setCookie = (value: string, expires: number, { domain, path } = scope()) =>
     sm.setCookie(key, value, new Date(expires).toUTCString(), cookieAttributes(path), domain);
   const local = {
     get: () => sm.getDataFromLocalStorage(key),

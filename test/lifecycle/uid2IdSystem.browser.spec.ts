@@ -849,6 +849,16 @@ describe('uid2 userId submodule', () => {
       });
     });
 
+    it('in localStorage mode, works out the cookie params only at a logout, which removes a cookie copy under them', async () => {
+      configure({ params: { uid2Token: makeIdentity('A4-local'), cookieDomain: 'example.com' } });
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-local');
+      expect(log.warnings().join()).to.not.contain('params.cookieDomain');
+      setCookie(KEY, 'a copy an older integration left');
+      pbjs.disconnectUid2();
+      expect(log.warnings().join()).to.contain('params.cookieDomain "example.com" does not contain this page');
+      await until(() => readCookie(KEY) === undefined);
+    });
+
     /** operator calls under way at the logout: each starts its call and says how many were sent */
     const underWay: Array<[string, () => { release: () => void; sent: () => number }]> = [
       ['a refresh answer', () => {
