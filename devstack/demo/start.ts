@@ -245,15 +245,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
 async function main(): Promise<void> {
   const values = parseOptions({
-      // an empty variable (PORT=) means the default, as if it were unset
-      port: { type: 'string', default: process.env.PORT || '8080' },
-      'operator-port': { type: 'string', default: process.env.OPERATOR_PORT || '8877' },
-      'ssp-port': { type: 'string', default: process.env.SSP_PORT || '8878' },
-      host: { type: 'string', default: '127.0.0.1' },
-      lifetimes: { type: 'string', default: process.env.UID2_LIFETIMES ?? 'demo' },
-      verbose: { type: 'boolean', default: false },
-      operator: { type: 'string', multiple: true, default: [] },
-      ssp: { type: 'string', multiple: true, default: [] },
+    // an empty variable (PORT=) means the default, as if it were unset
+    port: { type: 'string', default: process.env.PORT || '8080' },
+    'operator-port': { type: 'string', default: process.env.OPERATOR_PORT || '8877' },
+    'ssp-port': { type: 'string', default: process.env.SSP_PORT || '8878' },
+    host: { type: 'string', default: '127.0.0.1' },
+    lifetimes: { type: 'string', default: process.env.UID2_LIFETIMES || 'demo' },
+    verbose: { type: 'boolean', default: false },
+    operator: { type: 'string', multiple: true, default: [] },
+    ssp: { type: 'string', multiple: true, default: [] },
   });
   if (values.lifetimes !== 'demo' && values.lifetimes !== 'local') refuse(`--lifetimes must be "demo" or "local", not "${values.lifetimes}"`);
   const demo = await startDemo({
