@@ -90,11 +90,14 @@ export const APART_DIR = 'apart';
 
 export type ApartModule = 'ours' | 'official';
 
-/** each uid2 module's own files: the module and the libraries it runs on (Prebid's shared uid2Eids counts as Prebid's) */
-// Prebid's package exports no package.json: its published sources are found from its main entry, dist/src/src/
-const prebidSource = path.resolve(path.dirname(createRequire(import.meta.url).resolve('prebid.js')), '..');
+/** Prebid's published sources (dist/src), found as a publisher's build finds them: bundlers/prebidInternals.cjs */
+const { prebidInternals } = createRequire(import.meta.url)(path.resolve('bundlers/prebidInternals.cjs')) as {
+  prebidInternals(context: string): Record<'prebid.js/src' | 'prebid.js/libraries', string>;
+};
+const prebidSource = path.dirname(prebidInternals(process.cwd())['prebid.js/src']);
 /** absolute paths of `files` under `root`; a folder's (a name ending in /) ends in a separator, so that it matches only what is inside it */
 const under = (root: string, files: string[]) => files.map((file) => path.resolve(root, file) + (file.endsWith('/') ? path.sep : ''));
+/** each uid2 module's own files: the module and the libraries it runs on (Prebid's shared uid2Eids counts as Prebid's) */
 const APART: Record<ApartModule, { variant: Variant; files: string[] }> = {
   ours: { variant: 'oursWithAdapter', files: under('.', ['modules/uid2IdSystem.ts', 'libraries/uid2Module/', 'libraries/uid2/']) },
   official: { variant: 'officialWithAdapter', files: under(prebidSource, ['modules/uid2IdSystem.js', 'libraries/uid2IdSystemShared/']) },
