@@ -8,7 +8,7 @@
  * has no default: without `setConfig({openrtbSsp: {endpoint}})` the adapter logs an error and does not bid.
  */
 import { registerBidder, type AdapterRequest, type BidderSpec } from 'prebid.js/src/adapters/bidderFactory.js';
-import { BANNER, NATIVE, VIDEO, type MediaType } from 'prebid.js/src/mediaTypes.js';
+import { BANNER, NATIVE, VIDEO } from 'prebid.js/src/mediaTypes.js';
 import { GVL_PURPOSES } from 'prebid.js/src/consentHandler.js';
 import { EVENT_TYPE_IMPRESSION, EVENT_TYPE_WIN, TRACKER_METHOD_IMG } from 'prebid.js/src/eventTrackers.js';
 import { deepSetValue, politeTriggerPixel, replaceAuctionPrice } from 'prebid.js/src/utils.js';
@@ -17,12 +17,12 @@ import { isPlainObject } from 'prebid.js/src/utils/objects.js';
 import { ortbConverter } from 'prebid.js/libraries/ortbConverter/converter.js';
 import { ORTB_MTYPES } from 'prebid.js/libraries/ortbConverter/processors/mediaType.js';
 import {
-  BIDDER_CODE, allowedAlternateCodes, bidTerms, endpointUrl, gzipRule, impLimit, isNonEmptyString, log, ownSyncUrl, sspConfig,
+  BIDDER_CODE, allowedAlternateCodes, bidTerms, endpointUrl, gzipMinBytes, impLimit, isNonEmptyString, log, ownSyncUrl, sspConfig,
   type OpenrtbSspConfig,
 } from '../libraries/openrtbSspUtils/config.js';
 import { rendererFor } from '../libraries/openrtbSspUtils/outstream.js';
 import { placeFields } from '../libraries/openrtbSspUtils/ortbVersion.js';
-import { userSyncs } from '../libraries/openrtbSspUtils/userSyncs.js';
+import { consentParams, userSyncs } from '../libraries/openrtbSspUtils/userSyncs.js';
 import type { BidRequest } from 'prebid.js/src/adapterManager.js';
 import type { BidResponse } from 'prebid.js/src/bidfactory.js';
 import type { ORTBImp, ORTBRequest } from 'prebid.js/src/types/ortb/request.d.ts';
@@ -71,8 +71,32 @@ declare module 'prebid.js/src/config' {
 for (const gvlid of [GVLID, ...ALIASES.map((alias) => alias.gvlid)]) (GVL_PURPOSES as Record<number, typeof GVL_DECLARATION>)[gvlid] ??= GVL_DECLARATION;
 
 type SspBidRequest = BidRequest<typeof BIDDER_CODE>;
-type ORTBBid = NonNullable<ORTBResponse['seatbid']>[number]['bid'][number];
 type EventTracker = NonNullable<BidResponse['eventtrackers']>[number];
+
+const MEDIA_TYPES = [BANNER, VIDEO, NATIVE] as const;
+
+type ORTBBid = NonNullable<ORTBResponse['seatbid']>[number]['bid'][number];
+
+/** The ad unit (core's bid request) of each imp the converter built, for reading the answer to it. */
+const adUnitOf = new WeakMap<ORTBImp, SspBidRequest>();
+
+/**
+ * The bid with its media type as `mtype`: its own, else the one format its imp offers. Undefined (with a warning) for
+ * a format its ad unit did not ask for, no mtype on a multi-format imp (no guessing), and a price that is not a
+ * positive number (0 only in a deal): core would hand such a bid to the page, only keeping it out of targeting.
+ */
+function inMediaType(bid: ORTBBid, imp: ORTBImp | undefined): ORTBBid | undefined {
+  const adUnit = imp && adUnitOf.get(imp);
+  if (!adUnit) return bid; // the converter drops bids for unknown imps
+  const offered = Object.keys(ORTB_MTYPES).map(Number).filter((mtype) => imp[ORTB_MTYPES[mtype]!]);
+  const mtype = bid.mtype ?? (offered.length === 1 ? offered[0] : undefined);
+  const mediaType = ORTB_MTYPES[mtype!];
+  const { price } = bid;
+  const problem = !mediaType || !adUnit.mediaTypes?.[mediaType] ? `mtype ${bid.mtype}`
+    : Number.isFinite(price) && (price > 0 || (price === 0 && bid.dealid)) ? '' : `price ${price}`;
+  if (!problem) return { ...bid, mtype };
+  log.logWarn(`bid ${bid.id} dropped: ${problem}`);
+}
 
 /** The video object the SSP will see: mediaTypes.video with params.video on top. */
 function videoParams(bidRequest: SspBidRequest): Record<string, unknown> | undefined {
@@ -80,57 +104,34 @@ function videoParams(bidRequest: SspBidRequest): Record<string, unknown> | undef
   return video && { ...video, ...bidRequest.params?.video };
 }
 
-/** Formats of the ad unit the SSP can accept (it rejects a video without mimes, like Prebid Server). */
-function usableFormats(bidRequest: SspBidRequest): MediaType[] {
+/** Whether the ad unit has a format the SSP can accept (it rejects a video without mimes, like Prebid Server). */
+function hasUsableFormat(bidRequest: SspBidRequest): unknown {
   const { banner, native } = bidRequest.mediaTypes ?? {};
-  const assets = (bidRequest as { nativeOrtbRequest?: { assets?: unknown[] } }).nativeOrtbRequest?.assets;
-  const usable = [
-    banner && (banner.sizes?.length || bidRequest.ortb2Imp?.banner?.format?.length),
-    (videoParams(bidRequest)?.mimes as unknown[] | undefined)?.length,
-    native && assets?.length,
-  ];
-  return ([BANNER, VIDEO, NATIVE] as const).filter((_, index) => usable[index]);
+  return (banner && (banner.sizes?.length || bidRequest.ortb2Imp?.banner?.format?.length)) ||
+    (videoParams(bidRequest)?.mimes as unknown[] | undefined)?.length ||
+    (native && (bidRequest as { nativeOrtbRequest?: { assets?: unknown[] } }).nativeOrtbRequest?.assets?.length);
 }
 
 /**
- * Floors go to the SSP in USD only: a floor the currency module cannot convert would be read as dollars, so it
- * is dropped with a warning instead.
+ * The bid request as the converter's processors see it. Its video is videoParams, or none without mimes (with a
+ * warning). Its floors are in USD only: a floor the currency module cannot convert would be read as dollars, so
+ * it is dropped with a warning instead (every floor processor, priceFloors' bidfloor and extBidfloor, asks this
+ * getFloor).
  */
-function withUsdFloors(bidRequest: SspBidRequest): SspBidRequest {
+function asSentToSsp(bidRequest: SspBidRequest): SspBidRequest {
   const getFloor = (bidRequest as { getFloor?: (params: Record<string, unknown>) => { floor?: number; currency?: string } | undefined }).getFloor;
-  return typeof getFloor !== 'function' ? bidRequest : {
+  const video = videoParams(bidRequest);
+  const hasMimes = (video?.mimes as unknown[] | undefined)?.length;
+  if (video && !hasMimes) log.logWarn(`${bidRequest.adUnitCode}: no video mimes`);
+  return {
     ...bidRequest,
-    getFloor(params: Record<string, unknown>) {
+    mediaTypes: { ...bidRequest.mediaTypes, video: hasMimes ? video : undefined },
+    getFloor: typeof getFloor === 'function' ? (params: Record<string, unknown>) => {
       const floor = getFloor.call(bidRequest, { ...params, currency: CURRENCY });
       if (floor?.currency == null || floor.currency === CURRENCY) return floor;
       log.logWarn(`${bidRequest.adUnitCode}: floor in ${floor.currency} not sent`);
-    },
+    } : undefined,
   } as SspBidRequest;
-}
-
-/** The ad units of each request's imps, by imp id: core's own bid requests, kept for reading the answer. */
-const adUnitsOf = new WeakMap<ORTBRequest, Map<string, SspBidRequest>>();
-
-/**
- * The bid with its media type as `mtype`: its own, else the one format its imp offers. Undefined (with a warning)
- * for a format its ad unit did not ask for, no mtype on a multi-format imp (no guessing), and a price that is not a
- * positive number (0 only in a deal): core would hand such a bid to the page, only keeping it out of targeting.
- */
-function usableBid(bid: ORTBBid, imp: ORTBImp | undefined, bidRequest: SspBidRequest | undefined): ORTBBid | undefined {
-  if (!imp || !bidRequest) return bid; // the converter drops bids for unknown imps
-  const offered = Object.keys(ORTB_MTYPES).map(Number).filter((mtype) => imp[ORTB_MTYPES[mtype]!] != null);
-  const mtype = bid.mtype ?? (offered.length === 1 ? offered[0] : undefined);
-  const mediaType = ORTB_MTYPES[mtype!];
-  const { price } = bid;
-  const problem = !mediaType || !bidRequest.mediaTypes?.[mediaType] ? `mtype ${bid.mtype}`
-    : !Number.isFinite(price) || price < 0 || (price === 0 && !bid.dealid) ? `price ${price}` : '';
-  if (!problem) return { ...bid, mtype };
-  log.logWarn(`bid ${bid.id} dropped: ${problem}`);
-}
-
-/** An image tracker with the price macro filled in (500, Prebid's win event, is exchange-specific in the native spec). */
-function tracker(event: number, url: unknown, price: number): EventTracker[] {
-  return isNonEmptyString(url) ? [{ event: event as EventTracker['event'], method: TRACKER_METHOD_IMG, url: replaceAuctionPrice(url, price) }] : [];
 }
 
 const converter = ortbConverter<typeof BIDDER_CODE>({
@@ -139,8 +140,8 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     nativeRequest: { eventtrackers: [{ event: EVENT_TYPE_IMPRESSION, methods: [TRACKER_METHOD_IMG] }] },
   },
   imp(buildImp, bidRequest, context) {
-    // every floor processor (priceFloors' bidfloor and extBidfloor) asks the wrapped getFloor
-    const imp = buildImp(withUsdFloors(bidRequest), context);
+    const imp = buildImp(asSentToSsp(bidRequest), context);
+    adUnitOf.set(imp, bidRequest);
     const { placementId, bidfloor } = bidRequest.params;
     imp.tagid = placementId;
     if (imp.bidfloor == null && Number(bidfloor) > 0) Object.assign(imp, { bidfloor, bidfloorcur: CURRENCY });
@@ -162,7 +163,8 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
   },
   bidResponse(buildBidResponse, bid, context) {
     const { bidRequest } = context;
-    const mediaType = ORTB_MTYPES[bid.mtype!]!; // set by usableBid
+    const mediaType = ORTB_MTYPES[bid.mtype!]!; // set by inMediaType
+    const { price } = bid;
     const settings = sspConfig();
     const terms = bidTerms(bid, context.ortbResponse.ext, mediaType, settings);
     const bidResponse = buildBidResponse(bid, { ...context, mediaType, ...terms });
@@ -170,8 +172,8 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     bidResponse.ttl = terms.ttl;
     // without a renderer core rejects the outstream bid: it could not show it
     if (mediaType === VIDEO) bidResponse.renderer = rendererFor(bid, bidRequest, settings);
-    const meta = (bidResponse.meta ??= {});
-    const seat = context.seatbid?.seat;
+    const meta = bidResponse.meta!; // the converter's props processor always sets it
+    const { seat } = context.seatbid;
     if (isNonEmptyString(seat)) {
       meta.networkName = seat;
       // the seat bids under its own code when the publisher allows it, else under ours (core would reject it)
@@ -180,21 +182,15 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     }
     meta.dchain = bid.ext?.dchain;
     // core fires only eventtrackers for client-side bids: burl becomes a billing (impression) tracker, and a video
-    // or native nurl a win notice (the converter turns a video nurl into vastUrl even next to markup)
-    const winNotice = mediaType !== BANNER && (mediaType !== VIDEO || bid.adm) ? tracker(EVENT_TYPE_WIN, bid.nurl, bid.price) : [];
-    if (winNotice.length) delete (bidResponse as { vastUrl?: string }).vastUrl;
-    const trackers = [...bidResponse.eventtrackers ?? [], ...tracker(EVENT_TYPE_IMPRESSION, bid.burl, bid.price), ...winNotice];
+    // or native nurl a win notice (the converter turns a video nurl into vastUrl even next to markup); each an
+    // image with the price macro filled in (500, Prebid's win event, is exchange-specific in the native spec)
+    const trackers = bidResponse.eventtrackers ?? [];
+    const addTracker = (event: number, url: unknown) =>
+      isNonEmptyString(url) && trackers.push({ event: event as EventTracker['event'], method: TRACKER_METHOD_IMG, url: replaceAuctionPrice(url, price) });
+    addTracker(EVENT_TYPE_IMPRESSION, bid.burl);
+    if (mediaType !== BANNER && (mediaType !== VIDEO || bid.adm) && addTracker(EVENT_TYPE_WIN, bid.nurl)) delete (bidResponse as { vastUrl?: string }).vastUrl;
     if (trackers.length) bidResponse.eventtrackers = trackers;
     return bidResponse;
-  },
-  overrides: {
-    imp: {
-      video(orig, imp, bidRequest, context) {
-        if (!bidRequest.mediaTypes?.video) return;
-        if (!usableFormats(bidRequest).includes(VIDEO)) return log.logWarn(`${bidRequest.adUnitCode}: no video mimes`);
-        orig(imp, { ...bidRequest, mediaTypes: { ...bidRequest.mediaTypes, video: videoParams(bidRequest) } } as SspBidRequest, context);
-      },
-    },
   },
 });
 
@@ -202,12 +198,12 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
   code: BIDDER_CODE,
   gvlid: GVLID,
   aliases: ALIASES,
-  supportedMediaTypes: [BANNER, VIDEO, NATIVE],
+  supportedMediaTypes: [...MEDIA_TYPES],
 
   isBidRequestValid(bid) {
-    const { placementId, publisherId, bidfloor, video } = Object(bid?.params);
+    const { placementId, publisherId, bidfloor, video } = Object(bid.params);
     const badParams = (publisherId != null && !isNonEmptyString(publisherId)) || (bidfloor != null && !(typeof bidfloor === 'number' && bidfloor >= 0)) || (video != null && !isPlainObject(video));
-    const problem = !isNonEmptyString(placementId) ? 'no placementId' : badParams ? 'bad params' : usableFormats(bid).length ? '' : 'no sizes, mimes or assets';
+    const problem = !isNonEmptyString(placementId) ? 'no placementId' : badParams ? 'bad params' : hasUsableFormat(bid) ? '' : 'no sizes, mimes or assets';
     if (problem) log.logWarn(`${bid.adUnitCode}: ${problem}`);
     return !problem;
   },
@@ -219,15 +215,13 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
       log.logError('no endpoint');
       return [];
     }
-    const gzip = gzipRule(settings);
+    const gzipFrom = gzipMinBytes(settings);
     const limit = impLimit(settings) ?? bidRequests.length;
     const requests: AdapterRequest[] = [];
     for (let start = 0; start < bidRequests.length; start += limit) {
-      const chunk = bidRequests.slice(start, start + limit);
-      const data = converter.toORTB({ bidRequests: chunk, bidderRequest });
-      adUnitsOf.set(data, new Map(chunk.map((bidRequest) => [bidRequest.bidId, bidRequest])));
+      const data = converter.toORTB({ bidRequests: bidRequests.slice(start, start + limit), bidderRequest });
       placeFields(data, settings.ortbVersion);
-      requests.push({ method: 'POST', url: endpoint.href, data, ...(gzip(data) && { options: { endpointCompression: true } }) });
+      requests.push({ method: 'POST', url: endpoint.href, data, ...(JSON.stringify(data).length >= gzipFrom && { options: { endpointCompression: true } }) });
     }
     return requests;
   },
@@ -245,14 +239,13 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     }
     const response = body as ORTBResponse;
     const imps = new Map((data as ORTBRequest).imp.map((imp) => [imp.id, imp]));
-    const adUnits = adUnitsOf.get(data);
     const seatbid = response.seatbid!.filter(isPlainObject).map((seat) => ({
       ...seat,
-      bid: [seat.bid].flat().filter(isPlainObject).flatMap((bid) => usableBid(bid, imps.get(bid.impid), adUnits?.get(bid.impid)) ?? []),
+      bid: [seat.bid].flat().filter(isPlainObject).flatMap((bid) => inMediaType(bid, imps.get(bid.impid)) ?? []),
     }));
     let cur = response.cur ?? CURRENCY;
     if (!/^[A-Z]{3}$/.test(cur)) {
-      log.logWarn(`cur ${String(cur)} ignored`);
+      log.logWarn(`cur ${cur} ignored`);
       cur = CURRENCY;
     }
     return converter.fromORTB({ response: { ...response, cur, seatbid }, request: data });
@@ -260,13 +253,13 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
 
   getUserSyncs(syncOptions, responses, gdprConsent, uspConsent, gppConsent, coppa) {
     // with neither sync type enabled, userSyncs finds none to return
-    return coppa ? [] : userSyncs(syncOptions, ownSyncUrl(sspConfig()), [responses].flat().map((response) => response?.body), { gdprConsent, uspConsent, gppConsent });
+    return coppa ? [] : userSyncs(syncOptions, ownSyncUrl(sspConfig()), responses, consentParams(gdprConsent, uspConsent, gppConsent));
   },
 
   onTimeout(timedOut) {
     const settings = sspConfig();
     const endpoint = endpointUrl(settings);
-    if (timedOut?.length && settings.notifications !== false && endpoint) {
+    if (timedOut.length && settings.notifications !== false && endpoint) {
       politeTriggerPixel(new URL(`/event?type=timeout&bids=${timedOut.length}&timeout=${Number(timedOut[0].timeout)}`, endpoint).href, 'omit');
     }
   },

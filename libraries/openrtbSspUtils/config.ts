@@ -53,7 +53,7 @@ export interface OpenrtbSspConfig {
 }
 
 export function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
+  return typeof value === 'string' && value !== '';
 }
 
 /** The settings core holds for the bidder it runs now (bidder config over global config). */
@@ -62,13 +62,16 @@ export function sspConfig(): OpenrtbSspConfig {
   return isPlainObject(settings) ? (settings as OpenrtbSspConfig) : {};
 }
 
-/** An absolute http(s) URL, or undefined: no URL from the settings or an answer may run `javascript:` or `data:`. */
-export function httpUrl(value: unknown): URL | undefined {
+/**
+ * An absolute URL of one of `protocols` (default http and https), or undefined: no URL from the settings or an
+ * answer may run `javascript:` or `data:`.
+ */
+export function httpUrl(value: unknown, protocols = /^https?:$/): URL | undefined {
   try {
     const url = new URL(typeof value === 'string' ? value : '');
-    return /^https?:$/.test(url.protocol) ? url : undefined;
+    if (protocols.test(url.protocol)) return url;
   } catch {
-    return undefined; // not an absolute URL
+    // not an absolute URL
   }
 }
 
@@ -76,7 +79,7 @@ export function httpUrl(value: unknown): URL | undefined {
 function settingsUrl(settings: OpenrtbSspConfig, key: 'endpoint' | 'syncUrl'): URL | undefined {
   const value = settings[key];
   const url = httpUrl(value);
-  if (value !== undefined && !url) log.logError(`${key} ${String(value)} ignored`);
+  if (value !== undefined && !url) log.logError(`${key} ${value} ignored`);
   return url;
 }
 
@@ -93,22 +96,16 @@ export function ownSyncUrl(settings: OpenrtbSspConfig): URL | undefined {
 export function impLimit(settings: OpenrtbSspConfig): number | undefined {
   const limit = settings.maxImpsPerRequest;
   if (limit === undefined || (Number.isInteger(limit) && limit > 0)) return limit;
-  log.logWarn(`maxImpsPerRequest ${String(limit)} ignored`);
-  return undefined;
+  log.logWarn(`maxImpsPerRequest ${limit} ignored`);
 }
 
 /**
- * Whether core is asked to gzip a request body: by default from DEFAULT_GZIP_MIN_BYTES on, never with
- * `gzip: false`. In debug mode core sends it plain anyway, readable in the browser's tools.
+ * The smallest body core is asked to gzip: DEFAULT_GZIP_MIN_BYTES by default, none with `gzip: false`. In debug
+ * mode core sends it plain anyway, readable in the browser's tools.
  */
-export function gzipRule(settings: OpenrtbSspConfig): (body: object) => boolean {
-  const { gzip, gzipMinBytes } = settings;
-  const minBytes = typeof gzipMinBytes === 'number' && gzipMinBytes >= 0 ? gzipMinBytes : DEFAULT_GZIP_MIN_BYTES;
-  return (body) => gzip !== false && JSON.stringify(body).length >= minBytes;
+export function gzipMinBytes({ gzip, gzipMinBytes: minBytes }: OpenrtbSspConfig): number {
+  return gzip === false ? Infinity : typeof minBytes === 'number' && minBytes >= 0 ? minBytes : DEFAULT_GZIP_MIN_BYTES;
 }
-
-const isTtl = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value > 0;
-const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
 
 /**
  * ttl and netRevenue of a bid of `mediaType`: the bid's own (`exp`, `ext.netRevenue`) win over the answer's ext,
@@ -117,11 +114,11 @@ const isBoolean = (value: unknown): value is boolean => typeof value === 'boolea
  */
 export function bidTerms(bid: { exp?: unknown; ext?: { [key: string]: unknown } }, answerExt: unknown, mediaType: MediaType, settings: OpenrtbSspConfig) {
   const answer = Object(answerExt);
-  const first = <T>(isValid: (v: unknown) => v is T, ...values: unknown[]): T | undefined =>
+  const first = <T>(isValid: (value: unknown) => value is T, ...values: unknown[]): T | undefined =>
     values.map((value) => (isPlainObject(value) ? value[mediaType] : value)).find(isValid);
   return {
-    ttl: first(isTtl, bid.exp, answer.ttl, settings.ttl) ?? DEFAULT_TTL[mediaType as keyof typeof DEFAULT_TTL],
-    netRevenue: first(isBoolean, bid.ext?.netRevenue, answer.netRevenue, settings.netRevenue) ?? true,
+    ttl: first((value): value is number => Number.isFinite(value) && (value as number) > 0, bid.exp, answer.ttl, settings.ttl) ?? DEFAULT_TTL[mediaType as keyof typeof DEFAULT_TTL],
+    netRevenue: first((value): value is boolean => typeof value === 'boolean', bid.ext?.netRevenue, answer.netRevenue, settings.netRevenue) ?? true,
   };
 }
 
@@ -130,8 +127,8 @@ export function bidTerms(bid: { exp?: unknown; ext?: { [key: string]: unknown } 
  * any; normalized as core normalizes them before it accepts or rejects a bid.
  */
 export function allowedAlternateCodes(bidderCode: string): string[] | undefined {
-  if (bidderSettings.get(bidderCode, 'allowAlternateBidderCodes') !== true) return undefined;
   const list = bidderSettings.get(bidderCode, 'allowedAlternateBidderCodes') as unknown;
-  if (!Array.isArray(list)) return ['*'];
-  return [...new Set(list.filter(isNonEmptyString).map((code) => code.trim().toLowerCase()).filter(Boolean))];
+  if (bidderSettings.get(bidderCode, 'allowAlternateBidderCodes') === true) {
+    return Array.isArray(list) ? [...new Set(list.filter(isNonEmptyString).map((code) => code.trim().toLowerCase()).filter(Boolean))] : ['*'];
+  }
 }

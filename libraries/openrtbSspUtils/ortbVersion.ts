@@ -5,16 +5,16 @@
  */
 import { makeNormalizer, normalizeEIDs } from 'prebid.js/src/fpd/normalize.js';
 import type { ORTBRequest } from 'prebid.js/src/types/ortb/request.d.ts';
-import type { OpenrtbSspConfig } from './config.js';
+import { BIDDER_CODE, type OpenrtbSspConfig } from './config.js';
 
 /**
  * Where OpenRTB 2.6 has its own field for what core's first-party data keeps in a 2.5 `ext`: the eids, and the
  * paths Prebid's ortb2.5Translator promotes (EXT_PROMOTIONS).
  */
-const ORTB26_FIELDS = ['user.eids', 'device.sua', 'source.schain', 'regs.gdpr', 'regs.us_privacy', 'regs.gpp', 'regs.gpp_sid', 'user.consent'];
+const ORTB26_FIELDS = 'user.eids device.sua source.schain regs.gdpr regs.us_privacy regs.gpp regs.gpp_sid user.consent'.split(' ');
 
 /** How core's normalizers name this request in their warnings. */
-const BIDDER_REQUEST = 'openrtbSsp request';
+const BIDDER_REQUEST = `${BIDDER_CODE} request`;
 
 /**
  * Puts the fields where the configured OpenRTB version expects them, and the eids only there: Prebid Server-style

@@ -10,6 +10,7 @@
  */
 import { Renderer } from 'prebid.js/src/Renderer.js';
 import { getAdUnitElement } from 'prebid.js/src/utils/adUnits.js';
+import { deepAccess } from 'prebid.js/src/utils.js';
 // a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
 import { isPlainObject } from 'prebid.js/src/utils/objects.js';
 import { endpointUrl, httpUrl, log, type OpenrtbSspConfig } from './config.js';
@@ -33,31 +34,23 @@ declare global {
 }
 
 /**
- * The player URL if it may be loaded on the publisher's page: absolute, and https (http only while the SSP
- * endpoint itself is plain http, i.e. local development).
- */
-export function playerUrl(value: unknown, endpoint: URL | undefined): string | undefined {
-  const url = httpUrl(value);
-  return url && (url.protocol === 'https:' || endpoint?.protocol === 'http:') ? url.href : undefined;
-}
-
-/**
  * The outstream renderer for a bid of an outstream ad unit: the player the answer names
- * (ext.prebid.meta.rendererUrl, with its rendererData as options), else the SSP's default. Core installs the
- * publisher's renderer (ad unit or mediaTypes.video level) over it unless that one is `backupOnly`. Core loads the
- * script once per page when a bid is rendered, runs the render function only once it has loaded, and logs what it
- * throws (a script that defined no `window.InRenderer`, for one), so nothing here waits or catches.
+ * (ext.prebid.meta.rendererUrl, with its rendererData as options), else the SSP's default. A player URL must be
+ * absolute and https (http only while the SSP endpoint itself is plain http, i.e. local development). Core installs
+ * the publisher's renderer (ad unit or mediaTypes.video level) over it unless that one is `backupOnly`. Core loads
+ * the script once per page when a bid is rendered, runs the render function only once it has loaded, and logs what
+ * it throws (a script that defined no `window.InRenderer`, for one), so nothing here waits or catches.
  */
 export function rendererFor(bid: ORTBBid, bidRequest: BidRequest<any>, settings: OpenrtbSspConfig): Renderer | undefined {
   if (bidRequest.mediaTypes?.video?.context !== 'outstream') return;
-  const { rendererUrl, rendererData } = Object(Object(bid.ext?.prebid).meta);
-  const endpoint = endpointUrl(settings);
-  const fromAnswer = playerUrl(rendererUrl, endpoint);
-  if (rendererUrl != null && !fromAnswer) log.logWarn(`renderer ${String(rendererUrl)} ignored`);
-  const url = fromAnswer ?? playerUrl(settings.outstreamRendererUrl, endpoint);
+  const { rendererUrl, rendererData } = Object(deepAccess(bid, 'ext.prebid.meta'));
+  const protocols = endpointUrl(settings)?.protocol === 'http:' ? /^https?:$/ : /^https:$/;
+  const fromAnswer = httpUrl(rendererUrl, protocols)?.href;
+  if (rendererUrl != null && !fromAnswer) log.logWarn(`renderer ${rendererUrl} ignored`);
+  const url = fromAnswer ?? httpUrl(settings.outstreamRendererUrl, protocols)?.href;
   if (!url) return;
   const options = fromAnswer ? (isPlainObject(rendererData) ? rendererData : {}) : settings.outstreamRendererOptions ?? {};
-  const renderer = Renderer.install({ url, config: options, adUnitCode: bidRequest.adUnitCode });
+  const renderer = new Renderer({ url, config: options, adUnitCode: bidRequest.adUnitCode });
   renderer.setRender((bid: Bid, doc?: Document) => new ((doc?.defaultView ?? window)[PLAYER_GLOBAL]!)().render(getAdUnitElement(bid)?.id || bid.adUnitCode, bid, options));
   return renderer;
 }

@@ -4,6 +4,7 @@
  * `iframe`, or `image`/`redirect` (an image pixel). Every URL gets the page's consent parameters; none is
  * repeated, whichever answers it came in.
  */
+import { deepAccess } from 'prebid.js/src/utils.js';
 import { httpUrl, isNonEmptyString } from './config.js';
 
 export type SyncType = 'iframe' | 'image';
@@ -13,11 +14,8 @@ export interface SyncOptions {
   pixelEnabled: boolean;
 }
 
-export interface ConsentSignals {
-  gdprConsent?: { gdprApplies?: boolean; consentString?: string } | null;
-  uspConsent?: string | null;
-  gppConsent?: { gppString?: string; applicableSections?: number[] } | null;
-}
+type GdprConsent = { gdprApplies?: boolean; consentString?: string } | null | undefined;
+type GppConsent = { gppString?: string; applicableSections?: number[] } | null | undefined;
 
 export interface UserSync {
   type: SyncType;
@@ -31,42 +29,41 @@ export interface UserSync {
 export const MAX_ANSWER_SYNCS = 50;
 
 /**
- * Sets gdpr, gdpr_consent, us_privacy, gpp and gpp_sid from the page, over any the URL already had: one table of
- * parameter and value, so each signal is read in one place.
+ * The gdpr, gdpr_consent, us_privacy, gpp and gpp_sid parameters of the page's consent, the ones it has: one table
+ * of parameter and value, so each signal is read in one place.
  */
-export function withConsent(url: URL, { gdprConsent, uspConsent, gppConsent }: ConsentSignals): URL {
+export function consentParams(gdprConsent: GdprConsent, uspConsent: string | null | undefined, gppConsent: GppConsent): [string, string][] {
   const applies = gdprConsent?.gdprApplies;
   const gpp = gppConsent?.gppString;
-  const params: Record<string, unknown> = {
+  return Object.entries({
     gdpr: typeof applies === 'boolean' ? +applies : undefined,
     gdpr_consent: gdprConsent?.consentString,
     us_privacy: uspConsent,
     gpp,
     gpp_sid: isNonEmptyString(gpp) ? (gppConsent!.applicableSections ?? []).join() : undefined,
-  };
-  for (const [name, value] of Object.entries(params)) if (value === 0 || value === 1 || isNonEmptyString(value)) url.searchParams.set(name, String(value));
-  return url;
+  }).filter(([, value]) => value === 0 || value === 1 || isNonEmptyString(value)) as [string, string][];
 }
 
 /**
- * The syncs to register, in order: `own` (the SSP's own sync, if any, with the type it is fired as), then the
- * `{url, type}` entries of the answers' `ext.usersync` (whatever the partner keys) of an enabled type with an
- * http(s) URL (a sync may not run `javascript:` or `data:` on the page); each with the consent parameters, each URL
- * once.
+ * The syncs to register, in order: `own` (the SSP's own sync, if any, fired as an iframe when iframes are allowed,
+ * else as an image), then the `{url, type}` entries of the answers' `ext.usersync` (whatever the partner keys) of
+ * an enabled type with an http(s) URL (a sync may not run `javascript:` or `data:` on the page); each with the
+ * `consent` parameters (consentParams) over any the URL had, each URL once.
  */
-export function userSyncs(options: SyncOptions, own: URL | undefined, responseBodies: unknown[], consent: ConsentSignals): UserSync[] {
+export function userSyncs(options: SyncOptions, own: URL | undefined, responses: unknown[], consent: [string, string][]): UserSync[] {
   const ownType: SyncType = options.iframeEnabled ? 'iframe' : 'image';
   own?.searchParams.set('type', ownType);
   // Object() reads any JSON value as an object: a level that is missing or not an object yields no entries
-  const answered = responseBodies.flatMap((body) => Object.values(Object(Object(Object(body).ext).usersync)).flatMap((partner) => Object(partner).syncs ?? []));
-  const syncs = new Map<string, UserSync>();
+  const answered = responses.flatMap((response) => Object.values(Object(deepAccess(response as object, 'body.ext.usersync'))).flatMap((partner) => Object(partner).syncs ?? []));
+  // by type and URL, in the order first seen
+  const syncs: Record<string, UserSync> = {};
   for (const entry of [own && { type: ownType, url: own.href }, ...answered.slice(0, MAX_ANSWER_SYNCS)]) {
-    const type: SyncType | undefined = entry?.type === 'iframe' ? 'iframe' : ['image', 'redirect'].includes(entry?.type) ? 'image' : undefined;
+    const type = entry?.type === 'redirect' ? 'image' : entry?.type;
     const url = httpUrl(entry?.url);
-    if (url && type && options[type === 'iframe' ? 'iframeEnabled' : 'pixelEnabled']) {
-      const href = withConsent(url, consent).href;
-      syncs.set(type + href, { type, url: href });
+    if (url && (type === 'iframe' ? options.iframeEnabled : type === 'image' && options.pixelEnabled)) {
+      for (const [name, value] of consent) url.searchParams.set(name, value);
+      syncs[type + url] = { type, url: url.href };
     }
   }
-  return [...syncs.values()];
+  return Object.values(syncs);
 }
