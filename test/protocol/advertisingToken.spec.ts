@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fromBase64, toBase64 } from '../../libraries/uid2/crypto/base64.js';
+import { fromBase64, toBase64, toBase64Url } from '../../libraries/uid2/crypto/base64.js';
 import { ByteWriter } from '../../libraries/uid2/crypto/byteLayout.js';
 import { concatBytes, utf8 } from '../../libraries/uid2/crypto/bytes.js';
 import { gcmDecrypt, importAesKey } from '../../libraries/uid2/crypto/aesGcm.js';
@@ -204,6 +204,21 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
     it('reports user_opted_out for tokens with the opt-out privacy bit', async () => {
       const token = await encryptAdvertisingToken(fields({ privacyBits: PrivacyBits.legacy | PrivacyBits.optedOut }), master, site);
       expect(await decryptAdvertisingToken(token, keys, { now: NOW })).to.deep.equal({ status: 'user_opted_out' });
+    });
+
+    it('reads a v3 or v4 token within its own bytes: cut short or lengthened, in either alphabet, it is invalid_payload', async () => {
+      // a 32-byte raw UID (the shortest token) and a 33-byte one
+      for (const [rawUid, version] of [[DOCS_SAMPLE_IDENTITY.rawUid, 4], [RAW_UIDS.v3Uid2Email, 3]] as const) {
+        const bytes = fromBase64(await encryptAdvertisingToken(fields({ rawUid: fromBase64(rawUid) }), master, site, { version }));
+        // from the six header bytes alone (the version still readable) to one byte past the end
+        for (let length = 6; length <= bytes.length + 1; length++) {
+          if (length === bytes.length) continue;
+          const changed = length < bytes.length ? bytes.subarray(0, length) : concatBytes(bytes, new Uint8Array(1));
+          for (const token of [toBase64(changed), toBase64Url(changed)]) {
+            expect(await decryptAdvertisingToken(token, keys, { now: NOW }), `${length} bytes`).to.deep.equal({ status: 'invalid_payload' });
+          }
+        }
+      }
     });
 
     it('never throws, whatever the input', async () => {

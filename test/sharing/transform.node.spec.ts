@@ -80,6 +80,39 @@ describe('prebid-uid2-share: the Node stream transform', function () {
     for (const [cores, workers] of table) expect(defaultWorkers(cores), `${cores} cores`).to.equal(workers);
   });
 
+  it('reads no further ahead of a slow reader than the batches in flight and a batch pushed, on the calling thread and on workers', async () => {
+    const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
+    const batchSize = 100;
+    for (const workers of [0, 2]) {
+      let read = 0;
+      let written = 0;
+      let mostAhead = 0;
+      async function* rows() {
+        for (let index = 0; index < 3000; index++) {
+          read += 1;
+          yield { index, token: CROSS_SDK_V4.token } as Row;
+        }
+      }
+      // one row per turn of the event loop: far slower than decryption
+      const slowReader = new Writable({
+        objectMode: true,
+        highWaterMark: 1,
+        write(_row: Row, _encoding, done) {
+          written += 1;
+          mostAhead = Math.max(mostAhead, read - written);
+          setImmediate(done);
+        },
+      });
+      const transform = createShareTransform({ mode: 'decrypt', keys, workers, batchSize, now: () => CROSS_SDK_V4.created });
+      await pipeline(Readable.from(rows()), transform, slowReader);
+      expect(written, `${workers} workers`).to.equal(3000);
+      // at most 4 batches per worker in flight (one without workers), one batch pushed and not yet read, the streams'
+      // own buffers (16 rows each): it read all 3,000 rows ahead before the reader held it back
+      const inFlight = Math.max(1, workers) * 4 * batchSize;
+      expect(mostAhead, `${workers} workers`).to.be.below(inFlight + batchSize + 3 * 16 + 2);
+    }
+  });
+
   it('rejects a batch given to a closed worker pool, instead of waiting for workers that are gone', async () => {
     const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
     const pool = new WorkerPool(2, fixedSharingKeys(keys));
