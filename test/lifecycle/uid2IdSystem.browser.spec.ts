@@ -186,6 +186,30 @@ describe('uid2 userId submodule', () => {
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-refreshed' } });
     });
 
+    it('starts a due token\'s refresh only once the auction has built its bid requests (auctionDelay)', async () => {
+      const current = makeIdentity('A4-current', { refreshDue: true });
+      op.knows(current).onRefresh(() => success(makeIdentity('A4-refreshed')));
+      const order: string[] = [];
+      const bidRequest = () => order.push('bid request');
+      const makeRequest = dep.makeRequest;
+      const stub = sinon.stub(dep, 'makeRequest').callsFake((...args: Parameters<typeof makeRequest>) => {
+        const request = makeRequest(...args);
+        if (request.url.includes('/v2/token/refresh')) order.push('refresh');
+        return request;
+      });
+      pbjs.onEvent('beforeBidderHttp', bidRequest);
+      try {
+        configure({ params: { uid2Token: current }, auctionDelay: 1000 });
+        expect(tokenIn(await auctionEids(network))).to.equal('A4-current');
+        await refreshDone();
+      } finally {
+        pbjs.offEvent('beforeBidderHttp', bidRequest);
+        stub.restore();
+      }
+      expect(order).to.deep.equal(['bid request', 'refresh']);
+      expect(pbjs.getUserIds()).to.deep.equal({ uid2: { id: 'A4-refreshed' } });
+    });
+
     it('refreshes an expired token (refresh token still valid) before the auction, within auctionDelay', async () => {
       const expired = makeIdentity('A4-expired', { expired: true });
       op.knows(expired).onRefresh(() => success(makeIdentity('A4-refreshed')));
