@@ -54,6 +54,16 @@ export class ByteWriter {
   }
 }
 
+/** The big-endian int32 at `offset` (the caller has checked that its four bytes are there). */
+export function int32At(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+}
+
+/** The big-endian int64 at `offset`, as a number (epoch milliseconds are safe integers); its eight bytes checked. */
+export function int64At(bytes: Uint8Array, offset: number): number {
+  return int32At(bytes, offset) * TWO_32 + (int32At(bytes, offset + 4) >>> 0);
+}
+
 /**
  * Reads fields in order; throws RangeError when the input is shorter than the layout. No DataView: a reader is
  * made per token layer on the decryption path, and plain index reads allocate nothing.
@@ -75,14 +85,11 @@ export class ByteReader {
   }
 
   i32(): number {
-    const at = this.need(4);
-    const b = this.bytes;
-    return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+    return int32At(this.bytes, this.need(4));
   }
 
   i64(): number {
-    const high = this.i32();
-    return high * TWO_32 + (this.i32() >>> 0);
+    return int64At(this.bytes, this.need(8));
   }
 
   skip(length: number): void {

@@ -6,7 +6,7 @@
 //     site id | publisher id (8) | client key id | privacy bits | established ms | refreshed ms | raw UID
 // v2: 0x02 | master key id | IV16 | CBC(expires ms | site key id | IV16 | CBC(site id | id length | raw UID as
 //   base64 text | privacy bits | established ms))
-import { ByteReader, ByteWriter } from '../crypto/byteLayout.js';
+import { ByteReader, ByteWriter, int32At, int64At } from '../crypto/byteLayout.js';
 import { fromUtf8 } from '../crypto/bytes.js';
 import { andThen, cbcOpen, cryptoBackend, gcmOpen, gcmSeal, settledNow, type MaybePromise } from '../crypto/cryptoBackend.js';
 import { GCM_IV_LENGTH } from '../crypto/aesGcm.js';
@@ -234,18 +234,6 @@ const V3_LAYOUT = {
   master: { expires: 0, generated: 8, siteKeyId: 29, siteBlob: 33 },
   site: { siteId: 0, privacyBits: 16, established: 20, refreshed: 28, rawUid: 36 },
 } as const;
-
-const TWO_32 = 2 ** 32;
-
-/** The big-endian int32 at `offset`. */
-function int32At(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
-}
-
-/** The big-endian int64 at `offset`, as a number (epoch milliseconds are safe integers). */
-function int64At(bytes: Uint8Array, offset: number): number {
-  return int32At(bytes, offset) * TWO_32 + (int32At(bytes, offset + 4) >>> 0);
-}
 
 function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: DecryptOptions): MaybePromise<DecryptionResult> {
   if (bytes.length < MIN_V3_TOKEN_LENGTH) return INVALID_PAYLOAD;
