@@ -221,7 +221,8 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     for (let start = 0; start < bidRequests.length; start += limit) {
       const data = converter.toORTB({ bidRequests: bidRequests.slice(start, start + limit), bidderRequest });
       placeFields(data, settings.ortbVersion);
-      requests.push({ method: 'POST', url: endpoint.href, data, ...(JSON.stringify(data).length >= gzipFrom && { options: { endpointCompression: true } }) });
+      const gzip = gzipFrom !== undefined && JSON.stringify(data).length >= gzipFrom;
+      requests.push({ method: 'POST', url: endpoint.href, data, ...(gzip && { options: { endpointCompression: true } }) });
     }
     return requests;
   },

@@ -100,11 +100,11 @@ export function impLimit(settings: OpenrtbSspConfig): number | undefined {
 }
 
 /**
- * The smallest body core is asked to gzip: DEFAULT_GZIP_MIN_BYTES by default, none with `gzip: false`. In debug
- * mode core sends it plain anyway, readable in the browser's tools.
+ * The smallest body core is asked to gzip: DEFAULT_GZIP_MIN_BYTES by default, none (undefined) with `gzip: false`. In
+ * debug mode core sends it plain anyway, readable in the browser's tools.
  */
-export function gzipMinBytes({ gzip, gzipMinBytes: minBytes }: OpenrtbSspConfig): number {
-  return gzip === false ? Infinity : typeof minBytes === 'number' && minBytes >= 0 ? minBytes : DEFAULT_GZIP_MIN_BYTES;
+export function gzipMinBytes({ gzip, gzipMinBytes: minBytes }: OpenrtbSspConfig): number | undefined {
+  if (gzip !== false) return typeof minBytes === 'number' && minBytes >= 0 ? minBytes : DEFAULT_GZIP_MIN_BYTES;
 }
 
 /**
