@@ -73,8 +73,6 @@ for (const gvlid of [GVLID, ...ALIASES.map((alias) => alias.gvlid)]) (GVL_PURPOS
 type SspBidRequest = BidRequest<typeof BIDDER_CODE>;
 type EventTracker = NonNullable<BidResponse['eventtrackers']>[number];
 
-const MEDIA_TYPES = [BANNER, VIDEO, NATIVE] as const;
-
 type ORTBBid = NonNullable<ORTBResponse['seatbid']>[number]['bid'][number];
 
 /** The ad unit (core's bid request) of each imp the converter built, for reading the answer to it. */
@@ -198,7 +196,7 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
   code: BIDDER_CODE,
   gvlid: GVLID,
   aliases: ALIASES,
-  supportedMediaTypes: [...MEDIA_TYPES],
+  supportedMediaTypes: [BANNER, VIDEO, NATIVE],
 
   isBidRequestValid(bid) {
     const { placementId, publisherId, bidfloor, video } = Object(bid.params);
