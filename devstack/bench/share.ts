@@ -229,8 +229,8 @@ async function benchMode(mode: ShareMode, values: string[], keys: KeyContainer, 
       if (!baselineFirst) base += timeBaseline(mode, slice, raw, now);
     }
     // every core against one, wall time: pairs of single pipelines over all the rows, back to back, who goes first
-    // alternating; several pairs a round, as a pipeline of all cores lasts a tenth of a second, and a pair's ratio
-    // swings by a fifth with what else the machine's cores were doing
+    // alternating; several pairs a round, as a pipeline of all cores lasts about a tenth of a second and one pair's
+    // ratio moves with whatever else the machine's cores were doing at that moment
     for (let pair = 0; pair < WALL_PAIRS_PER_ROUND; pair++) {
       const oneFirst = (i * WALL_PAIRS_PER_ROUND + pair) % 2 === 0;
       const one = oneFirst ? await timeTransform(mode, values, keys, now) : undefined;
