@@ -59,7 +59,10 @@ export function int32At(bytes: Uint8Array, offset: number): number {
   return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
 }
 
-/** The big-endian int64 at `offset`, as a number (epoch milliseconds are safe integers); its eight bytes checked. */
+/**
+ * The big-endian int64 at `offset`, as a number (epoch milliseconds are safe integers); the caller has checked that its
+ * eight bytes are there, as for int32At.
+ */
 export function int64At(bytes: Uint8Array, offset: number): number {
   return int32At(bytes, offset) * TWO_32 + (int32At(bytes, offset + 4) >>> 0);
 }
