@@ -200,11 +200,13 @@ export function csvRowWriter(columns: (firstRow: Row | undefined) => readonly st
   });
 }
 
-export function jsonlRowWriter(): Transform {
+/** Writes rows as JSON Lines; `dropped`: a key left out of every row (the raw UID column, see ShareRunOptions.dropRawUid). */
+export function jsonlRowWriter(dropped?: string): Transform {
   return new Transform({
     writableObjectMode: true,
     transform(row: Row, _encoding, callback) {
-      callback(null, JSON.stringify(row) + '\n');
+      const written = dropped === undefined ? row : Object.fromEntries(Object.entries(row).filter(([key]) => key !== dropped));
+      callback(null, JSON.stringify(written) + '\n');
     },
   });
 }

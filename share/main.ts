@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // npx prebid-uid2-share encrypt|decrypt [--in FILE|s3://bucket/key] [--out FILE|s3://bucket/key] [--format csv|jsonl]
-//   [--workers N]
+//   [--drop-raw-uid] [--workers N]
 // Credentials: UID2_BASE_URL, UID2_API_KEY, UID2_SECRET_KEY in the environment (the names of UID2's SDK samples).
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runShare } from './run.js';
 
-const USAGE = 'usage: prebid-uid2-share encrypt|decrypt [--in FILE|s3://bucket/key] [--out FILE|s3://bucket/key] [--format csv|jsonl] [--workers N]';
+const USAGE = 'usage: prebid-uid2-share encrypt|decrypt [--in FILE|s3://bucket/key] [--out FILE|s3://bucket/key] [--format csv|jsonl] [--drop-raw-uid] [--workers N]';
 
 function usage(problem: string): never {
   process.stderr.write(`prebid-uid2-share: ${problem}\n${USAGE}\n`);
@@ -17,7 +17,7 @@ let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { in: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, workers: { type: 'string' } },
+    options: { in: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, 'drop-raw-uid': { type: 'boolean' }, workers: { type: 'string' } },
   });
 } catch (error) {
   usage((error as Error).message);
@@ -25,6 +25,7 @@ try {
 const { values, positionals } = parsed;
 const mode = positionals[0];
 if (positionals.length !== 1 || (mode !== 'encrypt' && mode !== 'decrypt')) usage('say encrypt or decrypt');
+if (values['drop-raw-uid'] && mode !== 'encrypt') usage('--drop-raw-uid is for encrypt (decrypt adds the raw_uid column)');
 // worker threads only do CPU work: more than a few per core only take memory (a thread's own heap each)
 const maxWorkers = 4 * os.availableParallelism();
 const workers = values.workers === undefined ? undefined : /^\d+$/.test(values.workers) ? Number(values.workers) : NaN;
@@ -43,6 +44,7 @@ const status = await runShare({
   input: values.in,
   output: values.out,
   format: values.format,
+  dropRawUid: values['drop-raw-uid'],
   workers,
   env: process.env,
   stdin: process.stdin,

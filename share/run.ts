@@ -32,6 +32,12 @@ export interface ShareRunOptions {
   /** a path, s3://bucket/key, or undefined for stdout */
   output?: string;
   format?: string;
+  /**
+   * encrypt only (the command refuses it for decrypt): leave the raw_uid column out of the output, so that the file
+   * can leave the sender's systems (a raw UID2 leaves them only as a token). Without it the output keeps every input
+   * column, raw_uid included.
+   */
+  dropRawUid?: boolean;
   workers?: number;
   env: Record<string, string | undefined>;
   stdin: Readable & { isTTY?: boolean };
@@ -187,6 +193,8 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
   const transformRef: { counts?: ShareCounts } = {};
   let output: OpenedOutput | undefined;
   try {
+    // the column encrypt reads, left out of what it writes
+    const dropped = opts.dropRawUid ? INPUT_COLUMN.encrypt : undefined;
     const [inputLocation, outputLocation] = [locationOf(opts.input), locationOf(opts.output)];
     await refuseLinkToInput(inputLocation, outputLocation);
     const inputFormat = formatOf(opts.format, opts.input) ?? 'csv';
@@ -207,13 +215,14 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     }
     output = await openOutput(outputLocation, outputFormat, opts.stdout);
     const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode], { byteForByte: outputFormat === 'csv' }) : jsonlRowReader();
-    // the input's columns in their order (JSON Lines: the first row's keys), then the added ones it did not have;
-    // none from an input without them (no CSV header, no JSON Lines row): an empty input gives an empty output
+    // the input's columns in their order (JSON Lines: the first row's keys) but a dropped one, then the added ones it
+    // did not have; none from an input without them (no CSV header, no JSON Lines row): an empty input gives an empty
+    // output
     const outputColumns = (firstRow: Row | undefined): string[] | undefined => {
       const input = reader.header() ?? (firstRow && Object.keys(firstRow));
-      return input && [...input, ...ADDED_COLUMNS[mode].filter((column) => !input.includes(column))];
+      return input && [...input.filter((column) => column !== dropped), ...ADDED_COLUMNS[mode].filter((column) => !input.includes(column))];
     };
-    const writer = outputFormat === 'csv' ? csvRowWriter(outputColumns, reader.textEncoding) : jsonlRowWriter();
+    const writer = outputFormat === 'csv' ? csvRowWriter(outputColumns, reader.textEncoding) : jsonlRowWriter(dropped);
     const transform = createShareTransform({ mode, keys, workers: opts.workers });
     transformRef.counts = transform.counts;
     if (stderr.isTTY) {

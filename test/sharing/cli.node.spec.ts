@@ -173,6 +173,34 @@ describe('prebid-uid2-share: the command', function () {
     expect(decrypted.stderr).to.contain('5 rows, 1 ok, 4 failed (not_authorized_for_key 1, expired_token 1, version_not_supported 1, invalid_payload 1)');
   });
 
+  it('--drop-raw-uid leaves the raw UID column out of what encrypt writes (CSV and JSON Lines), so the file can go to a receiver; decrypt refuses it', async () => {
+    const uids = [rawUid(), rawUid()];
+    const csv = await runShareCommand(['encrypt', '--drop-raw-uid'], advertiser, `customer,raw_uid,note\nc1,${uids[0]},"a, b"\nc2,not-a-raw-uid,x\n`);
+    expect(csv.code).to.equal(1); // the second row's raw UID is bad: its row says so without it
+    expect(csv.stdout.split('\n')[0]).to.equal('customer,note,token,status');
+    for (const uid of uids) expect(csv.stdout).to.not.contain(uid);
+    expect(csv.stdout).to.not.contain('not-a-raw-uid');
+    const sent = parse(csv.stdout, { columns: true }) as Record<string, string>[];
+    expect(sent.map((row) => [row.customer, row.note, row.status])).to.deep.equal([['c1', 'a, b', 'success'], ['c2', 'x', 'invalid_raw_uid']]);
+
+    // the receiver decrypts the file as it was sent
+    const tokensFile = path.join(folder, 'dropped-tokens.csv');
+    await writeFile(tokensFile, csv.stdout);
+    const decrypted = await runShareCommand(['decrypt', '--in', tokensFile], dsp);
+    expect((parse(decrypted.stdout, { columns: true }) as Record<string, string>[])[0]).to.include({ customer: 'c1', raw_uid: uids[0], status: 'success' });
+
+    const jsonl = await runShareCommand(['encrypt', '--format', 'jsonl', '--drop-raw-uid'], advertiser, JSON.stringify({ id: 7, raw_uid: uids[1], nested: { raw_uid: 'kept' } }) + '\n');
+    expect(jsonl.code, jsonl.stderr).to.equal(0);
+    const row = JSON.parse(jsonl.stdout);
+    expect(Object.keys(row)).to.deep.equal(['id', 'nested', 'token', 'status']);
+    expect(row.nested).to.deep.equal({ raw_uid: 'kept' }); // only the column the command reads
+    expect(jsonl.stdout).to.not.contain(uids[1]);
+
+    const refused = await runShareCommand(['decrypt', '--drop-raw-uid'], dsp, 'token\n');
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.match(/^prebid-uid2-share: --drop-raw-uid is for encrypt .*\nusage: prebid-uid2-share /);
+  });
+
   it('stops at a malformed CSV line with its number, without echoing its content', async () => {
     const secretish = rawUid();
     const result = await runShareCommand(['encrypt'], advertiser, `raw_uid,note\n${rawUid()},ok\n${secretish},"broken"x\n${rawUid()},never read\n`);
