@@ -33,8 +33,8 @@ export function formatOf(explicit: string | undefined, location: string | undefi
 export interface RowReader {
   /** bytes in, rows out */
   stream: Transform;
-  /** the CSV header once read (JSON Lines: undefined) */
-  header(): readonly string[] | undefined;
+  /** the input's columns once read: the CSV header, or the keys of the first JSON Lines row */
+  columns(): readonly string[] | undefined;
   /** how the rows' text was decoded, once the first bytes are read: `latin1` when each character is one input byte */
   textEncoding(): BufferEncoding;
 }
@@ -76,7 +76,7 @@ export function csvRowReader(requiredColumn: string, { byteForByte }: { byteForB
       return names;
     },
   });
-  return { stream, header: () => header, textEncoding: () => (stream.options.encoding === 'latin1' ? 'latin1' : 'utf8') };
+  return { stream, columns: () => header, textEncoding: () => (stream.options.encoding === 'latin1' ? 'latin1' : 'utf8') };
 }
 
 /**
@@ -116,6 +116,7 @@ function nestsTooDeeply(json: string): boolean {
 
 /** Parses JSON Lines: one object per line, blank lines skipped; anything else stops the run with its line number. */
 export function jsonlRowReader(): RowReader {
+  let firstKeys: string[] | undefined;
   let pending = '';
   let lineNumber = 0;
   // a multi-byte character split across chunks is decoded whole
@@ -137,6 +138,7 @@ export function jsonlRowReader(): RowReader {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw new MalformedInputError(`malformed JSON Lines at line ${lineNumber} (not an object)`);
       }
+      firstKeys ??= Object.keys(value);
       stream.push(value);
     }
   };
@@ -165,23 +167,22 @@ export function jsonlRowReader(): RowReader {
       }
     },
   });
-  return { stream, header: () => undefined, textEncoding: () => 'utf8' };
+  return { stream, columns: () => firstKeys, textEncoding: () => 'utf8' };
 }
 
 /** Rows per csv-stringify call: one call per row would spend more time setting up than writing. */
 const CSV_WRITE_BATCH = 256;
 
 /**
- * Writes rows as CSV. `columns` is asked for when the first line is written, after the reader has read its header,
- * with the first row (undefined for a run without rows); `textEncoding` then, too: the encoding the reader decoded the
- * rows' text with (see csvRowReader). A run without rows writes the header line alone, or nothing when `columns` does
- * not know them (an empty input).
+ * Writes rows as CSV. `columns` is asked for when the first line is written, after the reader has read the input's
+ * columns; `textEncoding` then, too: the encoding the reader decoded the rows' text with (see csvRowReader). A run
+ * without rows writes the header line alone, or nothing when `columns` does not know them (an empty input).
  */
-export function csvRowWriter(columns: (firstRow: Row | undefined) => readonly string[] | undefined, textEncoding: () => BufferEncoding): Transform {
+export function csvRowWriter(columns: () => readonly string[] | undefined, textEncoding: () => BufferEncoding): Transform {
   let batch: Row[] = [];
   let headerWritten = false;
   const write = (stream: Transform): void => {
-    const names = columns(batch[0]);
+    const names = columns();
     if (names) stream.push(stringify(batch, { header: !headerWritten, columns: [...names] }), textEncoding());
     headerWritten = true;
     batch = [];

@@ -17,7 +17,6 @@ import {
   formatOf,
   jsonlRowReader,
   jsonlRowWriter,
-  type Row,
   type ShareFormat,
 } from './formats.js';
 import { parseS3Url, readS3, writeS3, type S3Location } from './s3.js';
@@ -218,8 +217,8 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     // the input's columns in their order (JSON Lines: the first row's keys) but a dropped one, then the added ones it
     // did not have; none from an input without them (no CSV header, no JSON Lines row): an empty input gives an empty
     // output
-    const outputColumns = (firstRow: Row | undefined): string[] | undefined => {
-      const input = reader.header() ?? (firstRow && Object.keys(firstRow));
+    const outputColumns = (): string[] | undefined => {
+      const input = reader.columns();
       return input && [...input.filter((column) => column !== dropped), ...ADDED_COLUMNS[mode].filter((column) => !input.includes(column))];
     };
     const writer = outputFormat === 'csv' ? csvRowWriter(outputColumns, reader.textEncoding) : jsonlRowWriter(dropped);
@@ -236,6 +235,9 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     await output.finish();
     output = undefined;
     if (progress) stderr.write('\n');
+    // a column the input had under an added column's name (a CRM export's status) now holds this run's values
+    const replaced = ADDED_COLUMNS[mode].filter((column) => reader.columns()?.includes(column));
+    if (replaced.length > 0) stderr.write(`${COMMAND}: the input's ${replaced.join(', ')} column${replaced.length > 1 ? 's' : ''} now hold${replaced.length > 1 ? '' : 's'} this run's values\n`);
     stderr.write(summary(mode, transform.counts, (Date.now() - started) / 1000) + '\n');
     return transform.counts.failed > 0 ? 1 : 0;
   } catch (error) {

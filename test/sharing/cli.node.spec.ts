@@ -183,16 +183,21 @@ describe('prebid-uid2-share: the command', function () {
     const sent = parse(csv.stdout, { columns: true }) as Record<string, string>[];
     expect(sent.map((row) => [row.customer, row.note, row.status])).to.deep.equal([['c1', 'a, b', 'success'], ['c2', 'x', 'invalid_raw_uid']]);
 
-    // the receiver decrypts the file as it was sent
+    // the receiver decrypts the file as it was sent: its status column (the sender's) now holds the receiver's, and
+    // the command says so
     const tokensFile = path.join(folder, 'dropped-tokens.csv');
     await writeFile(tokensFile, csv.stdout);
     const decrypted = await runShareCommand(['decrypt', '--in', tokensFile], dsp);
-    expect((parse(decrypted.stdout, { columns: true }) as Record<string, string>[])[0]).to.include({ customer: 'c1', raw_uid: uids[0], status: 'success' });
+    const received = parse(decrypted.stdout, { columns: true }) as Record<string, string>[];
+    expect(decrypted.stdout.split('\n')[0]).to.equal('customer,note,token,status,raw_uid,site_id,established');
+    expect(received.map((row) => [row.customer, row.raw_uid, row.status])).to.deep.equal([['c1', uids[0], 'success'], ['c2', '', 'invalid_payload']]);
+    expect(decrypted.stderr).to.match(/^prebid-uid2-share: the input's status column now holds this run's values\nprebid-uid2-share decrypt: 2 rows, 1 ok, 1 failed/);
 
     const jsonl = await runShareCommand(['encrypt', '--format', 'jsonl', '--drop-raw-uid'], advertiser, JSON.stringify({ id: 7, raw_uid: uids[1], nested: { raw_uid: 'kept' } }) + '\n');
     expect(jsonl.code, jsonl.stderr).to.equal(0);
     const row = JSON.parse(jsonl.stdout);
     expect(Object.keys(row)).to.deep.equal(['id', 'nested', 'token', 'status']);
+    expect(jsonl.stderr).to.not.contain('now hold');
     expect(row.nested).to.deep.equal({ raw_uid: 'kept' }); // only the column the command reads
     expect(jsonl.stdout).to.not.contain(uids[1]);
 
