@@ -71,7 +71,10 @@ const expiresAt = (token: ModuleIdentity) => token.identity_expires - EXPIRY_MAR
 const nextPoint = (token: ModuleIdentity, now: number) =>
   (token.refresh_from > now ? Math.min(token.refresh_from, expiresAt(token)) : expiresAt(token));
 
-/** an opt-out still remembered */
+/**
+ * an opt-out still remembered; one that Prebid's official module stored (it keeps no optoutUntil) has lapsed, and is
+ * asked about again before the token it came from is used
+ */
 const optedOut = (record: Stored, now: number) => record.latestToken === 'optout' && now < (record.optoutUntil ?? 0);
 
 /** an opt-out still remembered, or an advertising token neither expired nor ended with its refresh token */
@@ -102,9 +105,12 @@ export function decide(stored: StoredValue | undefined, supplied: Supplied, now:
   if (record === undefined) return { action: supplied.dii ? 'generate' : 'none', why };
   if (typeof record === 'string') return { action: 'use', why, record };
   const token = record.latestToken;
-  if (token === 'optout') return { action: 'use', why: [...why, 'optout'], record, next: record.optoutUntil };
+  // a lapsed opt-out with nothing to ask again with stands, and there is nothing to look at again
+  if (token === 'optout') return { action: 'use', why: [...why, 'optout'], record, next: optedOut(record, now) ? record.optoutUntil : undefined };
   // a refresh token that expired (or that the operator refused) ends the ID, whatever the advertising token says
   if (now >= token.refresh_expires) return { action: 'none', why: [...why, 'dead'] };
+  // the supplied token of a user who opted out is asked about before it is used again
+  if (reason === 'optoutLapsed') return { action: 'refresh', why, record };
   if (now >= expiresAt(token)) return { action: 'refresh', why: [...why, 'expired'], record };
   const due = now >= token.refresh_from;
   return { action: due ? 'background' : 'use', why: [...why, due ? 'due' : 'valid'], record, next: nextPoint(token, now) };

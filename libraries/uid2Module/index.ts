@@ -19,7 +19,7 @@ import { createCstgRequestForSpki, openCstgResponse, parseServerPublicKey } from
 import { callOperator, Refused, settings, type Outcome } from './api.js';
 import { createClaims } from './claim.js';
 import { isModuleIdentity, type ModuleIdentity } from './moduleIdentity.js';
-import { createStore, type CookieScope, type Store, type Stored } from './storage.js';
+import { createStore, type CookieScope, type Store, type Stored, type StoredValue, type Unkept } from './storage.js';
 import { reportDeniedStorage } from './storageCheck.js';
 import { current, decide, fromDii, REASONS, type Decision } from './decide.js';
 
@@ -79,6 +79,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The module's userId spec, and the publisher's logout call behind pbjs.disconnectUid2 / disconnectEuid. */
 export type UidModule<N extends UidModuleName> = IdProviderSpec<N> & { disconnect(): void };
 
+/** What tells records apart for decode: a bare token, 'optout', or the latest advertising token. */
+const idOf = (v: StoredValue | undefined) => (typeof v === 'string' || v === undefined ? v
+  : v.latestToken === 'optout' ? v.latestToken : v.latestToken?.advertising_token);
+
 /** CSTG credentials and the DII as pickDii gave it (`value` undefined: invalid or none given) */
 interface Cstg { spki: Uint8Array<ArrayBuffer>; sub: string; param?: DiiParam; value?: string }
 
@@ -102,6 +106,16 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
 
   /** the store of the last getId, which a logout clears */
   let lastStore: Store | undefined;
+  const unkept: Unkept = {};
+  /**
+   * What the core was last handed (getId's id, or its callback's record): the only record decode gives an ID for.
+   * With a userId `storage` config the core also decodes its own copy when getId hands nothing over (after a logout,
+   * consent withheld, a refresh or generation under way), and that copy may be a logged-out reader's.
+   */
+  let handedOut: StoredValue | undefined;
+  const handOut = (record: StoredValue) => ({ id: (handedOut = record) });
+  /** the core's callback, for a record that decode then accepts */
+  const toCore = (run: (cb: (v?: Stored) => void) => void) => (cb: (v?: Stored) => void) => run((record) => cb(handedOut = record));
   /** counts the ends of handed-out IDs (logout, refused refresh): an ID decoded before one is no longer given out */
   let ends = 0;
   /**
@@ -206,12 +220,14 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   function refresh(s: Stored, store: Store, base: string, wanted = wantedNow(), keepHeld?: () => void): Promise<Stored | undefined> {
     const t = s.latestToken as ModuleIdentity;
     const storedBefore = JSON.stringify(store.read() ?? null);
+    /** the stored record is another than when the refresh began */
+    const changed = (cur: Stored | string | undefined) => JSON.stringify(cur ?? null) !== storedBefore;
     /** the stored record was removed or replaced by another identity's since the refresh began */
-    const identityLeft = (cur: Stored | string | undefined) =>
-      JSON.stringify(cur ?? null) !== storedBefore && !(typeof cur === 'object' && origin(cur) === origin(s));
-    // the same identity, refreshed (or found opted out, or dead) by another tab
+    const identityLeft = (cur: Stored | string | undefined) => changed(cur) && !(typeof cur === 'object' && origin(cur) === origin(s));
+    // the same identity, refreshed (or found opted out, or dead) by another tab since the refresh began: not the record
+    // it began from, such as the lapsed opt-out the refresh asks about again
     const reuse = (cur: Stored, c = cur.latestToken as ModuleIdentity) =>
-      origin(cur) === origin(s) && c.refresh_token + c.refresh_expires !== t.refresh_token + t.refresh_expires;
+      changed(cur) && origin(cur) === origin(s) && c.refresh_token + c.refresh_expires !== t.refresh_token + t.refresh_expires;
     const open = (text: string) => {
       if (t.refresh_response_key) return openRefreshResponse(t.refresh_response_key, text);
       info('token has no refresh_response_key: reading the refresh answer as plain JSON');
@@ -317,6 +333,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   const decoded = (id: { id?: string; optout?: boolean }) => ({ [name]: id }) as unknown as ReturnType<IdProviderSpec<N>['decode']>;
 
   function getId(config: UserIdConfig<N>, consent?: AllConsentData) {
+    handedOut = undefined;
     if (!allowed(consent, warn)) return;
     // ProviderParams[N] is UidParams<N> (Uid2Params, EuidParams); TypeScript cannot resolve that for a generic N
     const p = (config.params ?? {}) as UidParams<N>;
@@ -339,19 +356,19 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     let scope: CookieScope | undefined;
     const scopeOnce = () => (scope ??= cookieScope(p));
     claimDomain = useCookie ? scopeOnce().domain : undefined;
-    const store = lastStore = createStore(sm, key, useCookie, scopeOnce, err);
+    const store = lastStore = createStore(sm, key, useCookie, scopeOnce, err, unkept);
     const stored = store.read();
     const decision = decide(stored, cstg ? { dii: cstg.value ?? null } : { token: suppliedToken(p) }, Date.now());
     const { action, record } = decision;
     // the reasons are logInfo's, which prints only with debugging on: not even worded otherwise
     if (debugTurnedOn()) explain(decision);
     lookAgainAt(decision.next);
-    if (action === 'generate') return { callback: handOver('token generation', () => generate(cstg!, store, base)) };
-    if (typeof record !== 'object') return record ? { id: record } : undefined;
-    if (action === 'refresh') return { callback: handOver('token refresh', () => refresh(record, store, base)) };
+    if (action === 'generate') return { callback: toCore(handOver('token generation', () => generate(cstg!, store, base))) };
+    if (typeof record !== 'object') return record ? handOut(record) : undefined;
+    if (action === 'refresh') return { callback: toCore(handOver('token refresh', () => refresh(record, store, base))) };
     if (action === 'use') {
       store.keep(record);
-      return { id: record };
+      return handOut(record);
     }
     // wanted from here: a logout or a new configuration before the refresh starts leaves nothing to refresh
     const wanted = wantedNow();
@@ -361,7 +378,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     if (!useCookie) store.keep(record);
     const keepHeld = useCookie ? keepLater(store, record, stored, wanted) : undefined;
     inBackground(record, handOver('token refresh', () => auctionReleased().then(() => (wanted() ? refresh(record, store, base, wanted, keepHeld) : undefined))), keepHeld);
-    return { id: record };
+    return handOut(record);
   }
 
   /**
@@ -372,6 +389,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     info('disconnect: removing the stored record, the claims and the ID');
     lastStore?.remove();
     claims.clear();
+    handedOut = undefined;
     ends++;
     epoch++;
     lookAgainAt();
@@ -385,6 +403,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     // with a userId `storage` config, core skips getId while its copy lasts; keep the lifecycle running
     extendId: getId,
     decode(v: Stored | string) {
+      if (v == null || idOf(v) !== idOf(handedOut)) return;
       if (typeof v === 'string') return decoded({ id: v });
       const t = v?.latestToken;
       if (t === 'optout') return decoded({ optout: true });

@@ -27,8 +27,8 @@ export interface Store {
   read(): StoredValue | undefined;
   write(value: Stored): void;
   /**
-   * Writes `value` unless it is what the last read() found in the configured storage: another tab may have stored a
-   * newer record since, which a blind write would replace with this older one.
+   * Writes `value` unless it is what the last read() found in the configured storage (another tab may have stored a
+   * newer record since, which a blind write would replace with this older one), or a record the storage did not keep.
    */
   keep(value: Stored): void;
   /** removes the record from both storages (logout) */
@@ -53,17 +53,25 @@ export function recordExpiry(v: Stored): number {
 const cookieAttributes = (path: string) =>
   `Lax${location.protocol === 'https:' ? '; Secure' : ''}${path === '/' ? '' : `; Path=${path}`}`;
 
+/**
+ * The last record written that the configured storage did not keep (access denied, or a cookie whose expiry has
+ * passed, such as a refused refresh's): read back for the rest of the page. The lifecycle decides from what it reads,
+ * and an answer it could not read back would be asked for again at once, in a loop. One per module, shared by the
+ * stores it makes.
+ */
+export interface Unkept { record?: Stored }
+
 /** `scope`: asked for at the first cookie write, so a page that only reads the record never works it out */
-export function createStore(sm: StorageManager, key: string, useCookie: boolean, scope: () => CookieScope, logError: (...a: unknown[]) => void): Store {
+export function createStore(sm: StorageManager, key: string, useCookie: boolean, scope: () => CookieScope, logError: (...a: unknown[]) => void, unkept: Unkept): Store {
   const setCookie = (value: string, expires: number, { domain, path } = scope()) =>
     sm.setCookie(key, value, new Date(expires).toUTCString(), cookieAttributes(path), domain);
   const local = {
     get: () => sm.getDataFromLocalStorage(key),
-    set: (v: Stored) => sm.setDataInLocalStorage(key, JSON.stringify(v)),
+    set: (text: string) => sm.setDataInLocalStorage(key, text),
   };
   const cookie = {
     get: () => sm.getCookie(key),
-    set: (v: Stored) => setCookie(JSON.stringify(v), recordExpiry(v)),
+    set: (text: string, v: Stored) => setCookie(text, recordExpiry(v)),
   };
   const [primary, secondary] = useCookie ? [cookie, local] : [local, cookie];
 
@@ -77,21 +85,27 @@ export function createStore(sm: StorageManager, key: string, useCookie: boolean,
   }
 
   let lastReadFromPrimary: StoredValue | undefined;
-  const write = (v: Stored) => primary.set(v);
+  const write = (v: Stored) => {
+    const text = JSON.stringify(v);
+    primary.set(text, v);
+    unkept.record = primary.get() === text ? undefined : v;
+  };
   return {
     // a refreshable record wins over a bare token, the configured storage over the other (a record found only
-    // there moves over with the next write); the other storage is read only when needed (cookie reads cost)
+    // there moves over with the next write), and both over what they did not keep; the other storage is read only
+    // when needed (cookie reads cost)
     read() {
       lastReadFromPrimary = parse(primary.get());
       if (typeof lastReadFromPrimary === 'object') return lastReadFromPrimary;
       const other = parse(secondary.get());
-      return typeof other === 'object' ? other : lastReadFromPrimary ?? other;
+      return typeof other === 'object' ? other : unkept.record ?? lastReadFromPrimary ?? other;
     },
     write,
     keep(v) {
-      if (v !== lastReadFromPrimary) write(v);
+      if (v !== lastReadFromPrimary && v !== unkept.record) write(v);
     },
     remove() {
+      unkept.record = undefined;
       sm.removeDataFromLocalStorage(key);
       // the configured scope, and the host's own cookie that older integrations (and Prebid's module) write
       setCookie('', 0);

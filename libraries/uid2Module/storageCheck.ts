@@ -15,6 +15,11 @@ import { deniedStorageAdvice, MODULE_FILES } from './disclosures.js';
 
 const reported = new Set<string>();
 
+/** Forgets what this page said: for a test harness that runs several emulated pages in one document. */
+export function forgetReportedDenials(): void {
+  reported.clear();
+}
+
 /** One key the module reads, or also writes (what userSync.enforceStorageType rules on) */
 export interface StorageUse { key: string; storageType: 'html5' | 'cookie'; write: boolean }
 

@@ -8,6 +8,7 @@ import { gdprDataHandler } from 'prebid.js/src/consentHandler.js';
 // because the package exports no path to it; used only to start each test on a fresh "page"
 import { attachIdSystem, resetUserIds } from 'prebid.js/src/../modules/userId/index.js';
 import { settings } from '../../libraries/uid2Module';
+import { forgetReportedDenials } from '../../libraries/uid2Module/storageCheck.js';
 import { toBase64 } from '../../libraries/uid2/crypto/base64.js';
 import type { Uid2Identity } from '../../libraries/uid2/client/uid2Identity.js';
 import type { HashedDii } from '../../libraries/uid2/client/normalize.js';
@@ -253,6 +254,7 @@ export function leavePage(network: FakeFetch | undefined, ...cookies: string[]) 
   clearStoredIds();
   cookies.forEach(clearCookie);
   Object.assign(settings, defaultSettings);
+  forgetReportedDenials();
 }
 
 export interface TestPage { network: FakeFetch; op: FakeOperator; log: ReturnType<typeof captureLogs> }

@@ -133,10 +133,16 @@ describe('euid userId submodule', () => {
     expect(euidIdSubmodule.gvlid).to.equal(21);
   });
 
-  it('decodes to {euid: ...} like the official module', () => {
-    expect(euidIdSubmodule.decode({ latestToken: makeIdentity('E4-x') } as any, {} as any)).to.deep.equal({ euid: { id: 'E4-x' } });
-    expect(euidIdSubmodule.decode({ latestToken: 'optout' } as any, {} as any)).to.deep.equal({ euid: { optout: true } });
-    expect(euidIdSubmodule.decode('E4-bare', {} as any)).to.deep.equal({ euid: { id: 'E4-bare' } });
+  it('decodes what getId handed over to {euid: ...} like the official module, and nothing else', () => {
+    const withConsent = { gdpr: { gdprApplies: true, vendorData: { purpose: { consents: { 1: true } }, vendor: { consents: { 21: true } } } } };
+    const handedOver = (params: object) => (euidIdSubmodule.getId({ name: 'euid', params } as any, withConsent as any) as any).id;
+    const token = makeIdentity('E4-x');
+    expect(euidIdSubmodule.decode(handedOver({ euidToken: token }), {} as any)).to.deep.equal({ euid: { id: 'E4-x' } });
+    expect(euidIdSubmodule.decode({ latestToken: makeIdentity('E4-core-copy') } as any, {} as any)).to.equal(undefined);
+    localStorage.setItem('__euid_advertising_token', JSON.stringify({ originalToken: token, latestToken: 'optout', optoutUntil: Date.now() + 60_000 }));
+    expect(euidIdSubmodule.decode(handedOver({}), {} as any)).to.deep.equal({ euid: { optout: true } });
+    localStorage.setItem('__euid_advertising_token', 'E4-bare');
+    expect(euidIdSubmodule.decode(handedOver({}), {} as any)).to.deep.equal({ euid: { id: 'E4-bare' } });
   });
 
   it('warns about invalid CSTG credentials and uses params.euidToken instead, as the official module does', async () => {

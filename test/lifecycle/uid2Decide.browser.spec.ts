@@ -43,7 +43,14 @@ const table: Array<[string, StoredValue | undefined, Supplied, Action, Reason[],
   ['a record refreshed from the supplied token', fromToken(OLDER, VALID), { token: OLDER }, 'use', ['refreshedSupplied', 'valid'], VALID.refresh_from],
   ['a supplied token newer than the record from it', fromToken(VALID, OLDER), { token: VALID }, 'use', ['newerSupplied', 'valid'], VALID.refresh_from],
   ['a remembered opt-out of the supplied token', fromToken(VALID, 'optout', NOW + MIN), { token: VALID }, 'use', ['optout'], NOW + MIN],
-  ['a lapsed opt-out of the supplied token', fromToken(VALID, 'optout', NOW - 1), { token: VALID }, 'use', ['optoutLapsed', 'valid'], VALID.refresh_from],
+  // the operator is asked about an opted-out user's token before it goes into a bid request again
+  ['a lapsed opt-out of the supplied token', fromToken(VALID, 'optout', NOW - 1), { token: VALID }, 'refresh', ['optoutLapsed']],
+  ['a lapsed opt-out of a supplied token whose refresh token expired', fromToken(DEAD, 'optout', NOW - 1), { token: DEAD }, 'none', ['optoutLapsed', 'dead']],
+  // Prebid's official module keeps no optoutUntil: the operator is asked again before the token is used
+  ['an opt-out the official module stored for the supplied token', fromToken(VALID, 'optout'), { token: VALID }, 'refresh', ['optoutLapsed']],
+  ['an opt-out stored, nothing supplied', fromToken(VALID, 'optout', NOW + MIN), {}, 'use', ['stored', 'optout'], NOW + MIN],
+  // nothing to ask again with: the opt-out stands, and nothing is looked at again
+  ['a lapsed opt-out stored, nothing supplied', fromToken(VALID, 'optout', NOW - 1), {}, 'use', ['stored', 'optout']],
   ['a refused refresh: the ID ends, the supplied token is not taken again', fromToken(VALID, REFUSED), { token: VALID }, 'none', ['refreshedSupplied', 'dead']],
   ['CSTG, nothing stored', undefined, DII, 'generate', ['noDiiRecord']],
   ['CSTG, a record of another DII', fromDii(VALID, 'other@example.com'), DII, 'generate', ['otherDii']],
@@ -52,6 +59,8 @@ const table: Array<[string, StoredValue | undefined, Supplied, Action, Reason[],
   ['CSTG, a dead record of this DII', fromDii(DEAD), DII, 'generate', ['diiDead']],
   ['CSTG, a remembered opt-out of this DII', fromDii('optout', undefined, NOW + MIN), DII, 'use', ['diiRecord', 'optout'], NOW + MIN],
   ['CSTG, a lapsed opt-out of this DII', fromDii('optout', undefined, NOW - 1), DII, 'generate', ['optoutLapsed']],
+  ['CSTG, an opt-out the official module stored for this DII', fromDii('optout'), DII, 'generate', ['optoutLapsed']],
+  ['CSTG without a valid DII, a lapsed opt-out stored', fromDii('optout', undefined, NOW - 1), { dii: null }, 'use', ['cstgNoDii', 'optout']],
   ['CSTG without a valid DII: the stored record, supplied token ignored', fromDii(DUE), { dii: null }, 'background', ['cstgNoDii', 'due'], DUE.identity_expires - 1000],
 ];
 
@@ -62,6 +71,25 @@ describe('uid2 lifecycle decisions (decide)', () => {
       expect([decision.action, decision.why, decision.next]).to.deep.equal([action, why, next]);
       if (action === 'use' || action === 'background' || action === 'refresh') expect(decision.record).to.not.equal(undefined);
     });
+  });
+
+  it('never looks again at a time already past: the shell would look again at once, in a loop', () => {
+    const stored = [undefined, 'A4-bare', ...table.map(([, record]) => record)];
+    const supplied: Supplied[] = [{}, { token: VALID }, { token: DUE }, { token: EXPIRED }, { token: DEAD }, { token: OLDER }, DII, { dii: null }];
+    // every point in the tokens' and opt-outs' lives, and a ms either side
+    const points = [...new Set([VALID, DUE, EXPIRED, DEAD, OLDER].flatMap((t) => [t.refresh_from, t.identity_expires - 1000, t.refresh_expires]).concat(NOW, NOW + MIN))];
+    const times = points.flatMap((point) => [point - 1, point, point + 1]);
+    let checked = 0;
+    for (const record of stored) {
+      for (const given of supplied) {
+        for (const now of times) {
+          const { next, action, why } = decide(record, given, now);
+          expect(next === undefined || next > now, `${JSON.stringify(record)} ${JSON.stringify(given)} at ${now}: ${action} ${why} next ${next}`).to.equal(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).to.be.above(1000);
   });
 
   it('from a second before identity_expires on, a token is never used as it is', () => {

@@ -184,11 +184,14 @@ describe('uid2 module: official behaviours, config by config', () => {
       await nextPageStaysOptedOut('user@example.com', 0);
     });
 
-    it('uses the supplied token again once a refresh opt-out\'s memory has lapsed', async () => {
+    it('asks the operator about the supplied token again once a refresh opt-out\'s memory has lapsed, and uses what it answers', async () => {
       const supplied = makeIdentity('A4-supplied');
       store({ originalToken: supplied, latestToken: 'optout', optoutUntil: Date.now() - 1000 });
-      configure({ params: { uid2Token: supplied } });
-      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-supplied');
+      // the user opted back in: the refresh gives a token, which the auction waits for (the supplied one is not sent)
+      page.op.knows(supplied).onRefresh(() => success(makeIdentity('A4-opted-in')));
+      configure({ params: { uid2Token: supplied }, auctionDelay: 1000 });
+      expect(tokenIn(await auctionEids(page.network))).to.equal('A4-opted-in');
+      expect(page.op.refreshRequests()).to.have.length(1);
       nextPage();
       store({ originalToken: supplied, latestToken: 'optout', optoutUntil: Date.now() + 60_000 });
       configure({ params: { uid2Token: supplied } });

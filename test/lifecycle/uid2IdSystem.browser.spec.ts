@@ -6,7 +6,7 @@ import sinon from 'sinon';
 import { cyrb53Hash } from 'prebid.js/src/utils.js';
 import { dep } from 'prebid.js/src/ajax.js';
 import { uid2IdSubmodule } from '../../modules/uid2IdSystem.js';
-import { claimSubject, createUidModule, settings } from '../../libraries/uid2Module';
+import { claimSubject, createUidModule, OPTOUT_MEMORY_MS, settings } from '../../libraries/uid2Module';
 import { sha256Base64 } from '../../libraries/uid2/client/normalize.js';
 import type { Uid2Identity } from '../../libraries/uid2/client/uid2Identity.js';
 import { jsonResponse, textResponse, type FakeFetch } from '../helpers/fakeFetch.browser.js';
@@ -289,6 +289,36 @@ describe('uid2 userId submodule', () => {
       expect(tokenIn(await auctionEids(network))).to.equal(undefined);
       expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
       expect(op.refreshRequests()).to.have.length(1);
+    });
+
+    // the official module stores no optoutUntil: its opt-out is asked about again, as a lapsed one of ours
+    [['an opt-out Prebid\'s official module stored', undefined], ['a lapsed opt-out', -1]].forEach(([what, until]) => {
+      it(`asks the operator about the supplied token before it goes out again: ${what}; the answer is remembered for a day`, async () => {
+        const current = makeIdentity('A4-opted-out');
+        store({ originalToken: current, latestToken: 'optout', ...(until !== undefined && { optoutUntil: Date.now() + (until as number) }) });
+        op.knows(current).onRefresh(() => OPTOUT);
+        configure({ params: { uid2Token: current } });
+        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+        await settle();
+        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+        expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
+        expect(op.refreshRequests()).to.have.length(1);
+        expect(readStored().optoutUntil - Date.now()).to.be.within(OPTOUT_MEMORY_MS - 60_000, OPTOUT_MEMORY_MS);
+      });
+    });
+
+    it('with a lapsed opt-out and nothing to ask again with, the page rests: no loop of lookups', async () => {
+      store({ originalToken: makeIdentity('A4-opted-out'), latestToken: 'optout', optoutUntil: Date.now() - 1 });
+      const getId = sinon.spy(uid2IdSubmodule, 'getId');
+      try {
+        configure({});
+        await auctionEids(network);
+        await sleep(300);
+        expect(getId.callCount).to.be.at.most(2);
+        expect(pbjs.getUserIds()).to.deep.equal({ uid2: { optout: true } });
+      } finally {
+        getId.restore();
+      }
     });
 
     it('gives no ID when the refresh of an expired token answers optout', async () => {
@@ -873,6 +903,26 @@ describe('uid2 userId submodule', () => {
       });
     });
 
+    it('with a userId storage config, the core\'s own copy of the ID gives no UID2 after the logout, on this page or the next', async () => {
+      const coreStorage = { type: 'html5', name: 'uid2_logout_copy', expires: 1 };
+      try {
+        configure({ params: { uid2Token: makeIdentity('A4-reader') }, storage: coreStorage });
+        expect(tokenIn(await auctionEids(network))).to.equal('A4-reader');
+        expect(localStorage.getItem('uid2_logout_copy')).to.contain('A4-reader');
+        pbjs.disconnectUid2();
+        // the publisher's logout: the module configured anew without the reader's token
+        configure({ params: {}, storage: coreStorage });
+        await pbjs.refreshUserIds();
+        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+        nextPage();
+        configure({ params: {}, storage: coreStorage });
+        expect(tokenIn(await auctionEids(network))).to.equal(undefined);
+        expect(pbjs.getUserIds().uid2).to.equal(undefined);
+      } finally {
+        ['', '_exp', '_cst', '_last'].forEach((suffix) => localStorage.removeItem(`uid2_logout_copy${suffix}`));
+      }
+    });
+
     it('in localStorage mode, works out the cookie params only at a logout, which removes a cookie copy under them', async () => {
       configure({ params: { uid2Token: makeIdentity('A4-local'), cookieDomain: 'example.com' } });
       expect(tokenIn(await auctionEids(network))).to.equal('A4-local');
@@ -922,6 +972,28 @@ describe('uid2 userId submodule', () => {
   });
 
   describe('storage', () => {
+    // the lifecycle decides from what it reads back: an answer it could not read back would be asked for again at once
+    const unkept: Array<[string, () => void, () => object]> = [
+      ['storage denied (deviceAccess: false), a refreshed token', () => pbjs.setConfig({ deviceAccess: false }), () => success(makeIdentity('A4-refreshed'))],
+      ['storage denied (deviceAccess: false), a refused refresh', () => pbjs.setConfig({ deviceAccess: false }), refreshError],
+      ['cookie mode, a refused refresh (its record cookie expires as it is written)', () => {}, refreshError],
+    ];
+    unkept.forEach(([what, setUp, answer]) => {
+      it(`calls the operator once when the answer cannot be stored: ${what}`, async () => {
+        setUp();
+        const due = makeIdentity('A4-due', { refreshDue: true });
+        op.knows(due).onRefresh(answer as () => any);
+        configure({ params: { uid2Token: due, ...(what.startsWith('cookie') && { storage: 'cookie' }) } });
+        await auctionEids(network);
+        await until(() => op.refreshRequests().length >= 1);
+        await sleep(300);
+        expect(op.refreshRequests()).to.have.length(1);
+        const refreshed = what.endsWith('refreshed token');
+        expect(tokenIn(await auctionEids(network))).to.equal(refreshed ? 'A4-refreshed' : undefined);
+        expect(op.refreshRequests()).to.have.length(1);
+      });
+    });
+
     it('does not write back a stored record it only read (another tab may have stored a newer one meanwhile)', async () => {
       const stored = makeIdentity('A4-stored');
       store({ originalToken: stored, latestToken: stored });
@@ -1020,12 +1092,16 @@ describe('uid2 userId submodule', () => {
       });
     });
 
-    it('decodes a stored record, an opt-out and a bare token; the userId core makes the eid', () => {
+    it('decodes what getId handed over (a record, an opt-out, a bare token), and nothing else; the userId core makes the eid', () => {
+      const handedOver = (params: object) => (uid2IdSubmodule.getId({ name: 'uid2', params } as any, {} as any) as any).id;
       const token = makeIdentity('A4-x');
-      expect(uid2IdSubmodule.decode({ latestToken: token } as any, {} as any)).to.deep.equal({ uid2: { id: 'A4-x' } });
-      expect(uid2IdSubmodule.decode({ latestToken: 'optout' } as any, {} as any)).to.deep.equal({ uid2: { optout: true } });
-      expect(uid2IdSubmodule.decode('A4-bare', {} as any)).to.deep.equal({ uid2: { id: 'A4-bare' } });
-      expect(uid2IdSubmodule.decode({ latestToken: makeIdentity('A4-old', { expired: true }) } as any, {} as any)).to.equal(undefined);
+      expect(uid2IdSubmodule.decode(handedOver({ uid2Token: token }), {} as any)).to.deep.equal({ uid2: { id: 'A4-x' } });
+      // what the core holds of its own (a userId storage config) is not what the module handed over
+      expect(uid2IdSubmodule.decode({ latestToken: makeIdentity('A4-core-copy') } as any, {} as any)).to.equal(undefined);
+      store({ originalToken: token, latestToken: 'optout', optoutUntil: Date.now() + 60_000 });
+      expect(uid2IdSubmodule.decode(handedOver({}), {} as any)).to.deep.equal({ uid2: { optout: true } });
+      store('A4-bare');
+      expect(uid2IdSubmodule.decode(handedOver({}), {} as any)).to.deep.equal({ uid2: { id: 'A4-bare' } });
       expect(uid2IdSubmodule.decode(null as any, {} as any)).to.equal(undefined);
     });
 
