@@ -114,16 +114,28 @@ function nestsTooDeeply(json: string): boolean {
   return false;
 }
 
-/** Parses JSON Lines: one object per line, blank lines skipped; anything else stops the run with its line number. */
+/**
+ * Parses JSON Lines: one object per line, blank lines skipped; anything else stops the run with its line number. A
+ * byte order mark at the start is dropped, as CSV's. Rows have no prototype, so that a key a row lacks reads as
+ * missing, never as an Object method (`constructor`, `toString`) that a CSV writer would then be handed.
+ */
 export function jsonlRowReader(): RowReader {
   let firstKeys: string[] | undefined;
   let pending = '';
   let lineNumber = 0;
+  let started = false;
   // a multi-byte character split across chunks is decoded whole
   const decoder = new StringDecoder('utf8');
+  const decode = (text: string): string => {
+    if (started || text === '') return text;
+    started = true;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  };
+  const tooLong = () => new MalformedInputError(`malformed JSON Lines at line ${lineNumber + 1} (longer than ${MAX_RECORD_BYTES} bytes)`);
   const pushLines = (stream: Transform, text: string): void => {
     const lines = text.split('\n');
     for (const line of lines) {
+      if (line.length > MAX_RECORD_BYTES) throw tooLong();
       lineNumber += 1;
       if (line.trim() === '') continue;
       if (nestsTooDeeply(line)) {
@@ -139,20 +151,18 @@ export function jsonlRowReader(): RowReader {
         throw new MalformedInputError(`malformed JSON Lines at line ${lineNumber} (not an object)`);
       }
       firstKeys ??= Object.keys(value);
-      stream.push(value);
+      stream.push(Object.assign(Object.create(null), value));
     }
   };
   const stream = new Transform({
     readableObjectMode: true,
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      const text = pending + decoder.write(chunk);
+      const text = pending + decode(decoder.write(chunk));
       const lastBreak = text.lastIndexOf('\n');
       pending = text.slice(lastBreak + 1);
       try {
         if (lastBreak >= 0) pushLines(this, text.slice(0, lastBreak));
-        if (pending.length > MAX_RECORD_BYTES) {
-          throw new MalformedInputError(`malformed JSON Lines at line ${lineNumber + 1} (longer than ${MAX_RECORD_BYTES} bytes)`);
-        }
+        if (pending.length > MAX_RECORD_BYTES) throw tooLong();
         callback();
       } catch (error) {
         callback(error as Error);
@@ -160,7 +170,7 @@ export function jsonlRowReader(): RowReader {
     },
     flush(callback) {
       try {
-        pushLines(this, pending + decoder.end());
+        pushLines(this, pending + decode(decoder.end()));
         callback();
       } catch (error) {
         callback(error as Error);
@@ -169,6 +179,9 @@ export function jsonlRowReader(): RowReader {
   });
   return { stream, columns: () => firstKeys, textEncoding: () => 'utf8' };
 }
+
+/** A JSON Lines row's true and false as they read, where csv-stringify would write 1 and an empty field. */
+const CSV_CAST = { boolean: (value: boolean) => String(value) };
 
 /** Rows per csv-stringify call: one call per row would spend more time setting up than writing. */
 const CSV_WRITE_BATCH = 256;
@@ -183,7 +196,7 @@ export function csvRowWriter(columns: () => readonly string[] | undefined, textE
   let headerWritten = false;
   const write = (stream: Transform): void => {
     const names = columns();
-    if (names) stream.push(stringify(batch, { header: !headerWritten, columns: [...names] }), textEncoding());
+    if (names) stream.push(stringify(batch, { header: !headerWritten, columns: [...names], cast: CSV_CAST }), textEncoding());
     headerWritten = true;
     batch = [];
   };

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { constants } from 'node:os';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { OperatorHttpError, type OperatorClient } from '../libraries/uid2/receiver/operatorClient.js';
@@ -98,6 +98,8 @@ export function describeKeyFetchError(error: unknown, operatorUrl: string): stri
   if ((error as { name?: string }).name === 'TimeoutError') return `the UID2 operator at ${operatorUrl} did not answer in ${OPERATOR_TIMEOUT_MS / 1000} s`;
   if (error instanceof TypeError && /URL/i.test(error.message)) return `UID2_BASE_URL is not a URL`;
   if (/base64/i.test(String((error as Error).message))) return 'UID2_SECRET_KEY is not base64';
+  // node:crypto's words for an AES key that is not 32 bytes: the secret is the key of the request's envelope
+  if (/invalid key length/i.test(String((error as Error).message))) return 'UID2_SECRET_KEY is not a 32-byte key in base64';
   // the envelope did not open (another secret than the API key's) or the keys did not parse
   return `the UID2 operator at ${operatorUrl} gave no usable sharing keys: ${(error as Error).message}`;
 }
@@ -163,12 +165,15 @@ async function openFileOutput(target: string): Promise<OpenedOutput> {
     return { stream, finish: async () => {}, abort: async () => void stream.destroy() };
   }
   const aside = `${target}.partial-${process.pid}`;
-  // the mode of the file it replaces: decrypted rows hold raw UID2s, and a file kept private stays private
-  const stream = createWriteStream(aside, { mode: existing ? existing.mode & 0o777 : 0o666 });
+  // the mode of the file it replaces: decrypted rows hold raw UID2s, and a file kept private stays private (created
+  // with it, so never more open meanwhile; set again at the end, as the umask may have taken bits away)
+  const mode = existing ? existing.mode & 0o777 : undefined;
+  const stream = createWriteStream(aside, { mode: mode ?? 0o666 });
   return {
     stream,
     finish: async () => {
       if (!stream.closed) await once(stream, 'close');
+      if (mode !== undefined) await chmod(aside, mode);
       await rename(aside, target);
     },
     abort: async () => {

@@ -160,7 +160,12 @@ export class ShareTransform extends Transform {
     const rows = this.batch;
     this.batch = [];
     const column = INPUT_COLUMN[this.mode];
-    const added = this.work(rows.map((row) => row[column]));
+    // only text is a raw UID or a token; anything else (a number, an object, a symbol, which a worker could not even
+    // be sent) gets its row's status as a missing value does
+    const added = this.work(rows.map((row) => {
+      const value = row[column];
+      return typeof value === 'string' ? value : null;
+    }));
     const pushed = Promise.all([added, this.lastPush]).then(([columns]) => this.pushRows(rows, columns));
     this.lastPush = pushed;
     this.inFlight.push(pushed);

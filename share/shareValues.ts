@@ -40,14 +40,16 @@ function encryptValue(rawUid: unknown, keys: KeyContainer, now: number): { token
 /**
  * The ISO 8601 text of an `established` time, remembering the last one: a sender's batch is encrypted at one `now`
  * (see shareTransform.ts), so runs of rows share their millisecond, and a Date and its text per row cost about as
- * much as one of the token's two GCM layers.
+ * much as one of the token's two GCM layers. Undefined for a time no date holds (beyond ±8.64e15 ms): a token a
+ * sender's key sealed with, say, nanoseconds there.
  */
-function isoTimeFormatter(): (ms: number) => string {
+function isoTimeFormatter(): (ms: number) => string | undefined {
   let lastMs = NaN;
-  let lastText = '';
+  let lastText: string | undefined;
   return (ms) => {
     if (ms !== lastMs) {
-      lastText = new Date(ms).toISOString();
+      const date = new Date(ms);
+      lastText = Number.isNaN(date.getTime()) ? undefined : date.toISOString();
       lastMs = ms;
     }
     return lastText;
@@ -63,12 +65,15 @@ function decryptInto(columns: AddedColumns, tokens: readonly unknown[], keys: Ke
     const token = tokens[index];
     // synchronous: this module runs in Node only, on node:crypto, and a promise per row costs a fifth of it
     const result = typeof token === 'string' && token !== '' ? decryptAdvertisingTokenSync(token, keys, options) : { status: 'invalid_payload' as const };
-    statuses[index] = result.status;
-    if (result.status === 'success') {
+    const time = result.status === 'success' ? isoTime(result.established) : undefined;
+    if (result.status === 'success' && time !== undefined) {
+      statuses[index] = SUCCESS;
       rawUids[index] = result.rawUid;
       siteIds[index] = String(result.siteId);
-      established[index] = isoTime(result.established);
+      established[index] = time;
     } else {
+      // a token that opened, but whose established time is no time, is as unreadable as one that did not
+      statuses[index] = result.status === 'success' ? 'invalid_payload' : result.status;
       rawUids[index] = siteIds[index] = established[index] = '';
     }
   }

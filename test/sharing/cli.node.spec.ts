@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -173,6 +173,35 @@ describe('prebid-uid2-share: the command', function () {
     expect(decrypted.stderr).to.contain('5 rows, 1 ok, 4 failed (not_authorized_for_key 1, expired_token 1, version_not_supported 1, invalid_payload 1)');
   });
 
+  it('JSON Lines to CSV: every row under the first row\'s columns whatever its own key order or missing keys, true and false as they read; a byte order mark is dropped', async () => {
+    const uid = rawUid();
+    // more rows than a CSV write batch (256), the later ones with their keys in another order, one without `note`
+    const rows = [
+      ...Array.from({ length: 300 }, (_, index) => ({ id: index, raw_uid: uid, note: 'n', opt_in: index % 2 === 0 })),
+      { note: 'swapped', opt_in: false, raw_uid: uid, id: 300 },
+      { raw_uid: uid, id: 301, opt_in: true },
+    ];
+    const jsonlFile = path.join(folder, 'shapes.jsonl');
+    await writeFile(jsonlFile, '\uFEFF' + rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    const csvFile = path.join(folder, 'shapes.csv');
+    const result = await runShareCommand(['encrypt', '--in', jsonlFile, '--out', csvFile], advertiser);
+    expect(result.code, result.stderr).to.equal(0);
+    const csv = await readFile(csvFile, 'utf8');
+    expect(csv.split('\n')[0]).to.equal('id,raw_uid,note,opt_in,token,status');
+    const written = parse(csv, { columns: true }) as Record<string, string>[];
+    expect(written).to.have.length(302);
+    expect(written.slice(298).map((row) => [row.id, row.raw_uid, row.note, row.opt_in, row.status])).to.deep.equal([
+      ['298', uid, 'n', 'true', 'success'], ['299', uid, 'n', 'false', 'success'], ['300', uid, 'swapped', 'false', 'success'], ['301', uid, '', 'true', 'success'],
+    ]);
+
+    // a later row without a key named like an Object method that the first row has
+    const methodNamed = path.join(folder, 'constructor.jsonl');
+    await writeFile(methodNamed, JSON.stringify({ raw_uid: uid, constructor: 'c' }) + '\n' + JSON.stringify({ raw_uid: uid }) + '\n');
+    const named = await runShareCommand(['encrypt', '--in', methodNamed, '--out', csvFile], advertiser);
+    expect(named.code, named.stderr).to.equal(0);
+    expect((parse(await readFile(csvFile, 'utf8'), { columns: true }) as Record<string, string>[]).map((row) => row.constructor)).to.deep.equal(['c', '']);
+  });
+
   it('--drop-raw-uid leaves the raw UID column out of what encrypt writes (CSV and JSON Lines), so the file can go to a receiver; decrypt refuses it', async () => {
     const uids = [rawUid(), rawUid()];
     const csv = await runShareCommand(['encrypt', '--drop-raw-uid'], advertiser, `customer,raw_uid,note\nc1,${uids[0]},"a, b"\nc2,not-a-raw-uid,x\n`);
@@ -280,6 +309,7 @@ describe('prebid-uid2-share: the command', function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ ...advertiser, UID2_API_KEY: 'UID2-C-L-124-wrong' }, /refused UID2_API_KEY \(401\)/],
       [{ ...advertiser, UID2_SECRET_KEY: dsp.UID2_SECRET_KEY! }, /could not open the request: check UID2_SECRET_KEY/],
+      [{ ...advertiser, UID2_SECRET_KEY: 'dGVzdA==' }, /UID2_SECRET_KEY is not a 32-byte key in base64$/m],
       [{ ...advertiser, UID2_BASE_URL: `http://127.0.0.1:${closedPort}` }, new RegExp(`cannot reach the UID2 operator at http://127\\.0\\.0\\.1:${closedPort} \\(ECONNREFUSED\\)`)],
       [{ UID2_BASE_URL: operator.url }, /set UID2_API_KEY, UID2_SECRET_KEY in the environment/],
     ];
@@ -351,6 +381,11 @@ describe('prebid-uid2-share: the command', function () {
     // the file holds raw UID2s or tokens: kept private, it stays private
     expect((await stat(outFile)).mode & 0o777).to.equal(0o600);
     expect(await leftovers()).to.deep.equal([]);
+    // and a file shared with the group and others stays so too, whatever the umask takes from a new file
+    await chmod(outFile, 0o666);
+    const shared = await runShareCommand(['encrypt', '--out', outFile], advertiser, `raw_uid\n${uid}\n`);
+    expect(shared.code, shared.stderr).to.equal(0);
+    expect((await stat(outFile)).mode & 0o777).to.equal(0o666);
   });
 
   it('stops on Ctrl-C or TERM as a failed run: the --out file as it was, no partial copy, the shell\'s status for the signal', async () => {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decryptAdvertisingToken, type DecryptedToken } from '../../libraries/uid2/receiver/advertisingToken.js';
+import { decryptAdvertisingToken, encryptAdvertisingToken, type DecryptedToken } from '../../libraries/uid2/receiver/advertisingToken.js';
 import { withDemoLifetimes } from '../../devstack/operator/config.js';
 import { createShareTransform, defaultWorkers } from '../../share/shareTransform.js';
 import { fixedSharingKeys, startSharingKeys } from '../../share/sharingKeys.js';
@@ -39,16 +39,38 @@ describe('prebid-uid2-share: the Node stream transform', function () {
     const keys = testContainer([testKey(164, CROSS_SDK_V4.masterKey.secret), testKey(165, CROSS_SDK_V4.siteKey.secret)]);
     // JSON Lines values of any type, empty values and line breaks, in batches mixing them with good tokens (so the
     // added columns cross back from the workers both joined and as runs)
-    const odd: unknown[] = [CROSS_SDK_V4.token, '', 42, null, { token: CROSS_SDK_V4.token }, `${CROSS_SDK_V4.token}\n`, 'not a token', CROSS_SDK_V4.token];
+    // (a symbol and a function: values no worker can be sent)
+    const odd: unknown[] = [CROSS_SDK_V4.token, '', 42, null, { token: CROSS_SDK_V4.token }, `${CROSS_SDK_V4.token}\n`, 'not a token', Symbol('token'), () => CROSS_SDK_V4.token, CROSS_SDK_V4.token];
     const rows = () => odd.concat(Array(12).fill(CROSS_SDK_V4.token)).map((token, index) => ({ index, token }) as Row);
     const run = (workers: number) => collect(rows(), createShareTransform({ mode: 'decrypt', keys, workers, batchSize: 5, now: () => CROSS_SDK_V4.created }));
     const [onWorkers, onCaller] = [await run(2), await run(0)];
     expect(onWorkers).to.deep.equal(onCaller);
     expect(onCaller.map((row) => row.status)).to.deep.equal([
-      'success', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'version_not_supported', 'success',
+      'success', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'version_not_supported', 'invalid_payload', 'invalid_payload', 'success',
       ...Array(12).fill('success'),
     ]);
-    expect(onCaller[7]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });
+    expect(onCaller[9]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });
+  });
+
+  it('gives a token whose established time no date holds its row\'s status (invalid_payload), and goes on, on worker threads as on the calling thread', async () => {
+    const master = testKey(164, CROSS_SDK_V4.masterKey.secret, { keysetId: 1 });
+    const site = testKey(165, CROSS_SDK_V4.siteKey.secret, { keysetId: 2 });
+    const keys = testContainer([master, site], { callerSiteId: 124, masterKeysetId: 1, defaultKeysetId: 2, maxSharingLifetimeSeconds: 2592000 + 3600 });
+    const now = Date.now();
+    const fields = {
+      rawUid: randomBytes(32), identityScope: 'UID2', identityType: 'email', siteId: 124, expires: now + 3600_000, created: now,
+      established: now, refreshed: now, privacyBits: 1,
+    } as const;
+    const good = await encryptAdvertisingToken(fields, master, site);
+    // a sender's key sealed its established time in nanoseconds
+    const odd = await encryptAdvertisingToken({ ...fields, established: now * 1e6 }, master, site);
+    const run = (workers: number) => collect([good, odd, good].map((token) => ({ token })), createShareTransform({ mode: 'decrypt', keys, workers, now: () => now }));
+    for (const workers of [0, 1]) {
+      const rows = await run(workers);
+      expect(rows.map((row) => [row.status, row.raw_uid === '', row.established === '']), `${workers} workers`).to.deep.equal([
+        ['success', false, false], ['invalid_payload', true, true], ['success', false, false],
+      ]);
+    }
   });
 
   it('encrypts v3 and v4 raw UIDs of its own scope with the type they carry, and gives one of another scope its row\'s status, on worker threads as on the calling thread', async () => {
