@@ -185,7 +185,8 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
   function suppliedToken(p: UidParams<N>): ModuleIdentity | undefined {
     const cookie = p[param('Cookie')] ?? p[param('ServerCookie')];
     const fromParams = p[param('Token')];
-    let token: unknown = fromParams ?? (cookie && sm.getCookie(cookie));
+    // an empty params.<name>Token (a template's logged-out value) falls through to the cookie, as in the official module
+    let token: unknown = fromParams || (cookie && sm.getCookie(cookie));
     // JSON text only: anything else (an object, nothing) throws, and a page's first throw costs 1-3 ms in Chromium
     if (typeof token === 'string') try { token = JSON.parse(token); } catch (e) { /* not JSON */ }
     if (!token) return;

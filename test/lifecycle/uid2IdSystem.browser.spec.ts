@@ -61,6 +61,12 @@ describe('uid2 userId submodule', () => {
       expect(tokenIn(await auctionEids(network))).to.equal('A4-server-cookie');
     });
 
+    it('reads the cookie when params.uid2Token is empty, as the official module does', async () => {
+      setCookie(SERVER_COOKIE, JSON.stringify(makeIdentity('A4-cookie')));
+      configure({ params: { uid2Token: '', uid2Cookie: SERVER_COOKIE } });
+      expect(tokenIn(await auctionEids(network))).to.equal('A4-cookie');
+    });
+
     it('prefers params.uid2Token over the cookie', async () => {
       setCookie(SERVER_COOKIE, JSON.stringify(makeIdentity('A4-cookie')));
       configure({ params: { uid2Token: makeIdentity('A4-config'), uid2Cookie: SERVER_COOKIE } });
