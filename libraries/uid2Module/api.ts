@@ -44,8 +44,8 @@ const retryAfterMs = (response: Response | undefined) => {
 
 export interface CallOptions {
   warn: (...a: unknown[]) => void;
-  /** called before each retry, once its wait is over */
-  onRetry?: () => void;
+  /** called before the wait for each retry, with its ms: what the caller holds must outlast the wait and the retry */
+  onWait?: (ms: number) => void;
   /** called as soon as an attempt failed transiently, before the wait for its retry */
   onTransientFailure?: () => void;
   /** false once the answer is no longer wanted (a logout, a new configuration): no retry is sent then */
@@ -62,10 +62,9 @@ export async function callOperator(
   url: string,
   body: string,
   open: (text: string) => Promise<any>,
-  { warn, onRetry, onTransientFailure, wanted }: CallOptions,
+  { warn, onWait, onTransientFailure, wanted }: CallOptions,
 ): Promise<Outcome> {
   for (let attempt = 0; ; attempt++) {
-    if (attempt) onRetry?.();
     const response = await qualifiedFetcherFactory(MODULE_TYPE_UID, moduleName, settings.timeout)(url, { method: 'POST', body })
       .catch(() => undefined);
     const text = await response?.text().catch(() => '') ?? '';
@@ -85,7 +84,9 @@ export async function callOperator(
     onTransientFailure?.();
     if (attempt >= settings.retries) throw Error(`${failure} (${attempt + 1} attempts)`);
     warn(url, failure, 'retrying');
-    await new Promise((resolve) => setTimeout(resolve, Math.max(settings.backoff * 2 ** attempt, retryAfterMs(response))));
+    const wait = Math.max(settings.backoff * 2 ** attempt, retryAfterMs(response));
+    onWait?.(wait);
+    await new Promise((resolve) => setTimeout(resolve, wait));
     if (wanted && !wanted()) throw Error(`${failure}, not retried: logged out or configured anew meanwhile`);
   }
 }

@@ -32,11 +32,12 @@ export interface ClaimOptions {
 
 export interface Claims {
   /**
-   * `call` (given a `renew` to keep the claim alive across retries) unless other pages claim `subject`; then
-   * `settled()` once the calling page has stored its result, or `call` once this page's turn has come.
-   * `call` starts synchronously when no other page claims the subject.
+   * `call` (given a `renew` to keep the claim alive across retries: for `ms` more than a call's lifetime) unless other
+   * pages claim `subject`; then `settled()` once the calling page has stored its result, or `call` once this page's
+   * turn has come. `call` starts synchronously when no other page claims the subject; a call that stores nothing
+   * (resolves undefined) lets the waiting pages take over at once.
    */
-  run<T>(subject: string, call: (renew: () => void) => Promise<T>, settled: () => T | undefined, onWait: () => void): Promise<T>;
+  run<T>(subject: string, call: (renew: (ms?: number) => void) => Promise<T | undefined>, settled: () => T | undefined, onWait: () => void): Promise<T | undefined>;
   /** removes every page's claims (logout: they name the reader's refresh tokens by hash) */
   clear(): void;
 }
@@ -87,10 +88,12 @@ export function createClaims(sm: StorageManager, name: string, { lifetime, domai
     return false;
   };
 
-  async function callClaimed<T>(subject: string, call: (renew: () => void) => Promise<T>): Promise<T> {
+  async function callClaimed<T>(subject: string, call: (renew: (ms?: number) => void) => Promise<T | undefined>): Promise<T | undefined> {
     try {
-      const result = await call(() => write(subject, CALLING));
-      write(subject, DONE, handoverMs);
+      const result = await call((ms = 0) => write(subject, CALLING, ms + lifetime()));
+      // nothing stored (the answer was dropped: a logout, another reader): nothing for the waiting pages to look for
+      if (result === undefined) release(subject);
+      else write(subject, DONE, handoverMs);
       return result;
     } catch (e) {
       // nothing stored: the waiting pages take over at once

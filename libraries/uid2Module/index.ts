@@ -106,6 +106,8 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
 
   /** the store of the last getId, which a logout clears */
   let lastStore: Store | undefined;
+  /** this page's refreshes under way, by configuration (epoch) and refresh token */
+  const refreshing = new Map<string, Promise<Stored | undefined>>();
   const unkept: Unkept = {};
   /**
    * What the core was last handed (getId's id, or its callback's record): the only record decode gives an ID for.
@@ -220,26 +222,33 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
    */
   function refresh(s: Stored, store: Store, base: string, wanted = wantedNow(), keepHeld?: () => void): Promise<Stored | undefined> {
     const t = s.latestToken as ModuleIdentity;
+    // a second getId while this page refreshes the token (refreshUserIds, a consent change) joins the refresh
+    const key = `${epoch} ${t.refresh_token}`;
+    const joined = refreshing.get(key);
+    if (joined) return joined;
     const storedBefore = JSON.stringify(store.read() ?? null);
-    /** the stored record is another than when the refresh began */
-    const changed = (cur: Stored | string | undefined) => JSON.stringify(cur ?? null) !== storedBefore;
     /** the stored record was removed or replaced by another identity's since the refresh began */
-    const identityLeft = (cur: Stored | string | undefined) => changed(cur) && !(typeof cur === 'object' && origin(cur) === origin(s));
-    // the same identity, refreshed (or found opted out, or dead) by another tab since the refresh began: not the record
-    // it began from, such as the lapsed opt-out the refresh asks about again
-    const reuse = (cur: Stored, c = cur.latestToken as ModuleIdentity) =>
-      changed(cur) && origin(cur) === origin(s) && c.refresh_token + c.refresh_expires !== t.refresh_token + t.refresh_expires;
+    const identityLeft = (cur: Stored | string | undefined) =>
+      JSON.stringify(cur ?? null) !== storedBefore && !(typeof cur === 'object' && origin(cur) === origin(s));
+    // the same identity, refreshed (or found opted out, or dead) by another tab; not a lapsed opt-out, which is what
+    // a refresh of the supplied token asks about again
+    const reuse = (cur: Stored, c = cur.latestToken) => origin(cur) === origin(s) &&
+      (c === 'optout' ? current(cur, Date.now()) : c.refresh_token + c.refresh_expires !== t.refresh_token + t.refresh_expires);
     const open = (text: string) => {
       if (t.refresh_response_key) return openRefreshResponse(t.refresh_response_key, text);
       info('token has no refresh_response_key: reading the refresh answer as plain JSON');
       return Promise.resolve().then(() => JSON.parse(text));
     };
-    const call = async (renew: () => void) => {
-      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onRetry: renew, onTransientFailure: keepHeld, wanted })
+    const call = async (renew: (ms?: number) => void) => {
+      // a tab that waited for another tab's claim comes here late: a logout (in any tab) or a new login meanwhile
+      // leaves nothing to ask about
+      if (!wanted() || identityLeft(store.read())) return void info('logged out or another reader since the refresh began: not calling');
+      const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onWait: renew, onTransientFailure: keepHeld, wanted })
         .catch((e) => {
           if (!(e instanceof Refused)) throw e;
           err('refresh refused, the ID ends here:', e.message);
-          ends++;
+          // a previous reader's refusal ends nothing the page holds now
+          if (wanted()) ends++;
           return { ...t, refresh_expires: Date.now() };
         });
       info('refresh answered:', outcomeText(latestToken));
@@ -252,8 +261,10 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       const cur = store.read();
       if (typeof cur === 'object' && reuse(cur)) return cur;
     };
-    return claims.run(claimSubject(t.refresh_token), call, fromOtherTab,
+    const running = claims.run(claimSubject(t.refresh_token), call, fromOtherTab,
       () => info('another tab is refreshing this token: waiting for the record it stores'));
+    refreshing.set(key, running);
+    return running.finally(() => refreshing.delete(key));
   }
 
   /**
@@ -301,7 +312,11 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
    */
   const inBackground = (held: Stored, run: ReturnType<typeof handOver>, keepHeld?: () => void) => run((next) => {
     if (!next) return keepHeld?.();
-    if (next !== held && decide(next, {}, Date.now()).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
+    if (next === held) return;
+    const now = Date.now();
+    if (decide(next, {}, now).action !== 'background') getGlobal().refreshUserIds({ submoduleNames: [name] });
+    // withheld: the core keeps `held`, so the next look is at its expiry, not at the withheld record's
+    else lookAgainAt(decide(held, {}, now).next);
   });
 
   /** Stores `held` when called, unless the reader logged out or the stored record changed meanwhile (another tab, another login). */

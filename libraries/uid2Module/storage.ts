@@ -54,8 +54,8 @@ const cookieAttributes = (path: string) =>
   `Lax${location.protocol === 'https:' ? '; Secure' : ''}${path === '/' ? '' : `; Path=${path}`}`;
 
 /**
- * The last record written that the configured storage did not keep (access denied, or a cookie whose expiry has
- * passed, such as a refused refresh's): read back for the rest of the page. The lifecycle decides from what it reads,
+ * The last record written that the configured storage did not keep (access denied, a full localStorage, or a cookie
+ * whose expiry has passed, such as a refused refresh's): read back for the rest of the page. The lifecycle decides from what it reads,
  * and an answer it could not read back would be asked for again at once, in a loop. One per module, shared by the
  * stores it makes.
  */
@@ -87,7 +87,11 @@ export function createStore(sm: StorageManager, key: string, useCookie: boolean,
   let lastReadFromPrimary: StoredValue | undefined;
   const write = (v: Stored) => {
     const text = JSON.stringify(v);
-    primary.set(text, v);
+    try {
+      primary.set(text, v);
+    } catch (e) {
+      // a full localStorage (QuotaExceededError), which Prebid's storage manager passes on: kept for the page below
+    }
     unkept.record = primary.get() === text ? undefined : v;
   };
   return {
