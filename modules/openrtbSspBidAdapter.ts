@@ -13,7 +13,7 @@ import { GVL_PURPOSES } from 'prebid.js/src/consentHandler.js';
 import { EVENT_TYPE_IMPRESSION, EVENT_TYPE_WIN, TRACKER_METHOD_IMG } from 'prebid.js/src/eventTrackers.js';
 import { deepSetValue, politeTriggerPixel, replaceAuctionPrice } from 'prebid.js/src/utils.js';
 // a type guard only where Prebid declares it: src/utils.js is JavaScript in Prebid's own tree
-import { isPlainObject } from 'prebid.js/src/utils/objects.js';
+import { deepClone, isPlainObject } from 'prebid.js/src/utils/objects.js';
 import { ortbConverter } from 'prebid.js/libraries/ortbConverter/converter.js';
 import { ORTB_MTYPES } from 'prebid.js/libraries/ortbConverter/processors/mediaType.js';
 import {
@@ -22,6 +22,7 @@ import {
 } from '../libraries/openrtbSspUtils/config.js';
 import { rendererFor } from '../libraries/openrtbSspUtils/outstream.js';
 import { placeFields } from '../libraries/openrtbSspUtils/ortbVersion.js';
+import { requestGroups } from '../libraries/openrtbSspUtils/requestGroups.js';
 import { consentParams, userSyncs } from '../libraries/openrtbSspUtils/userSyncs.js';
 import type { BidRequest } from 'prebid.js/src/adapterManager.js';
 import type { BidResponse } from 'prebid.js/src/bidfactory.js';
@@ -96,6 +97,10 @@ function inMediaType(bid: ORTBBid, imp: ORTBImp | undefined): ORTBBid | undefine
   log.logWarn(`bid ${bid.id} dropped: ${problem}`);
 }
 
+/** An event tracker as core reads it: an event, a method and a URL. */
+const isEventTracker = (tracker: unknown): tracker is EventTracker => isPlainObject(tracker) &&
+  Number.isInteger(tracker.event) && Number.isInteger(tracker.method) && isNonEmptyString(tracker.url);
+
 /** The video object the SSP will see: mediaTypes.video with params.video on top. */
 function videoParams(bidRequest: SspBidRequest): Record<string, unknown> | undefined {
   const video = bidRequest.mediaTypes?.video;
@@ -112,18 +117,25 @@ function hasUsableFormat(bidRequest: SspBidRequest): unknown {
 
 /**
  * The bid request as the converter's processors see it. Its video is videoParams, or none without mimes (with a
- * warning). Its floors are in USD only: a floor the currency module cannot convert would be read as dollars, so
- * it is dropped with a warning instead (every floor processor, priceFloors' bidfloor and extBidfloor, asks this
- * getFloor).
+ * warning; also none of the copy core keeps in ortb2Imp.video, which the converter would merge into the imp). Its
+ * floors are in USD only: a floor the currency module cannot convert would be read as dollars, so it is dropped
+ * with a warning instead (every floor processor, priceFloors' bidfloor and extBidfloor, asks this getFloor).
  */
 function asSentToSsp(bidRequest: SspBidRequest): SspBidRequest {
   const getFloor = (bidRequest as { getFloor?: (params: Record<string, unknown>) => { floor?: number; currency?: string } | undefined }).getFloor;
   const video = videoParams(bidRequest);
   const hasMimes = (video?.mimes as unknown[] | undefined)?.length;
-  if (video && !hasMimes) log.logWarn(`${bidRequest.adUnitCode}: no video mimes`);
+  let { ortb2Imp } = bidRequest;
+  if (video && !hasMimes) {
+    log.logWarn(`${bidRequest.adUnitCode}: no video mimes`);
+    ortb2Imp = { ...ortb2Imp, video: undefined };
+  }
   return {
     ...bidRequest,
-    mediaTypes: { ...bidRequest.mediaTypes, video: hasMimes ? video : undefined },
+    ortb2Imp,
+    // a copy: the converter merges core's copy of mediaTypes.video into it, lists into lists, which would otherwise
+    // grow the publisher's own params.video lists at every auction
+    mediaTypes: { ...bidRequest.mediaTypes, video: hasMimes ? deepClone(video) : undefined },
     getFloor: typeof getFloor === 'function' ? (params: Record<string, unknown>) => {
       const floor = getFloor.call(bidRequest, { ...params, currency: CURRENCY });
       if (floor?.currency == null || floor.currency === CURRENCY) return floor;
@@ -140,18 +152,20 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
   imp(buildImp, bidRequest, context) {
     const imp = buildImp(asSentToSsp(bidRequest), context);
     adUnitOf.set(imp, bidRequest);
-    const { placementId, bidfloor } = bidRequest.params;
+    const { placementId, bidfloor, video } = bidRequest.params;
+    // over what the converter merged from mediaTypes.video and core's copy of it in ortb2Imp.video, lists included
+    if (imp.video) Object.assign(imp.video, video);
     imp.tagid = placementId;
     if (imp.bidfloor == null && Number(bidfloor) > 0) Object.assign(imp, { bidfloor, bidfloorcur: CURRENCY });
     return imp;
   },
   request(buildRequest, imps, bidderRequest, context) {
     const request = buildRequest(imps, bidderRequest, context);
-    const { bidRequests } = context;
-    const publisherId = bidRequests.map((b) => b.params.publisherId).find(isNonEmptyString);
+    // the ad units of a request share these (see requestGroups)
+    const { publisherId, test } = context.bidRequests[0]!.params;
     const client = (['site', 'app', 'dooh'] as const).find((section) => request[section]);
-    if (publisherId && client) deepSetValue(request, `${client}.publisher.id`, publisherId);
-    if (bidRequests.some((b) => b.params.test === true)) request.test = 1;
+    if (isNonEmptyString(publisherId) && client) deepSetValue(request, `${client}.publisher.id`, publisherId);
+    if (test === true) request.test = 1;
     request.cur ??= [CURRENCY];
     deepSetValue(request, `ext.${BIDDER_CODE}.adapterVersion`, ADAPTER_VERSION);
     // tells the SSP which of its seats may bid under their own code
@@ -182,12 +196,15 @@ const converter = ortbConverter<typeof BIDDER_CODE>({
     // core fires only eventtrackers for client-side bids: burl becomes a billing (impression) tracker, and a video
     // or native nurl a win notice (the converter turns a video nurl into vastUrl even next to markup); each an
     // image with the price macro filled in (500, Prebid's win event, is exchange-specific in the native spec)
-    const trackers = bidResponse.eventtrackers ?? [];
+    // only trackers core can read: one it cannot (an SSP's null, a tracker without a URL) would fail the bid's render
+    // events, and with them bidWon and billing
+    const trackers = (bidResponse.eventtrackers ?? []).filter(isEventTracker);
     const addTracker = (event: number, url: unknown) =>
       isNonEmptyString(url) && trackers.push({ event: event as EventTracker['event'], method: TRACKER_METHOD_IMG, url: replaceAuctionPrice(url, price) });
     addTracker(EVENT_TYPE_IMPRESSION, bid.burl);
     if (mediaType !== BANNER && (mediaType !== VIDEO || bid.adm) && addTracker(EVENT_TYPE_WIN, bid.nurl)) delete (bidResponse as { vastUrl?: string }).vastUrl;
     if (trackers.length) bidResponse.eventtrackers = trackers;
+    else delete bidResponse.eventtrackers;
     return bidResponse;
   },
 });
@@ -214,13 +231,15 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
       return [];
     }
     const gzipFrom = gzipMinBytes(settings);
-    const limit = impLimit(settings) ?? bidRequests.length;
     const requests: AdapterRequest[] = [];
-    for (let start = 0; start < bidRequests.length; start += limit) {
-      const data = converter.toORTB({ bidRequests: bidRequests.slice(start, start + limit), bidderRequest });
-      placeFields(data, settings.ortbVersion);
-      const gzip = gzipFrom !== undefined && JSON.stringify(data).length >= gzipFrom;
-      requests.push({ method: 'POST', url: endpoint.href, data, ...(gzip && { options: { endpointCompression: true } }) });
+    for (const group of requestGroups(bidRequests)) {
+      const limit = impLimit(settings) ?? group.length;
+      for (let start = 0; start < group.length; start += limit) {
+        const data = converter.toORTB({ bidRequests: group.slice(start, start + limit), bidderRequest });
+        placeFields(data, settings.ortbVersion);
+        const gzip = gzipFrom !== undefined && JSON.stringify(data).length >= gzipFrom;
+        requests.push({ method: 'POST', url: endpoint.href, data, ...(gzip && { options: { endpointCompression: true } }) });
+      }
     }
     return requests;
   },
@@ -242,12 +261,13 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
       ...seat,
       bid: [seat.bid].flat().filter(isPlainObject).flatMap((bid) => inMediaType(bid, imps.get(bid.impid)) ?? []),
     }));
-    let cur = response.cur ?? CURRENCY;
-    if (!/^[A-Z]{3}$/.test(cur)) {
-      log.logWarn(`cur ${cur} ignored`);
-      cur = CURRENCY;
+    const cur: unknown = response.cur ?? CURRENCY;
+    // prices in a currency the answer does not name could be taken for another's
+    if (typeof cur !== 'string' || !/^[A-Z]{3}$/i.test(cur)) {
+      log.logWarn(`cur ${JSON.stringify(cur)}: bids dropped`);
+      return [];
     }
-    return converter.fromORTB({ response: { ...response, cur, seatbid }, request: data });
+    return converter.fromORTB({ response: { ...response, cur: cur.toUpperCase(), seatbid }, request: data });
   },
 
   getUserSyncs(syncOptions, responses, gdprConsent, uspConsent, gppConsent, coppa) {

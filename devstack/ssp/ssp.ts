@@ -112,20 +112,34 @@ function numberOrNull(value: unknown): number | null {
   return typeof value === 'number' ? value : null;
 }
 
+/** The request's consent signals as it carries them, in its 2.6 field or the 2.5 ext one. */
+function consentSignalsOf(request: Json) {
+  const either = (field: string) => path(request, field) ?? path(request, field.replace('.', '.ext.'));
+  return { gdpr: either('regs.gdpr'), consent: either('user.consent'), usp: either('regs.us_privacy'), gpp: either('regs.gpp'), gppSid: either('regs.gpp_sid') };
+}
+
+const gppSidsOf = (gppSid: unknown): number[] => (Array.isArray(gppSid) ? gppSid.filter((s): s is number => typeof s === 'number') : []);
+
 function consentOf(request: Json): SspReport['consent'] {
-  const gpp = path(request, 'regs.gpp') ?? path(request, 'regs.ext.gpp');
-  const gppSid = path(request, 'regs.gpp_sid') ?? path(request, 'regs.ext.gpp_sid');
-  const usp = path(request, 'regs.us_privacy') ?? path(request, 'regs.ext.us_privacy');
-  const consent = path(request, 'user.consent') ?? path(request, 'user.ext.consent');
+  const { gdpr, consent, usp, gpp, gppSid } = consentSignalsOf(request);
   return {
-    gdpr: numberOrNull(path(request, 'regs.gdpr') ?? path(request, 'regs.ext.gdpr')),
+    gdpr: numberOrNull(gdpr),
     gdprConsent: typeof consent === 'string' && consent.length > 0,
     usPrivacy: typeof usp === 'string' ? usp : null,
     gpp: typeof gpp === 'string' && gpp.length > 0,
-    gppSid: Array.isArray(gppSid) ? gppSid.filter((s): s is number => typeof s === 'number') : [],
+    gppSid: gppSidsOf(gppSid),
     coppa: path(request, 'regs.coppa') === 1 ? 1 : 0,
     gpc: path(request, 'regs.ext.gpc') ?? null, // a string or a number: validated
   };
+}
+
+/** The request's consent as sync URL parameters (what Prebid Server puts in its partners' sync URLs). */
+function syncConsentOf(request: Json): URLSearchParams {
+  const { gdpr, consent, usp, gpp, gppSid } = consentSignalsOf(request);
+  const values: Record<string, unknown> = {
+    gdpr: gdpr === 0 || gdpr === 1 ? String(gdpr) : undefined, gdpr_consent: consent, us_privacy: usp, gpp, gpp_sid: gppSidsOf(gppSid).join(),
+  };
+  return new URLSearchParams(Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''));
 }
 
 /** Signals a UID2-aware SSP would question: they are warnings, the auction goes on. */
@@ -233,7 +247,7 @@ export function createSsp(options: SspOptions = {}): Ssp {
     const summary = `imps=${(ortb.imp as unknown[]).length} bids=${bids.length} eids=${report.eids.sources.length > 0 ? logValue(report.eids.sources.join(',')) : '-'} uid2=${uid2.present ? uid2.status : '-'} warnings=${report.warnings.length}`;
     if (bids.length === 0) send(res, 204);
     else {
-      const ext = { debug: report, usersync: partnerSyncs(demand.baseUrl, consent.coppa === 1) };
+      const ext = { debug: report, usersync: partnerSyncs(demand.baseUrl, consent.coppa === 1, syncConsentOf(ortb)) };
       send(res, 200, JSON.stringify({ id: ortb.id, bidid: randomUUID(), cur: 'USD', seatbid: seatbidsOf(bids), ext }));
     }
     return summary;

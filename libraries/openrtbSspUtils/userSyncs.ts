@@ -1,7 +1,7 @@
 /**
- * User syncs for the openrtbSsp adapter: the SSP's own sync URL, and the sync entries its answers carry for its
- * demand partners in Prebid Server's shape, `ext.usersync: {<partner>: {syncs: [{url, type}]}}` with `type`
- * `iframe`, or `image`/`redirect` (an image pixel). Every URL gets the page's consent parameters; none is
+ * User syncs for the openrtbSsp adapter: the SSP's own sync URL, with the page's consent parameters, and the sync
+ * entries its answers carry for its demand partners in Prebid Server's shape, `ext.usersync: {<partner>: {syncs:
+ * [{url, type}]}}` with `type` `iframe`, or `image`/`redirect` (an image pixel), as the SSP wrote them; none is
  * repeated, whichever answers it came in.
  */
 import { deepAccess } from 'prebid.js/src/utils.js';
@@ -46,24 +46,28 @@ export function consentParams(gdprConsent: GdprConsent, uspConsent: string | nul
 
 /**
  * The syncs to register, in order: `own` (the SSP's own sync, if any, fired as an iframe when iframes are allowed,
- * else as an image), then the `{url, type}` entries of the answers' `ext.usersync` (whatever the partner keys) of
- * an enabled type with an http(s) URL (a sync may not run `javascript:` or `data:` on the page); each with the
- * `consent` parameters (consentParams) over any the URL had, each URL once.
+ * else as an image) with the `consent` parameters (consentParams) over any it had, then the `{url, type}` entries of
+ * the answers' `ext.usersync` (whatever the partner keys) of an enabled type with an http(s) URL (a sync may not run
+ * `javascript:` or `data:` on the page), each URL once. A partner's URL goes as the SSP wrote it: the SSP filled in
+ * the consent its request carried, and a query rebuilt with more parameters would break an encoded redirect or a
+ * `$UID` macro in it (`ib.adnxs.com/getuid?<redirect URL>`).
  */
 export function userSyncs(options: SyncOptions, own: URL | undefined, responses: unknown[], consent: [string, string][]): UserSync[] {
-  const ownType: SyncType = options.iframeEnabled ? 'iframe' : 'image';
-  own?.searchParams.set('type', ownType);
-  // Object() reads any JSON value as an object: a level that is missing or not an object yields no entries
-  const answered = responses.flatMap((response) => Object.values(Object(deepAccess(response as object, 'body.ext.usersync'))).flatMap((partner) => Object(partner).syncs ?? []));
   // by type and URL, in the order first seen
   const syncs: Record<string, UserSync> = {};
-  for (const entry of [own && { type: ownType, url: own.href }, ...answered.slice(0, MAX_ANSWER_SYNCS)]) {
-    const type = entry?.type === 'redirect' ? 'image' : entry?.type;
-    const url = httpUrl(entry?.url);
-    if (url && (type === 'iframe' ? options.iframeEnabled : type === 'image' && options.pixelEnabled)) {
-      for (const [name, value] of consent) url.searchParams.set(name, value);
-      syncs[type + url] = { type, url: url.href };
-    }
+  const add = (type: unknown, url: string) => {
+    if (type === 'iframe' ? options.iframeEnabled : type === 'image' && options.pixelEnabled) syncs[type + url] ??= { type: type as SyncType, url };
+  };
+  if (own) {
+    const ownType: SyncType = options.iframeEnabled ? 'iframe' : 'image';
+    own.searchParams.set('type', ownType);
+    for (const [name, value] of consent) own.searchParams.set(name, value);
+    add(ownType, own.href);
+  }
+  // Object() reads any JSON value as an object: a level that is missing or not an object yields no entries
+  const answered = responses.flatMap((response) => Object.values(Object(deepAccess(response as object, 'body.ext.usersync'))).flatMap((partner) => Object(partner).syncs ?? []));
+  for (const entry of answered.slice(0, MAX_ANSWER_SYNCS)) {
+    if (httpUrl(entry?.url)) add(entry.type === 'redirect' ? 'image' : entry.type, entry.url);
   }
   return Object.values(syncs);
 }

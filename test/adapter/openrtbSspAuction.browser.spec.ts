@@ -476,7 +476,7 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
       expect(Object.fromEntries(url.searchParams)).to.deep.equal({ type: 'iframe', gdpr: '1', gdpr_consent: TCF_STRING, us_privacy: '1YNN', gpp: GPP_STRING, gpp_sid: '7' });
     });
 
-    it('registers the syncs of the SSP\'s partners from its answer, with consent, each once', async () => {
+    it('registers the syncs of the SSP\'s partners from its answer as the SSP wrote them, each once, after its own with consent', async () => {
       const register = sinon.stub(userSync, 'registerSync');
       pbjs.setConfig({
         userSync: { syncEnabled: true, syncsPerBidder: 0, filterSettings: { all: { bidders: '*', filter: 'include' } } },
@@ -490,8 +490,8 @@ describe('openrtbSsp adapter in a Prebid auction', () => {
       const ours = register.getCalls().filter((c) => c.args[1] === 'openrtbSsp').map((c) => [c.args[0], c.args[2]]);
       expect(ours).to.deep.equal([
         ['iframe', 'https://ssp.test/usersync?type=iframe&us_privacy=1YNN'],
-        ['iframe', 'https://dsp-a.test/sync?us_privacy=1YNN'],
-        ['image', 'https://dsp-a.test/px?us_privacy=1YNN'],
+        ['iframe', 'https://dsp-a.test/sync'],
+        ['image', 'https://dsp-a.test/px'],
       ]);
     });
 

@@ -230,7 +230,17 @@ describe('openrtbSsp adapter', () => {
 
     it('marks test traffic (params.test) with request.test = 1, otherwise 0', () => {
       expect(build().ortb.test).to.equal(0);
-      expect(build([{}, { params: { placementId: 'p', test: true } }]).ortb.test).to.equal(1);
+      expect(build([{ params: { placementId: 'p', test: true } }]).ortb.test).to.equal(1);
+    });
+
+    it('sends ad units that differ in test traffic or publisherId in requests of their own, each as its params say', () => {
+      const { requests } = buildAll([
+        { params: { placementId: 'a', test: true, publisherId: 'pub-1' } }, { params: { placementId: 'b' } },
+        { params: { placementId: 'c', publisherId: 'pub-2' } }, { params: { placementId: 'd', test: true, publisherId: 'pub-1' } },
+      ]);
+      expect(requests.map(({ data }) => [data.imp.map((imp: any) => imp.tagid), data.test, data.site.publisher?.id])).to.deep.equal([
+        [['a', 'd'], 1, 'pub-1'], [['b'], 0, undefined], [['c'], 0, 'pub-2'],
+      ]);
     });
 
     it('sends tmax from the bidder timeout, USD as the currency, and its version', () => {
@@ -278,8 +288,18 @@ describe('openrtbSsp adapter', () => {
         expect(imp.banner).to.equal(undefined);
       });
 
-      it('leaves out a video without mimes from a multi-format imp, with a warning', () => {
-        const [imp] = build([{ mediaTypes: { ...BANNER, video: { playerSize: [[640, 480]] } } }]).ortb.imp;
+      // core keeps a copy of mediaTypes.video in ortb2Imp.video (its fillVideoDefaults), which the converter merges in
+      const withCoreCopy = (video: Record<string, unknown>) => ({ mediaTypes: { video }, ortb2Imp: { video: { ...video, playerSize: undefined, w: 640, h: 480 } } });
+
+      it('gives params.video precedence over core\'s copy of mediaTypes.video too, lists replaced', () => {
+        const bid = withCoreCopy({ ...VIDEO.video, mimes: ['video/mp4'], protocols: [2, 3], maxduration: 30, skip: 0 });
+        const [imp] = build([{ ...bid, params: { placementId: 'p', video: { mimes: ['video/webm'], protocols: [7], maxduration: 60, skip: 1, w: 300, h: 200 } } }]).ortb.imp;
+        expect(imp.video).to.include({ maxduration: 60, skip: 1, w: 300, h: 200 });
+        expect([imp.video.mimes, imp.video.protocols]).to.deep.equal([['video/webm'], [7]]);
+      });
+
+      it('leaves out a video without mimes from a multi-format imp, with a warning, core\'s copy of it as well', () => {
+        const [imp] = build([{ mediaTypes: { ...BANNER, video: { playerSize: [[640, 480]] } }, ortb2Imp: { video: { w: 640, h: 480, plcmt: 4 } } }]).ortb.imp;
         expect(imp.banner).to.be.an('object');
         expect(imp.video).to.equal(undefined);
         expect(logs.warnings()).to.deep.equal(['openrtbSsp: slot-1: no video mimes']);
@@ -479,6 +499,14 @@ describe('openrtbSsp adapter', () => {
       expect(bid.eventtrackers).to.deep.equal([own, { event: 1, method: 1, url: 'https://ssp.test/bill?p=1.75&x=1' }]);
     });
 
+    it('keeps only the trackers core can read: an SSP\'s malformed one would fail the bid\'s render events, bidWon and billing', () => {
+      const own = { event: 1, method: 1, url: 'https://ssp.test/imp' };
+      const [bid] = interpret(respond({ burl: 'https://ssp.test/bill', ext: { eventtrackers: [null, 'x', { event: 1 }, { event: 1, method: 1, url: '' }, own] } }));
+      expect(bid.eventtrackers).to.deep.equal([own, { event: 1, method: 1, url: 'https://ssp.test/bill' }]);
+      const [none] = interpret(respond({ ext: { eventtrackers: [null] } }));
+      expect(none).to.not.have.property('eventtrackers');
+    });
+
     it('fires a banner nurl as a pixel in front of the markup', () => {
       const [bid] = interpret(respond({ nurl: 'https://ssp.test/win?p=${AUCTION_PRICE}' }));
       expect(bid.ad).to.match(/^<div[^>]*><img src="https:\/\/ssp.test\/win\?p=\$\{AUCTION_PRICE\}"><\/div><p>ad<\/p>$/);
@@ -671,10 +699,12 @@ describe('openrtbSsp adapter', () => {
         const bids = interpret((ortb: any) => respond({ impid: 'nope' }, { id: 'good' })(ortb));
         expect(bids.map((b: any) => b.seatBidId)).to.deep.equal(['good']);
       });
-      it('assumes USD for a currency that is not a currency code', () => {
-        const [bid] = interpret((ortb: any) => ({ ...respond({})(ortb), cur: 42 }));
-        expect(bid.currency).to.equal('USD');
-        expect(logs.warnings()[0]).to.match(/cur 42 ignored/);
+      it('drops the bids of an answer whose currency is not a currency code (its prices would be read in another); takes a lowercase code', () => {
+        for (const cur of [42, ['EUR'], 'EURO']) {
+          expect(interpret((ortb: any) => ({ ...respond({})(ortb), cur })), JSON.stringify(cur)).to.deep.equal([]);
+        }
+        expect(logs.warnings()).to.deep.equal(['openrtbSsp: cur 42: bids dropped', 'openrtbSsp: cur ["EUR"]: bids dropped', 'openrtbSsp: cur "EURO": bids dropped']);
+        expect(interpret((ortb: any) => ({ ...respond({})(ortb), cur: 'eur' }))[0].currency).to.equal('EUR');
       });
       if (FEATURES.NATIVE) {
         it('drops a native bid whose markup is not native JSON, without throwing', () => {
@@ -765,9 +795,13 @@ describe('openrtbSsp adapter', () => {
         expect(iframeOnly.map((s: any) => s.url)).to.deep.equal(['https://ssp.test/usersync?type=iframe', 'https://dsp-a.test/sync?id=1']);
       });
 
-      it('puts the page\'s consent on each, over what the URL carried', () => {
-        const [, , , b] = fromAnswers(both, [answer({ 'dsp-a': dspA, 'dsp-b': dspB })], gdpr, '1YNN', gpp);
-        expect(Object.fromEntries(new URL(b.url).searchParams)).to.deep.equal({ gdpr: '1', gdpr_consent: TCF_STRING, us_privacy: '1YNN', gpp: GPP_STRING, gpp_sid: '7,8' });
+      it('puts the page\'s consent on the SSP\'s own sync, and leaves its partners\' URLs as the SSP wrote them (it filled in their consent)', () => {
+        // Prebid Server's shape of a Xandr sync: the whole query is an encoded redirect, with a $UID macro in it
+        const xandr = 'https://ib.adnxs.com/getuid?https%3A%2F%2Fpbs.test%2Fsetuid%3Fbidder%3Dadnxs%26gdpr%3D1%26uid%3D%24UID';
+        const plain = 'https://ib.adnxs.com/getuid?https://dsp.test/pixel?adnxs_uid=$UID';
+        const [own, ...partners] = fromAnswers(both, [answer({ 'dsp-b': dspB, adnxs: { syncs: [{ type: 'redirect', url: xandr }, { type: 'redirect', url: plain }] } })], gdpr, '1YNN', gpp);
+        expect(Object.fromEntries(new URL(own.url).searchParams)).to.deep.equal({ type: 'iframe', gdpr: '1', gdpr_consent: TCF_STRING, us_privacy: '1YNN', gpp: GPP_STRING, gpp_sid: '7,8' });
+        expect(partners.map((sync: any) => sync.url)).to.deep.equal(['https://dsp-b.test/px?gdpr=0', xandr, plain]);
       });
 
       it('registers each URL once, however many answers repeat it', () => {

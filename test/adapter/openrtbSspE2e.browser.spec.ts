@@ -187,15 +187,17 @@ describe('openrtbSsp end to end against the mock SSP', function () {
     }
   });
 
-  it('syncs the SSP\'s partners from its answer, with consent, at URLs the SSP answers', async () => {
+  it('syncs the SSP\'s partners from its answer, with the consent of the request, at URLs the SSP answers', async () => {
+    pbjs.setConfig({ consentManagement: { usp: { cmpApi: 'static', consentData: { getUSPData: { uspString: '1YNN' } } } } } as any);
     await requestBids([bannerUnit('b', TEST)]);
     const responses = answers.map((a) => ({ body: a.body }));
-    const syncs: Array<{ type: string; url: string }> = config.runWithBidder('openrtbSsp', () => spec.getUserSyncs!({ iframeEnabled: true, pixelEnabled: true }, responses as any, { gdprApplies: true, consentString: 'CP' } as any, '1YNN', null, false));
+    const syncs: Array<{ type: string; url: string }> = config.runWithBidder('openrtbSsp', () => spec.getUserSyncs!({ iframeEnabled: true, pixelEnabled: true }, responses as any, null, '1YNN', null, false));
     expect(syncs.map((s) => [s.type, new URL(s.url).searchParams.get('partner')])).to.deep.equal([
       ['iframe', null], ['iframe', 'mock-dsp'], ['image', 'mock-dsp'], ['image', 'mock-video-dsp'],
     ]);
+    // the SSP's own sync from the adapter, its partners' from the SSP, which had the consent in the request
     for (const sync of syncs) {
-      expect(new URL(sync.url).searchParams.get('gdpr_consent')).to.equal('CP');
+      expect(new URL(sync.url).searchParams.get('us_privacy'), sync.url).to.equal('1YNN');
       expect((await fetch(sync.url)).status, sync.url).to.equal(200);
     }
   });

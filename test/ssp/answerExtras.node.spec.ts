@@ -43,6 +43,18 @@ describe('mock SSP: answer extras', () => {
     for (const { url } of entries) expect((await fetch(url)).status, url).to.equal(200);
   });
 
+  it('fills its partners\' sync URLs with the consent the request carried, in its 2.6 fields or the 2.5 ext ones, as Prebid Server does', async () => {
+    const syncParams = async (regs: object, user: object) => {
+      const answer = await auction(ssp(), bidRequest({ regs, user }));
+      const [first] = Object.values(answer.json.ext.usersync).flatMap((partner: any) => partner.syncs);
+      return Object.fromEntries(new URL((first as any).url).searchParams);
+    };
+    const expected = { type: 'iframe', partner: SEAT, gdpr: '1', gdpr_consent: 'CPtcf', us_privacy: '1YNN', gpp: 'DBAgpp', gpp_sid: '7,8' };
+    expect(await syncParams({ gdpr: 1, us_privacy: '1YNN', gpp: 'DBAgpp', gpp_sid: [7, 8] }, { consent: 'CPtcf' })).to.deep.equal(expected);
+    expect(await syncParams({ ext: { gdpr: 1, us_privacy: '1YNN', gpp: 'DBAgpp', gpp_sid: [7, 8] } }, { ext: { consent: 'CPtcf' } })).to.deep.equal(expected);
+    expect(await syncParams({}, {})).to.deep.equal({ type: 'iframe', partner: SEAT });
+  });
+
   it('carries no syncs on a child-directed (COPPA) request', async () => {
     const answer = await auction(ssp(), bidRequest({ regs: { coppa: 1 } }));
     expect(answer.json.ext.usersync).to.equal(undefined);
