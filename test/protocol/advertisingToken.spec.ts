@@ -201,6 +201,33 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
       for (const [status, result] of cases) expect(await result, status).to.deep.equal({ status });
     });
 
+    it('checks expiry once both layers opened, in the SDKs\' order: an expired token of a site key the receiver lacks, or whose site layer does not open, says so', async () => {
+      const expired = await encryptAdvertisingToken(fields({ expires: NOW - 1 }), master, site);
+      const otherSecret = testKey(site.id, LOCAL_KEYS.master.secret);
+      expect(await decryptAdvertisingToken(expired, testContainer([master]), { now: NOW })).to.deep.equal({ status: 'not_authorized_for_key' });
+      expect(await decryptAdvertisingToken(expired, testContainer([master, otherSecret]), { now: NOW })).to.deep.equal({ status: 'invalid_payload' });
+      expect(await decryptAdvertisingToken(expired, keys, { now: NOW })).to.deep.equal({ status: 'expired_token' });
+      expect(await decryptAdvertisingToken(await v2Token({ expires: NOW - 1, siteKeyId: 999 }), keys, { now: NOW })).to.deep.equal({ status: 'not_authorized_for_key' });
+    });
+
+    it('reads v2 and v3 tokens in the standard base64 alphabet only, as the SDKs do (v4 alone is base64url)', async () => {
+      for (const version of [3, 2] as const) {
+        // random IVs: a token that has a + or / somewhere
+        let token = '';
+        while (!/[+/]/.test(token)) token = version === 3 ? await encryptAdvertisingToken(fields(), master, site, { version }) : await v2Token({ expires: NOW + 1 });
+        expect((await decryptAdvertisingToken(token, keys, { now: NOW })).status, `v${version}`).to.equal('success');
+        const urlSafe = token.replaceAll('+', '-').replaceAll('/', '_');
+        expect(await decryptAdvertisingToken(urlSafe, keys, { now: NOW }), `v${version} in base64url`).to.deep.equal({ status: 'invalid_payload' });
+      }
+    });
+
+    it('says invalid_payload for a header that is not base64, and version_not_supported only for one that is but names no version', async () => {
+      for (const junk of ['!!!!AAAAAAAA', '****', 'AA==', 'not a token']) {
+        expect(await decryptAdvertisingToken(junk, keys, { now: NOW }), junk).to.deep.equal({ status: 'invalid_payload' });
+      }
+      expect(await decryptAdvertisingToken('AZAAAAAA!', keys, { now: NOW })).to.deep.equal({ status: 'version_not_supported' });
+    });
+
     it('reports user_opted_out for tokens with the opt-out privacy bit', async () => {
       const token = await encryptAdvertisingToken(fields({ privacyBits: PrivacyBits.legacy | PrivacyBits.optedOut }), master, site);
       expect(await decryptAdvertisingToken(token, keys, { now: NOW })).to.deep.equal({ status: 'user_opted_out' });
@@ -322,6 +349,14 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
       expect(await decrypt('example.com')).to.deep.equal({ status: 'domain_name_check_failed' });
       expect(await decrypt(undefined)).to.deep.equal({ status: 'domain_name_check_failed' });
       expect((await decrypt(undefined, 'sharing')).status).to.equal('success');
+    });
+
+    it('domain-checks a client-side generated token for a legacy client that names a domain, as the .NET SDK\'s Decrypt(token, domain) does', async () => {
+      const token = await encryptAdvertisingToken(cstgFields, master, site);
+      const decrypt = (domainOrAppName?: string) => decryptAdvertisingToken(token, bidstreamKeys, { now: NOW, domainOrAppName });
+      expect(await decrypt('example.com')).to.deep.equal({ status: 'domain_name_check_failed' });
+      expect((await decrypt('uidapi.com')).status).to.equal('success');
+      expect((await decrypt(undefined)).status).to.equal('success');
     });
 
     it('does not domain-check server-side generated tokens', async () => {

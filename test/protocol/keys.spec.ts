@@ -48,10 +48,18 @@ describe('uid2 key containers', () => {
     expect(container.siteData.size).to.equal(0);
   });
 
+  it('reads as the SDKs do: no keys is an empty container, a token_expiry_seconds of 0 the default, a fraction its whole part', () => {
+    expect(parseKeyContainer({}).keys.size).to.equal(0);
+    expect(parseKeyContainer({ keys: null }).keys.size).to.equal(0);
+    expect(parseKeyContainer({ keys: [], token_expiry_seconds: 0 }).tokenExpirySeconds).to.equal(2592000);
+    expect(parseKeyContainer({ keys: [], token_expiry_seconds: '0' }).tokenExpirySeconds).to.equal(2592000);
+    const container = parseKeyContainer({ keys: [{ id: 7, created: 1, activates: 1, expires: 2.9, secret: LOCAL_KEYS.master.secret }], allow_clock_skew_seconds: 1800.5 });
+    expect([container.allowClockSkewSeconds, container.keys.get(7)!.expires]).to.deep.equal([1800, 2]);
+  });
+
   it('throws on malformed bodies', () => {
     const bad = [
       null,
-      {},
       { keys: 'none' },
       { keys: [{ id: 1, created: 1, activates: 1, expires: 2, secret: 'short' }] },
       { keys: [{ id: 'one', created: 1, activates: 1, expires: 2, secret: LOCAL_KEYS.master.secret }] },

@@ -46,7 +46,7 @@ describe('prebid-uid2-share: the Node stream transform', function () {
     const [onWorkers, onCaller] = [await run(2), await run(0)];
     expect(onWorkers).to.deep.equal(onCaller);
     expect(onCaller.map((row) => row.status)).to.deep.equal([
-      'success', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'version_not_supported', 'invalid_payload', 'invalid_payload', 'success',
+      'success', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'invalid_payload', 'success',
       ...Array(12).fill('success'),
     ]);
     expect(onCaller[9]).to.deep.include({ raw_uid: CROSS_SDK_V4.rawUid, site_id: String(CROSS_SDK_V4.siteId), established: new Date(CROSS_SDK_V4.established).toISOString() });

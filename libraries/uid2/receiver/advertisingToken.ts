@@ -204,11 +204,21 @@ function decryptWithBackend(token: string, keys: KeyContainer, opts: DecryptOpti
   try {
     bytes = cryptoBackend().decodeBase64(token);
   } catch {
-    // not base64 as a whole: an unknown header still says version_not_supported, as in the SDKs
-    return detectTokenVersion(token) === undefined ? VERSION_NOT_SUPPORTED : INVALID_PAYLOAD;
+    // not base64 as a whole: as in the SDKs, which read the version from the first four characters alone, a header
+    // that is no base64 either is a broken payload, and one that is says whether the version is known
+    let header: Uint8Array;
+    try {
+      header = cryptoBackend().decodeBase64(token.slice(0, 4));
+    } catch {
+      return INVALID_PAYLOAD;
+    }
+    return header.length >= 2 && versionOfHeader(header) === undefined ? VERSION_NOT_SUPPORTED : INVALID_PAYLOAD;
   }
+  if (bytes.length < 2) return INVALID_PAYLOAD;
   const version = versionOfHeader(bytes);
   if (version === undefined) return VERSION_NOT_SUPPORTED;
+  // only v4 is base64url (the SDKs decode v2 and v3 with the standard alphabet alone)
+  if (version !== 4 && /[-_]/.test(token)) return INVALID_PAYLOAD;
   return version === 2 ? decryptV2(bytes, keys, opts) : decryptV3(bytes, version, keys, opts);
 }
 
@@ -245,13 +255,15 @@ function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: 
   if (!masterKey) return { status: 'not_authorized_for_master_key' };
 
   return andThen(gcmOpen(masterKey, bytes.subarray(tokenAt.masterBlob)), (master) => {
-    const expires = int64At(master, masterAt.expires);
-    if (expires < opts.now) return { status: 'expired_token' };
     const siteKeyId = int32At(master, masterAt.siteKeyId);
     const siteKey = keys.keys.get(siteKeyId);
     if (!siteKey) return { status: 'not_authorized_for_key' };
 
     return andThen(gcmOpen(siteKey, master.subarray(masterAt.siteBlob)), (site) => {
+      // expiry once both layers opened, as the SDKs check it: an expired token of a key the receiver lacks is not
+      // its to read, and one whose site layer does not open is a broken payload
+      const expires = int64At(master, masterAt.expires);
+      if (expires < opts.now) return { status: 'expired_token' };
       const privacyBits = int32At(site, siteAt.privacyBits);
       const rawUid = site.subarray(siteAt.rawUid);
       return checkDecrypted(
@@ -288,12 +300,13 @@ function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions):
   return andThen(cbcOpen(masterKey, header.take(16), header.rest()), (masterPayload) => {
     const master = new ByteReader(masterPayload);
     const expires = master.i64();
-    if (expires < opts.now) return { status: 'expired_token' };
     const siteKeyId = master.i32();
     const siteKey = keys.keys.get(siteKeyId);
     if (!siteKey) return { status: 'not_authorized_for_key' };
 
     return andThen(cbcOpen(siteKey, master.take(16), master.rest()), (identityPayload) => {
+      // as in decryptV3: expiry once both layers opened
+      if (expires < opts.now) return { status: 'expired_token' };
       const identity = new ByteReader(identityPayload);
       const siteId = identity.i32();
       const rawUid = fromUtf8(identity.take(identity.i32()));
@@ -305,7 +318,7 @@ function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions):
           status: 'success',
           rawUid,
           siteId,
-          // v2 tokens carry no identity type; the SDKs report email
+          // v2 tokens carry no identity type: the SDKs report none, this reports email
           identityType: 'email',
           identityScope: keys.identityScope,
           privacyBits,
@@ -327,7 +340,8 @@ function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions):
 function checkDecrypted(token: DecryptedToken, keys: KeyContainer, opts: DecryptOptions): DecryptionResult {
   const clientType = opts.clientType ?? 'legacy';
   if (token.privacyBits & PrivacyBits.optedOut) return { status: 'user_opted_out' };
-  if (token.isClientSideGenerated && clientType === 'bidstream') {
+  // a legacy client checks the domain when it names one (the .NET SDK's Decrypt(token, domainOrAppName))
+  if (token.isClientSideGenerated && (clientType === 'bidstream' || (clientType === 'legacy' && opts.domainOrAppName !== undefined))) {
     const allowed = keys.siteData.get(token.siteId) ?? [];
     const name = opts.domainOrAppName?.toLowerCase();
     if (name === undefined || !allowed.includes(name)) return { status: 'domain_name_check_failed' };

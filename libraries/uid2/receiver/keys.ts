@@ -42,8 +42,9 @@ function optionalInteger(o: Record<string, unknown>, field: string): number | un
   if (value === undefined || value === null) return undefined;
   // token_expiry_seconds arrives as a string; accept numeric strings everywhere
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n)) invalid(field);
-  return n;
+  // a fraction is read to its whole part, as the SDKs read these fields as integers
+  if (typeof n !== 'number' || !Number.isSafeInteger(Math.trunc(n))) invalid(field);
+  return Math.trunc(n);
 }
 
 function requiredInteger(o: Record<string, unknown>, field: string): number {
@@ -89,19 +90,22 @@ function parseSiteData(x: unknown): Map<number, string[]> {
 export function parseKeyContainer(body: unknown): KeyContainer {
   if (typeof body !== 'object' || body === null) invalid('body');
   const o = body as Record<string, unknown>;
-  if (!Array.isArray(o.keys)) invalid('keys');
+  // no keys (null, or none at all) is an empty container, as the SDKs parse it: every token is then not_authorized
+  const keyList = o.keys ?? [];
+  if (!Array.isArray(keyList)) invalid('keys');
   const scope = o.identity_scope ?? 'UID2';
   if (scope !== 'UID2' && scope !== 'EUID') invalid('identity_scope');
   return {
     callerSiteId: optionalInteger(o, 'caller_site_id'),
     masterKeysetId: optionalInteger(o, 'master_keyset_id'),
     defaultKeysetId: optionalInteger(o, 'default_keyset_id'),
-    tokenExpirySeconds: optionalInteger(o, 'token_expiry_seconds') ?? DEFAULT_TOKEN_EXPIRY_SECONDS,
+    // 0, as absent, means the default (the SDKs': a token that expires as it is made is no token)
+    tokenExpirySeconds: optionalInteger(o, 'token_expiry_seconds') || DEFAULT_TOKEN_EXPIRY_SECONDS,
     maxSharingLifetimeSeconds: optionalInteger(o, 'max_sharing_lifetime_seconds'),
     maxBidstreamLifetimeSeconds: optionalInteger(o, 'max_bidstream_lifetime_seconds'),
     allowClockSkewSeconds: optionalInteger(o, 'allow_clock_skew_seconds') ?? DEFAULT_ALLOW_CLOCK_SKEW_SECONDS,
     identityScope: scope,
-    keys: new Map((o.keys as unknown[]).map(parseKey).map((key) => [key.id, key])),
+    keys: new Map((keyList as unknown[]).map(parseKey).map((key) => [key.id, key])),
     siteData: parseSiteData(o.site_data),
   };
 }
