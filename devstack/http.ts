@@ -63,8 +63,17 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * ms a client has to send a request's headers, and the whole request: every request these servers take is small and
+ * local, and Node's own limits (60 s, 300 s) let a client that trickles bytes hold a connection for minutes.
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Serves an existing server on host:port (port 0: an ephemeral port); resolves with the bound port. */
 export function listenServer(server: Server, port = 0, host = '127.0.0.1'): Promise<number> {
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
@@ -115,6 +124,20 @@ export function isFromLoopback(req: IncomingMessage): boolean {
 /** The names a browser reaches a loopback server by, and no DNS answer can stand for. */
 function isLoopbackName(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * `Host` names a loopback name (any port: a container's port may be mapped to another): a page of a DNS-rebinding
+ * site sends its own host name, which no loopback name can stand for.
+ */
+export function hostIsLoopbackName(req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  if (!host) return false;
+  try {
+    return isLoopbackName(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /** `Host` names this server by a loopback name and the port it accepted the connection on. */

@@ -209,17 +209,12 @@ export function showEnvironment(element, config) {
     (ignored ? ` · ignored ${ignored} (not an allowed origin or format: see integrationExamples/README.md)` : '');
 }
 
-/** This demo server under its other loopback name (localhost ↔ 127.0.0.1): another origin than the page's. */
-function otherLoopbackOrigin() {
-  const other = location.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
-  return `${location.protocol}//${other}${location.port ? `:${location.port}` : ''}`;
-}
-
 /**
  * Shows a winning bid the way an ad server's SafeFrame does: in a sandboxed frame of another origin
- * (creative-frame.html under the server's other loopback name), where Prebid's own cross-origin creative asks
- * this page's Prebid for the ad over postMessage. The creative reaches neither the page, nor its storage (the
- * UID2 identity), nor its cookies; the sandbox also keeps it from navigating the page.
+ * (creative-frame.html on the demo's creative server, UID2_DEMO_CONFIG.creativeOrigin, which serves nothing else),
+ * where Prebid's own cross-origin creative asks this page's Prebid for the ad over postMessage. The creative reaches
+ * neither the page, nor its storage (the UID2 identity), nor its cookies, nor the demo server's routes; the sandbox
+ * also keeps it from navigating the page.
  */
 export function renderInSandboxedFrame(slot, bid) {
   const frame = document.createElement('iframe');
@@ -229,7 +224,7 @@ export function renderInSandboxedFrame(slot, bid) {
   frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox');
   frame.width = String(bid.width || 300);
   frame.height = String(bid.height || 250);
-  frame.src = `${otherLoopbackOrigin()}/creative-frame.html#${new URLSearchParams({ adId: bid.adId, pubUrl: location.href })}`;
+  frame.src = `${window.UID2_DEMO_CONFIG.creativeOrigin}/creative-frame.html#${new URLSearchParams({ adId: bid.adId, pubUrl: location.href })}`;
   slot.replaceChildren(frame);
   return frame;
 }

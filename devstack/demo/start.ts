@@ -15,7 +15,7 @@ import type { LifetimesChoice } from '../operator/config.js';
 import { createAdvertiserBackend } from '../receivers/advertiser.js';
 import { createDsp } from '../receivers/dsp/dsp.js';
 import { LOCAL_ADVERTISER_PARTNER } from '../receivers/dsp/partners.js';
-import { answerUnexpectedError, closeServer, listenServer as listen, localAdminRefusal, loopbackUrl, NO_STORE, readBody, requestUrl, sendJson, sendText } from '../http.js';
+import { answerUnexpectedError, closeServer, hostIsLoopbackName, listenServer as listen, localAdminRefusal, loopbackUrl, NO_STORE, readBody, requestUrl, sendJson, sendText } from '../http.js';
 import { parseOptions, portOption, refuse } from '../commandLine.js';
 import { startLocalStack, type LocalStack } from '../localStack.js';
 import { createPublisherBackend } from '../publisher/publisher.js';
@@ -37,6 +37,8 @@ const ADVERTISER_MOUNT = '/advertiser/';
 const DSP_MOUNT = '/dsp/';
 /** Prebid's published ES modules, for the creative frame's `creative/crossDomain.js` */
 const PREBID_SOURCES_MOUNT = '/prebid/';
+/** the ad frame the pages render winning bids in (integrationExamples/creative-frame.html) */
+const CREATIVE_FRAME_PATH = '/creative-frame.html';
 /** the one admin route the pages use, forwarded to the operator as is: GET reads, POST changes */
 const SHARING_ADMIN_PATH = '/admin/sharing';
 
@@ -170,6 +172,26 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     stops.push(() => advertiser.close());
     const refreshReceiverKeys = () => Promise.all([receiver.refreshKeys(), dsp.refreshKeys(), ssp.keys?.refetch()]);
 
+    // the ad frame's origin: a server of its own (127.0.0.1 and a port of its own, another site than the pages'
+    // localhost) with nothing but the frame and Prebid's creative script, framed by this demo's pages only. Ad markup
+    // runs there, so it must reach none of the demo server's routes (the sharing admin) nor its pages' storage.
+    const creativePages = staticFiles({ [PREBID_SOURCES_MOUNT]: `${ROOT}node_modules/prebid.js/dist/src`, '/': `${ROOT}integrationExamples` });
+    const creativeServer = http.createServer(async (req, res) => {
+      try {
+        const path = requestUrl(req)?.pathname;
+        res.setHeader('Content-Security-Policy', `frame-ancestors http://localhost:${demoPort} http://127.0.0.1:${demoPort}`);
+        if (!(path === CREATIVE_FRAME_PATH || path?.startsWith(PREBID_SOURCES_MOUNT)) || !(await creativePages(req, res))) {
+          req.resume();
+          sendText(res, 404, 'Not found');
+        }
+      } catch (error) {
+        answerUnexpectedError(error, req, res, requestUrl(req)?.pathname ?? '(not a URL)', (line) => (options.log ?? console.error)(`[creative] ${line}`), () =>
+          sendText(res, 500, 'Internal Server Error'));
+      }
+    });
+    servers.push(creativeServer);
+    const creativeOrigin = `http://127.0.0.1:${await listen(creativeServer, 0, host)}`;
+
     const pageConfig = {
       uid2ApiBase: browserUrl(operatorPort),
       serverPublicKey: config.client_side_keypairs[0]!.public_key,
@@ -180,6 +202,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       advertiserSegmentUrl: `${ADVERTISER_MOUNT}segment`,
       sharingAdminUrl: SHARING_ADMIN_PATH,
       overrideOrigins: (options.overrideOrigins ?? []).map(overrideOrigin),
+      creativeOrigin,
     };
     const configScript = `window.UID2_DEMO_CONFIG = ${JSON.stringify(pageConfig, null, 2)};\n`;
     const publisher = createPublisherBackend({
@@ -201,6 +224,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         if (!requestUrl(req)) {
           req.resume();
           sendText(res, 400, 'Bad Request: the request target is not a valid URL');
+        } else if (!hostIsLoopbackName(req)) {
+          // its pages, receivers and backends act for this machine's browser only: a DNS-rebinding page names its own host
+          req.resume();
+          sendText(res, 403, 'Forbidden: the demo answers requests addressed to localhost, 127.0.0.1 or [::1] only');
         } else if (req.url === '/demo-config.js') {
           sendText(res, 200, configScript, 'text/javascript; charset=utf-8', NO_STORE);
         } else if (rawPath(req) === SHARING_ADMIN_PATH) {

@@ -50,7 +50,8 @@ export function staticFiles(mounts: Record<string, string>) {
     if (!info?.isFile()) return false;
     res.writeHead(200, { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', ...NO_STORE });
     if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    // a file removed between the stat and the read (a rebuild) ends this answer, not the server
+    else createReadStream(file).on('error', () => res.destroy()).pipe(res);
     return true;
   };
 }

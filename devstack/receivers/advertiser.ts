@@ -159,11 +159,6 @@ export function createAdvertiserBackend(client: OperatorClient, dsp?: DspPartner
 
   /** maps the customers, encrypts the mapped ones, uploads their tokens to the DSP, and reports row by row */
   async function segment(req: IncomingMessage, res: ServerResponse, access: DspPartnerAccess): Promise<void> {
-    // it makes the DSP change a segment: JSON only, so that no other site's page can send it (see isJsonRequest)
-    if (!isJsonRequest(req)) {
-      req.resume();
-      return sendJson(res, 415, { status: 'client_error', message: 'expected Content-Type: application/json' });
-    }
     const order = parseSegmentOrder(await readJson(req, 32_768));
     if ('message' in order) return sendJson(res, 400, { status: 'client_error', message: order.message });
     const mappings = await mapCustomers(order.customers, diiKindOf);
@@ -213,9 +208,18 @@ export function createAdvertiserBackend(client: OperatorClient, dsp?: DspPartner
     async handle(req, res, mount) {
       const url = new URL(req.url ?? '/', 'http://advertiser');
       if (req.method !== 'POST') return false;
-      if (url.pathname === `${mount}uid2-token`) await uid2Token(req, res);
-      else if (url.pathname === `${mount}segment` && dsp) await segment(req, res, dsp);
-      else return false;
+      const route = url.pathname === `${mount}uid2-token` ? uid2Token
+        : url.pathname === `${mount}segment` && dsp ? (request: IncomingMessage, response: ServerResponse) => segment(request, response, dsp)
+          : undefined;
+      if (!route) return false;
+      // both act for the advertiser (a token from its customer's email, a DSP segment changed): JSON only, so that
+      // no other site's page can send them (see isJsonRequest)
+      if (!isJsonRequest(req)) {
+        req.resume();
+        sendJson(res, 415, { status: 'client_error', message: 'expected Content-Type: application/json' });
+      } else {
+        await route(req, res);
+      }
       return true;
     },
   };

@@ -77,7 +77,8 @@ export function createReceiver(options: ReceiverOptions): Receiver {
         await pixel(url);
         sendText(res, 200, PIXEL_GIF, 'image/gif', NO_STORE);
       } else if (route === 'hits') {
-        sendJson(res, 200, { hits: log }, { 'Access-Control-Allow-Origin': '*', ...NO_STORE });
+        // no CORS: the log holds UID2 fingerprints, for the demo's own pages (same origin) only
+        sendJson(res, 200, { hits: log }, NO_STORE);
       } else if (route === '') {
         sendText(res, 200, logPage(log), 'text/html; charset=utf-8', NO_STORE);
       } else {

@@ -60,7 +60,7 @@ function bannerAdm(w: number, h: number, uid2: Uid2Report): string {
 }
 
 function videoAdm(id: string, baseUrl: string, uid2: Uid2Report): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><VAST version="4.0"><Ad id="${id}"><InLine>` +
+  return `<?xml version="1.0" encoding="UTF-8"?><VAST version="4.0"><Ad id="${escapeHtml(id)}"><InLine>` +
     `<AdSystem>openrtbSsp mock</AdSystem><AdTitle>${escapeHtml(uid2Line(uid2))}</AdTitle>` +
     `<Impression><![CDATA[${baseUrl}/event?type=vast-impression&bid=${encodeURIComponent(id)}]]></Impression>` +
     `<Creatives><Creative><Linear><Duration>00:00:15</Duration><MediaFiles>` +

@@ -70,6 +70,37 @@ describe('demo server: hostile input', function () {
     expect(JSON.parse(own.body)).to.have.property('status', 'success');
   });
 
+  it('answers no request addressed to a host name of its own (DNS rebinding): pages, receivers and backends alike', async () => {
+    const foreign = { Host: 'rebind.attacker.example' };
+    for (const [method, target, body] of [['GET', '/publisher.html'], ['GET', '/receiver/hits'], ['POST', '/advertiser/uid2-token', '{"email":"victim@example.com"}'], ['POST', '/publisher/login', '{"email":"victim@example.com","delivery":"config"}']]) {
+      const answer = await rawRequest(base, { method: method!, target: target!, headers: { 'Content-Type': 'application/json', ...foreign }, body });
+      expect(answer.status, `${method} ${target}`).to.equal(403);
+    }
+    expect((await rawRequest(base, { target: '/receiver/hits', headers: { Host: host } })).headers['access-control-allow-origin']).to.equal(undefined);
+  });
+
+  it('takes the advertiser\'s token and segment requests as JSON only: another site\'s page cannot send them without a preflight', async () => {
+    for (const target of ['/advertiser/uid2-token', '/advertiser/segment']) {
+      const answer = await rawRequest(base, { method: 'POST', target, headers: { 'Content-Type': 'text/plain', Host: host }, body: '{"email":"victim@example.com"}' });
+      expect(answer.status, target).to.equal(415);
+    }
+  });
+
+  it('serves the ad frame from an origin of its own, with nothing else there, to the demo\'s own pages only', async () => {
+    const config = await (await fetch(`${base}/demo-config.js`)).text();
+    const creativeOrigin = /"creativeOrigin": "([^"]+)"/.exec(config)![1]!;
+    expect(new URL(creativeOrigin).origin).to.not.equal(base);
+    const frame = await fetch(`${creativeOrigin}/creative-frame.html`);
+    expect(frame.status).to.equal(200);
+    const port = new URL(base).port;
+    expect(frame.headers.get('content-security-policy')).to.equal(`frame-ancestors http://localhost:${port} http://127.0.0.1:${port}`);
+    expect((await fetch(`${creativeOrigin}/prebid/creative/crossDomain.js`)).status).to.equal(200);
+    for (const target of ['/publisher.html', '/admin/sharing', '/receiver/hits', '/demo-config.js']) {
+      expect((await fetch(`${creativeOrigin}${target}`)).status, target).to.equal(404);
+    }
+    expect((await fetch(`${creativeOrigin}/admin/sharing`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).to.equal(404);
+  });
+
   it('answers oversize and compressed bodies with a 4xx: the admin forwarding and the advertiser\'s server', async () => {
     const json = { 'Content-Type': 'application/json', Origin: base };
     const oversize = await fetch(`${base}/admin/sharing`, { method: 'POST', headers: json, body: `{"sender_site_id":124,"pad":"${'x'.repeat(8192)}"}` });

@@ -121,6 +121,14 @@ describe('mock SSP: hostile input', () => {
     expect(bid.adm).to.include(`${ssp().url}/event?type=vast-impression`);
   });
 
+  it('writes an imp id into its VAST as an attribute value, escaped: a request cannot add trackers to the ad', async () => {
+    const id = 'x"><Impression><![CDATA[https://evil.example/track]]></Impression><Extensions a="';
+    const answer = await auction(ssp(), bidRequest({ test: 1, imp: [{ id, video: { mimes: ['video/mp4'], w: 640, h: 360, plcmt: 4 } }] }));
+    const vast: string = answer.json.seatbid[0].bid[0].adm;
+    expect(vast).not.to.include('evil.example/track]]></Impression>');
+    expect(vast.match(/<Impression>/g)).to.have.length(1);
+  });
+
   it('logs /event and /usersync values and eid sources escaped: a request cannot forge a log line', async () => {
     const forged = encodeURIComponent('win 0.1ms\nGET /openrtb2/auction 200 forged');
     await get(ssp(), `/event?type=${forged}`);
