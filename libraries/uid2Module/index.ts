@@ -230,19 +230,24 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
     /** the stored record was removed or replaced by another identity's since the refresh began */
     const identityLeft = (cur: Stored | string | undefined) =>
       JSON.stringify(cur ?? null) !== storedBefore && !(typeof cur === 'object' && origin(cur) === origin(s));
-    // the same identity, refreshed (or found opted out, or dead) by another tab; not a lapsed opt-out, which is what
-    // a refresh of the supplied token asks about again
-    const reuse = (cur: Stored, c = cur.latestToken) => origin(cur) === origin(s) &&
-      (c === 'optout' ? current(cur, Date.now()) : c.refresh_token + c.refresh_expires !== t.refresh_token + t.refresh_expires);
+    // the same identity, refreshed by another tab (another token, not older), found opted out there (an opt-out
+    // still remembered: not a lapsed one, which is what a refresh of the supplied token asks about again), or dead
+    // (this refresh token, refused); not an older token of it, such as the record a newer supplied token replaces
+    const reuse = (cur: Stored, c = cur.latestToken) => origin(cur) === origin(s) && (c === 'optout' ? current(cur, Date.now())
+      : c.refresh_token !== t.refresh_token ? c.identity_expires >= t.identity_expires : c.refresh_expires !== t.refresh_expires);
     const open = (text: string) => {
       if (t.refresh_response_key) return openRefreshResponse(t.refresh_response_key, text);
       info('token has no refresh_response_key: reading the refresh answer as plain JSON');
       return Promise.resolve().then(() => JSON.parse(text));
     };
     const call = async (renew: (ms?: number) => void) => {
-      // a tab that waited for another tab's claim comes here late: a logout (in any tab) or a new login meanwhile
-      // leaves nothing to ask about
-      if (!wanted() || identityLeft(store.read())) return void info('logged out or another reader since the refresh began: not calling');
+      // a tab comes here late when it waited for another tab's claim, or started after that claim had ended: what
+      // was stored meanwhile may answer it (another tab's refresh) or leave nothing to ask about (a logout in any
+      // tab, a new login)
+      if (!wanted()) return void info('logged out or configured anew since the refresh began: not calling');
+      const cur = store.read();
+      if (typeof cur === 'object' && reuse(cur)) return cur;
+      if (identityLeft(cur)) return void info('logged out or another reader since the refresh began: not calling');
       const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onWait: renew, onTransientFailure: keepHeld, wanted })
         .catch((e) => {
           if (!(e instanceof Refused)) throw e;

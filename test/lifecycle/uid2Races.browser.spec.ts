@@ -104,6 +104,19 @@ describe('uid2 userId submodule: things at once', () => {
     expect(readStored().latestToken.advertising_token).to.equal('A4-refreshed-by-other-tab');
   });
 
+  it('takes the record another tab stored when its own refresh starts after that tab\'s claim ended, and calls nothing', async () => {
+    config.setConfig({ userSync: { userIds: [], auctionDelay: 50 } });
+    const current = makeIdentity('A4-current', { refreshDue: true });
+    op.knows(current).onRefresh(() => success(makeIdentity('A4-this-tab')));
+    store({ originalToken: current, latestToken: current });
+    otherTab().getId({ name: 'uid2', params: {} } as any, {} as any);
+    // the other tab's answer is stored before this tab's refresh starts, and its claim is gone (a loaded machine)
+    store({ originalToken: current, latestToken: makeIdentity('A4-refreshed-by-other-tab') });
+    await sleep(300);
+    expect(op.refreshRequests()).to.have.length(0);
+    expect(readStored().latestToken.advertising_token).to.equal('A4-refreshed-by-other-tab');
+  });
+
   it('keeps its claim through the waits between retries in an outage: the waiting tab does not call as well', async () => {
     // a wait between attempts longer than a claim lives (a call's timeout and a second), as 5 s timeouts and a
     // 2 s backoff, or a Retry-After of 10 s, in production
