@@ -90,31 +90,21 @@ describe('uid2 userId submodule: things at once', () => {
     expect(op.refreshRequests()).to.have.length(1);
   });
 
-  it('takes the record another tab stored between getId and the start of its refresh, and calls nothing', async () => {
-    config.setConfig({ userSync: { userIds: [], auctionDelay: 50 } });
-    const current = makeIdentity('A4-current', { refreshDue: true });
-    op.knows(current).onRefresh(() => success(makeIdentity('A4-this-tab')));
-    store({ originalToken: current, latestToken: current });
-    otherTab().getId({ name: 'uid2', params: {} } as any, {} as any);
-    // the other tab's answer reaches this page before the refresh starts (the next task)
-    store({ originalToken: current, latestToken: makeIdentity('A4-refreshed-by-other-tab') });
-    otherTabClaims(current, 1500, 'd');
-    await sleep(2200);
-    expect(op.refreshRequests()).to.have.length(0);
-    expect(readStored().latestToken.advertising_token).to.equal('A4-refreshed-by-other-tab');
-  });
-
-  it('takes the record another tab stored when its own refresh starts after that tab\'s claim ended, and calls nothing', async () => {
-    config.setConfig({ userSync: { userIds: [], auctionDelay: 50 } });
-    const current = makeIdentity('A4-current', { refreshDue: true });
-    op.knows(current).onRefresh(() => success(makeIdentity('A4-this-tab')));
-    store({ originalToken: current, latestToken: current });
-    otherTab().getId({ name: 'uid2', params: {} } as any, {} as any);
-    // the other tab's answer is stored before this tab's refresh starts, and its claim is gone (a loaded machine)
-    store({ originalToken: current, latestToken: makeIdentity('A4-refreshed-by-other-tab') });
-    await sleep(300);
-    expect(op.refreshRequests()).to.have.length(0);
-    expect(readStored().latestToken.advertising_token).to.equal('A4-refreshed-by-other-tab');
+  // the other tab's answer reaches this page before its refresh starts (the next task): with that tab's claim still
+  // saying it is done, or with the claim gone already (a loaded machine)
+  [['while that tab\'s claim says it is done', true], ['after that tab\'s claim ended', false]].forEach(([when, claimed]) => {
+    it(`takes the record another tab stored between getId and the start of its refresh, ${when}, and calls nothing`, async () => {
+      config.setConfig({ userSync: { userIds: [], auctionDelay: 50 } });
+      const current = makeIdentity('A4-current', { refreshDue: true });
+      op.knows(current).onRefresh(() => success(makeIdentity('A4-this-tab')));
+      store({ originalToken: current, latestToken: current });
+      otherTab().getId({ name: 'uid2', params: {} } as any, {} as any);
+      store({ originalToken: current, latestToken: makeIdentity('A4-refreshed-by-other-tab') });
+      if (claimed) otherTabClaims(current, 1500, 'd');
+      await sleep(claimed ? 2200 : 300);
+      expect(op.refreshRequests()).to.have.length(0);
+      expect(readStored().latestToken.advertising_token).to.equal('A4-refreshed-by-other-tab');
+    });
   });
 
   it('keeps its claim through the waits between retries in an outage: the waiting tab does not call as well', async () => {
