@@ -232,8 +232,9 @@ export const spec: BidderSpec<typeof BIDDER_CODE> = {
     }
     const gzipFrom = gzipMinBytes(settings);
     const requests: AdapterRequest[] = [];
+    const maxImps = impLimit(settings);
     for (const group of requestGroups(bidRequests)) {
-      const limit = impLimit(settings) ?? group.length;
+      const limit = maxImps ?? group.length;
       for (let start = 0; start < group.length; start += limit) {
         const data = converter.toORTB({ bidRequests: group.slice(start, start + limit), bidderRequest });
         placeFields(data, settings.ortbVersion);

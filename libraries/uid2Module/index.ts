@@ -240,13 +240,18 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       info('token has no refresh_response_key: reading the refresh answer as plain JSON');
       return Promise.resolve().then(() => JSON.parse(text));
     };
+    /** the record another tab stored for this refresh, if any */
+    const fromOtherTab = (cur = store.read()) => {
+      if (typeof cur === 'object' && reuse(cur)) return cur;
+    };
     const call = async (renew: (ms?: number) => void) => {
       // a tab comes here late when it waited for another tab's claim, or started after that claim had ended: what
       // was stored meanwhile may answer it (another tab's refresh) or leave nothing to ask about (a logout in any
       // tab, a new login)
       if (!wanted()) return void info('logged out or configured anew since the refresh began: not calling');
       const cur = store.read();
-      if (typeof cur === 'object' && reuse(cur)) return cur;
+      const stored = fromOtherTab(cur);
+      if (stored) return stored;
       if (identityLeft(cur)) return void info('logged out or another reader since the refresh began: not calling');
       const latestToken = await callOperator(name, `${base}/v2/token/refresh`, t.refresh_token, open, { warn, onWait: renew, onTransientFailure: keepHeld, wanted })
         .catch((e) => {
@@ -262,11 +267,7 @@ export function createUidModule<N extends UidModuleName>({ name, baseUrl, eids, 
       if (identityLeft(store.read())) return void info('the stored identity changed during the refresh (logout or another login): dropping the answer');
       return commit(store, answered(s, latestToken), reuse);
     };
-    const fromOtherTab = () => {
-      const cur = store.read();
-      if (typeof cur === 'object' && reuse(cur)) return cur;
-    };
-    const running = claims.run(claimSubject(t.refresh_token), call, fromOtherTab,
+    const running = claims.run(claimSubject(t.refresh_token), call, () => fromOtherTab(),
       () => info('another tab is refreshing this token: waiting for the record it stores'));
     refreshing.set(key, running);
     return running.finally(() => refreshing.delete(key));
