@@ -172,6 +172,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     stops.push(() => advertiser.close());
     const refreshReceiverKeys = () => Promise.all([receiver.refreshKeys(), dsp.refreshKeys(), ssp.keys?.refetch()]);
 
+    /** a catch-all's answer for the demo's servers, logged under `label` */
+    const answerUnexpected = (label: string, error: unknown, req: IncomingMessage, res: ServerResponse) =>
+      answerUnexpectedError(error, req, res, requestUrl(req)?.pathname ?? '(not a URL)', (line) => (options.log ?? console.error)(`[${label}] ${line}`), () =>
+        sendText(res, 500, 'Internal Server Error'));
+
     // the ad frame's origin: a server of its own (127.0.0.1 and a port of its own, another site than the pages'
     // localhost) with nothing but the frame and Prebid's creative script, framed by this demo's pages only. Ad markup
     // runs there, so it must reach none of the demo server's routes (the sharing admin) nor its pages' storage.
@@ -185,8 +190,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
           sendText(res, 404, 'Not found');
         }
       } catch (error) {
-        answerUnexpectedError(error, req, res, requestUrl(req)?.pathname ?? '(not a URL)', (line) => (options.log ?? console.error)(`[creative] ${line}`), () =>
-          sendText(res, 500, 'Internal Server Error'));
+        answerUnexpected('creative', error, req, res);
       }
     });
     servers.push(creativeServer);
@@ -242,8 +246,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
           sendText(res, 404, 'Not found');
         }
       } catch (error) {
-        answerUnexpectedError(error, req, res, requestUrl(req)?.pathname ?? '(not a URL)', (line) => (options.log ?? console.error)(`[demo] ${line}`), () =>
-          sendText(res, 500, 'Internal Server Error'));
+        answerUnexpected('demo', error, req, res);
       }
     });
     servers.push(demoServer);
