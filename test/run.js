@@ -3,7 +3,8 @@
 // journeys in each engine found), then for each engine in turn the browser specs (karma) and Prebid's own
 // uid2IdSystem and euidIdSystem specs against our modules (test/parity/), then the package as publishers
 // install it (test/delivery/consumer.ts) and, when CI=true, every Prebid release of the peer range (peerRange.ts) and the modules in a Prebid.js tree (prebidTree.ts); closes
-// with each part's counts and one "N passed, N failed" line for the whole suite.
+// with each part's counts, each failed test's name and first error line, and one "N passed, N failed" line for the
+// whole suite.
 //
 // Specs live by subject in test/<subject>/ (adapter, lifecycle, protocol, operator, ...); a file's suffix says its
 // runner: *.node.spec.ts mocha in Node, *.browser.spec.ts karma in each browser engine, *.spec.ts both.
@@ -31,6 +32,9 @@ async function browserSpecPatterns() {
   return withSpecs.map((subject) => `test/${subject}/**/*.spec.ts`);
 }
 
+/** `suite test: the error's first line`, set once build/node exists (test/delivery/steps.ts) */
+let failureLine;
+
 async function runNodeSpecs(files) {
   const mocha = new Mocha({ timeout: 20000, reporter: 'spec' });
   // the journeys last: they take the longest, and a failure in a faster subject shows first
@@ -38,7 +42,9 @@ async function runNodeSpecs(files) {
   files.sort((a, b) => journeysLast(a).localeCompare(journeysLast(b))).forEach((file) => mocha.addFile(path.join(NODE_SPEC_ROOT, file)));
   await mocha.loadFilesAsync();
   return new Promise((resolve) => {
-    const runner = mocha.run(() => resolve({ passed: runner.stats.passes, failed: runner.stats.failures }));
+    const failures = [];
+    const runner = mocha.run(() => resolve({ passed: runner.stats.passes, failed: runner.stats.failures, failures }));
+    runner.on('fail', (test, error) => failures.push(failureLine(test.fullTitle(), String(error?.message ?? error))));
   });
 }
 
@@ -48,9 +54,15 @@ async function runBrowserSpecs(configFile, engine, specPatterns) {
   const config = await karma.config.parseConfig(path.resolve(configFile), {}, { promiseConfig: true, throwErrors: true });
   return new Promise((resolve) => {
     let totals = { passed: 0, failed: 0 };
+    const failures = [];
     const server = new karma.Server(config, (exitCode) => {
       // a browser that failed to start or a bundle that failed to build reports no test: count it as a failure
-      resolve(exitCode !== 0 && totals.failed === 0 ? { ...totals, failed: totals.failed + 1 } : totals);
+      const failedToRun = exitCode !== 0 && totals.failed === 0;
+      if (failedToRun) failures.push(`${configFile} in ${engine}: karma exited with ${exitCode} and no failed test (see its output above)`);
+      resolve({ ...totals, failed: totals.failed + (failedToRun ? 1 : 0), failures });
+    });
+    server.on('spec_complete', (_browser, result) => {
+      if (!result.success && !result.skipped) failures.push(failureLine(`${engine}: ${[...result.suite, result.description].join(' ')}`, result.log.join('\n')));
     });
     // a browser that registers twice ran the suite twice (a second copy of it, or a restart): its counts mean nothing
     let registrations = 0;
@@ -58,7 +70,9 @@ async function runBrowserSpecs(configFile, engine, specPatterns) {
     server.on('run_complete', (_browsers, results) => {
       totals = { passed: results.success, failed: results.failed };
       if (registrations !== 1) {
-        console.error(`${configFile} in ${engine}: the browser registered ${registrations} times, expected once`);
+        const line = `${configFile} in ${engine}: the browser registered ${registrations} times, expected once`;
+        console.error(line);
+        failures.push(line);
         totals.failed += 1;
       }
     });
@@ -73,6 +87,7 @@ const counts = ({ passed, failed }) => `${passed} passed, ${failed} failed`;
 // build:node starts from an empty build/node: specs compiled from files since moved or removed would run again
 execFileSync('npm', ['run', 'build:node', '--silent'], { stdio: 'inherit' });
 const { ENGINE_NAMES, installedEngines, missingEnginesLine } = await import('../build/node/devstack/browsers/browsers.js');
+({ failureLine } = await import('../build/node/test/delivery/steps.js'));
 const { found, missing } = installedEngines();
 const engines = Object.keys(found);
 if (missing.length > 0) console.log(missingEnginesLine(missing));
@@ -135,5 +150,8 @@ if (found.chromium && wanted('delivery')) {
 const passed = suites.reduce((sum, s) => sum + s.passed, 0);
 const failed = suites.reduce((sum, s) => sum + s.failed, 0);
 console.log(['', ...nodeLines, ...engineLines, ...deliveryLines, ...(missing.length > 0 ? [missingEnginesLine(missing)] : [])].join('\n'));
+// the failures again, by name: a long run's log is often read from its end only
+const failures = suites.flatMap((suite) => suite.failures);
+if (failures.length > 0) console.log(['', 'Failed:', ...failures.map((line) => `  ${line}`)].join('\n'));
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -12,7 +12,12 @@ import { promisify } from 'node:util';
 /** the repository root: these files run as build/node/test/delivery/*.js */
 export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
-export interface Totals { passed: number; failed: number }
+export interface Totals {
+  passed: number;
+  failed: number;
+  /** each failed test's or step's name and the first line of its error: `npm test` repeats them at its end */
+  failures: string[];
+}
 
 export interface Tally extends Totals {
   /** runs one step; a throw fails it (and is printed), a return passes it. Resolves to the step's value, or undefined */
@@ -23,6 +28,7 @@ export function createTally(label: string): Tally {
   const tally: Tally = {
     passed: 0,
     failed: 0,
+    failures: [],
     async step(name, body) {
       const started = Date.now();
       try {
@@ -32,12 +38,19 @@ export function createTally(label: string): Tally {
         return value;
       } catch (error) {
         tally.failed++;
-        console.log(`  ✗ ${label}: ${name}\n${indent(error instanceof Error ? error.message : String(error))}`);
+        const message = error instanceof Error ? error.message : String(error);
+        tally.failures.push(failureLine(`${label}: ${name}`, message));
+        console.log(`  ✗ ${label}: ${name}\n${indent(message)}`);
         return undefined;
       }
     },
   };
   return tally;
+}
+
+/** `name: the error's first line`, for the list of failures at the end of a run */
+export function failureLine(name: string, message: string): string {
+  return `${name}: ${message.split('\n').find((line) => line.trim() !== '')?.trim() ?? '(no message)'}`;
 }
 
 function indent(text: string): string {
