@@ -49,8 +49,9 @@ function repeatedName(names: readonly string[]): string | undefined {
 
 /**
  * Parses CSV with a header line. `requiredColumn` must be in the header, and no name may be in it twice, else the run
- * stops before the first row. Blank lines are skipped, as in JSON Lines: they hold no record (csv-parse would read a
- * one-field record, a short row that stops the run). A malformed line stops the run: see describeCsvError.
+ * stops before the first row. Blank lines, and lines of whitespace only, are skipped, as in JSON Lines: they hold no
+ * record (csv-parse reads such a line as a one-field record, a short row that would stop the run). A malformed line
+ * stops the run: see describeCsvError.
  *
  * `byteForByte` (CSV written back as CSV): the text is read as latin1, one character per byte, and written back the
  * same way (csvRowWriter with textEncoding), so the other columns pass through byte for byte whatever the file's
@@ -65,6 +66,14 @@ export function csvRowReader(requiredColumn: string, { byteForByte }: { byteForB
     bom: true,
     skip_empty_lines: true,
     max_record_size: MAX_RECORD_BYTES,
+    // a short or long row comes to on_record with the error it would have stopped the run with
+    relax_column_count: true,
+    on_record: (record: Record<string, string>, { error }: { error?: CsvError }) => {
+      // such a line has one field: a short row, unless the header has one column too
+      if ((error || header!.length === 1) && isWhitespaceLine(record)) return null;
+      if (error) throw error;
+      return record;
+    },
     columns: (names: string[]) => {
       if (!names.includes(requiredColumn)) throw new MalformedInputError(`the CSV header has no ${requiredColumn} column`);
       const repeated = repeatedName(names);
@@ -77,6 +86,12 @@ export function csvRowReader(requiredColumn: string, { byteForByte }: { byteForB
     },
   });
   return { stream, columns: () => header, textEncoding: () => (stream.options.encoding === 'latin1' ? 'latin1' : 'utf8') };
+}
+
+/** A record read from a line of spaces or tabs only: one field, of whitespace (no delimiter on the line). */
+function isWhitespaceLine(record: Record<string, string>): boolean {
+  const values = Object.values(record);
+  return values.length === 1 && values[0]!.trim() === '';
 }
 
 /**

@@ -267,15 +267,26 @@ describe('prebid-uid2-share: the command', function () {
     expect([longJsonl.code, longJsonl.stderr]).to.deep.equal([2, `prebid-uid2-share decrypt: stopped after 0 rows: malformed JSON Lines at line 2 (longer than ${2 ** 20} bytes)\n`]);
   });
 
-  it('skips blank lines in a CSV, as in JSON Lines: they hold no record', async () => {
+  it('skips blank lines and lines of whitespace in a CSV, as in JSON Lines: they hold no record', async () => {
     for (const lineBreak of ['\n', '\r\n']) {
       const [first, second] = [rawUid(), rawUid()];
-      const lines = ['id,raw_uid', '', `1,${first}`, '', '', `2,${second}`, '', ''];
+      const lines = ['id,raw_uid', '', `1,${first}`, '   ', '', '\t', `2,${second}`, ' ', ''];
       const result = await runShareCommand(['encrypt'], advertiser, lines.join(lineBreak));
       expect(result.code, result.stderr).to.equal(0);
       const rows = parse(result.stdout, { columns: true }) as Record<string, string>[];
       expect(rows.map((row) => [row.id, row.raw_uid, row.status]), JSON.stringify(lineBreak)).to.deep.equal([['1', first, 'success'], ['2', second, 'success']]);
       expect(result.stderr).to.contain('2 rows, 2 ok, 0 failed');
+    }
+    // one column: a line of spaces is no raw UID either
+    const uid = rawUid();
+    const single = await runShareCommand(['encrypt'], advertiser, `raw_uid\n  \n${uid}\n\t\n`);
+    expect(single.code, single.stderr).to.equal(0);
+    expect((parse(single.stdout, { columns: true }) as Record<string, string>[]).map((row) => [row.raw_uid, row.status])).to.deep.equal([[uid, 'success']]);
+    // a short or long row of values still stops the run with its line number
+    for (const [row, line] of [['7', 3], [`1,${uid},extra`, 3]] as const) {
+      const ragged = await runShareCommand(['encrypt'], advertiser, `id,raw_uid\n1,${uid}\n${row}\n2,${uid}\n`);
+      expect(ragged.code, row).to.equal(2);
+      expect(ragged.stderr, row).to.match(new RegExp(`^prebid-uid2-share encrypt: stopped after \\d+ rows: malformed CSV at line ${line} \\(CSV_RECORD_INCONSISTENT_COLUMNS\\)\n$`));
     }
   });
 
