@@ -1,7 +1,7 @@
 // The work of one batch of rows, on the main thread or in a worker: raw UIDs into sharing tokens (encrypt), or
 // sharing tokens into raw UIDs (decrypt), each value on its own, so a bad one gives its row a status and nothing
 // more. Only the column a mode reads goes in and only the columns it adds come out: rows never cross threads.
-import { decryptAdvertisingTokenSync } from '../libraries/uid2/receiver/advertisingToken.js';
+import { decryptAdvertisingTokenSync, type DecryptionResult } from '../libraries/uid2/receiver/advertisingToken.js';
 import type { KeyContainer } from '../libraries/uid2/receiver/keys.js';
 import { encryptRawUidIntoTokenSync } from '../libraries/uid2/receiver/sharing.js';
 
@@ -15,6 +15,9 @@ export const ADDED_COLUMNS: Record<ShareMode, readonly string[]> = {
 };
 
 export const SUCCESS = 'success';
+
+/** an empty or non-text token value */
+const NO_TOKEN: DecryptionResult = { status: 'invalid_payload' };
 
 /**
  * The added columns of a batch, one array per column, index for index with its rows: what crosses from a worker
@@ -64,12 +67,14 @@ function decryptInto(columns: AddedColumns, tokens: readonly unknown[], keys: Ke
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index];
     // synchronous: this module runs in Node only, on node:crypto, and a promise per row costs a fifth of it
-    const result = typeof token === 'string' && token !== '' ? decryptAdvertisingTokenSync(token, keys, options) : { status: 'invalid_payload' as const };
-    const time = result.status === 'success' ? isoTime(result.established) : undefined;
-    if (result.status === 'success' && time !== undefined) {
-      statuses[index] = SUCCESS;
-      rawUids[index] = result.rawUid;
-      siteIds[index] = String(result.siteId);
+    const result: DecryptionResult = typeof token === 'string' && token !== '' ? decryptAdvertisingTokenSync(token, keys, options) : NO_TOKEN;
+    // a token that opened has a sender and an established time, refused (expired, say) or not, as in the SDKs
+    const opened = result.status === 'success' || 'siteId' in result ? result : undefined;
+    const time = opened && isoTime(opened.established);
+    if (opened && time !== undefined) {
+      statuses[index] = result.status === 'success' ? SUCCESS : result.status;
+      rawUids[index] = result.status === 'success' ? result.rawUid : '';
+      siteIds[index] = String(opened.siteId);
       established[index] = time;
     } else {
       // a token that opened, but whose established time is no time, is as unreadable as one that did not

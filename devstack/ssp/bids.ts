@@ -49,7 +49,11 @@ function bannerSize(banner: Json): [number, number] {
 
 function uid2Line(uid2: Uid2Report): string {
   if (!uid2.present) return 'UID2: none';
-  if (!uid2.decrypted) return `UID2: present, not decrypted (${uid2.status})`;
+  if (!uid2.decrypted) {
+    // a token that opened but was refused (expired, opted out, another domain) says whose it is and when it expires
+    const facts = uid2.siteId === undefined ? '' : `, site ${uid2.siteId}, expires ${uid2.expires}`;
+    return `UID2: present, not decrypted (${uid2.status}${facts})`;
+  }
   return `UID2: decrypted, site ${uid2.siteId}, ${uid2.identityType}, established ${uid2.established}, #${uid2.fingerprint}`;
 }
 

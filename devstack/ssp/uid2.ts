@@ -3,7 +3,7 @@
 // contains a token or a raw UID2: only whether decryption worked, the token's metadata and a short fingerprint.
 import { createHash } from 'node:crypto';
 import { LOCAL_OPERATOR_CONFIG, loadOperatorConfig, type OperatorConfig } from '../operator/config.js';
-import { decryptAdvertisingToken, detectTokenVersion, type DecryptionStatus } from '../../libraries/uid2/receiver/advertisingToken.js';
+import { decryptAdvertisingToken, detectTokenVersion, type DecryptionStatus, type TokenFacts } from '../../libraries/uid2/receiver/advertisingToken.js';
 import { parseKeyContainer, type KeyContainer } from '../../libraries/uid2/receiver/keys.js';
 import { callOperator } from '../../libraries/uid2/receiver/operatorClient.js';
 import type { Eid } from './validate.js';
@@ -197,18 +197,19 @@ export async function inspectUid2(
   const result = await keys.withKeys((c) =>
     decryptAdvertisingToken(uid.id, c, { now: opts.now, clientType: keys.endpoint, domainOrAppName: opts.domainOrAppName }));
   if (!result) return { ...report, status: 'keys_unavailable' };
-  if (result.status !== 'success') return { ...report, status: result.status };
+  if (result.status !== 'success') return 'siteId' in result ? { ...report, ...factsReport(result), status: result.status } : { ...report, status: result.status };
+  return { ...report, ...factsReport(result), decrypted: true, status: 'success', fingerprint: uidFingerprint(result.rawUid) };
+}
+
+/** What a token that opened says of itself, as the report shows it (an expired or refused token's too) */
+function factsReport(facts: TokenFacts): Partial<Uid2Report> {
   return {
-    ...report,
-    decrypted: true,
-    status: 'success',
-    tokenVersion: result.tokenVersion,
-    siteId: result.siteId,
-    identityType: result.identityType,
-    identityScope: result.identityScope,
-    clientSideGenerated: result.isClientSideGenerated,
-    established: new Date(result.established).toISOString(),
-    expires: new Date(result.expires).toISOString(),
-    fingerprint: uidFingerprint(result.rawUid),
+    tokenVersion: facts.tokenVersion,
+    siteId: facts.siteId,
+    identityType: facts.identityType,
+    identityScope: facts.identityScope,
+    clientSideGenerated: facts.isClientSideGenerated,
+    established: new Date(facts.established).toISOString(),
+    expires: new Date(facts.expires).toISOString(),
   };
 }

@@ -219,8 +219,11 @@ describe('local operator: token flows', () => {
     expect(keys.siteData.get(123)).to.deep.equal(['localhost', 'uidapi.com']);
     const decrypt = (domainOrAppName: string) =>
       decryptAdvertisingToken(identity.advertising_token, keys, { now: op.clock.now(), clientType: 'bidstream', domainOrAppName });
-    expect(decrypted(await decrypt('uidapi.com'))).to.include({ identityType: 'phone', isClientSideGenerated: true });
-    expect(await decrypt('example.com')).to.deep.equal({ status: 'domain_name_check_failed' });
+    const { rawUid, ...facts } = decrypted(await decrypt('uidapi.com'));
+    expect(facts).to.include({ identityType: 'phone', isClientSideGenerated: true });
+    const refused = await decrypt('example.com');
+    expect(refused).to.deep.equal({ ...facts, status: 'domain_name_check_failed' });
+    expect(JSON.stringify(refused)).to.not.contain(rawUid);
   });
 
   it('lets a sharer encrypt a raw UID2 that a receiver with ID_READER decrypts', async () => {

@@ -60,6 +60,22 @@ async function v2Token(opts: { expires: number; siteKeyId?: number; privacyBits?
   return toBase64(new ByteWriter(5 + masterBlob.length).u8(2).i32(master.id).raw(masterBlob).done());
 }
 
+/**
+ * What a refusal of `token` must be once both its layers opened: `status` and every fact of its decryption where it
+ * passes (`opened`: the options it passes with), but no raw UID.
+ */
+async function refusalWithFacts(status: string, token: string, containerKeys: typeof keys, opened: Parameters<typeof decryptAdvertisingToken>[2]): Promise<Record<string, unknown>> {
+  const decrypted: Partial<DecryptedToken> = { ...expectSuccess(await decryptAdvertisingToken(token, containerKeys, opened)) };
+  delete decrypted.rawUid;
+  return { ...decrypted, status };
+}
+
+/** Asserts that `result` is `expected` and carries the raw UID nowhere. */
+function expectRefusal(result: unknown, expected: Record<string, unknown>): void {
+  expect(result).to.deep.equal(expected);
+  expect(JSON.stringify(result)).to.not.contain(DOCS_SAMPLE_IDENTITY.rawUid);
+}
+
 function expectSuccess(result: { status: string }): DecryptedToken {
   expect(result.status).to.equal('success');
   return result as DecryptedToken;
@@ -195,7 +211,6 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
         ['version_not_supported', decryptAdvertisingToken('AZAA' + token.slice(4), keys, { now: NOW })],
         ['not_authorized_for_master_key', decryptAdvertisingToken(token, testContainer([site]), { now: NOW })],
         ['not_authorized_for_key', decryptAdvertisingToken(token, testContainer([master]), { now: NOW })],
-        ['expired_token', decryptAdvertisingToken(token, keys, { now: NOW + 3600_001 })],
         ['invalid_identity_scope', decryptAdvertisingToken(token, testContainer([master, site], { identityScope: 'EUID' }), { now: NOW })],
       ];
       for (const [status, result] of cases) expect(await result, status).to.deep.equal({ status });
@@ -206,7 +221,7 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
       const otherSecret = testKey(site.id, LOCAL_KEYS.master.secret);
       expect(await decryptAdvertisingToken(expired, testContainer([master]), { now: NOW })).to.deep.equal({ status: 'not_authorized_for_key' });
       expect(await decryptAdvertisingToken(expired, testContainer([master, otherSecret]), { now: NOW })).to.deep.equal({ status: 'invalid_payload' });
-      expect(await decryptAdvertisingToken(expired, keys, { now: NOW })).to.deep.equal({ status: 'expired_token' });
+      expectRefusal(await decryptAdvertisingToken(expired, keys, { now: NOW }), await refusalWithFacts('expired_token', expired, keys, { now: NOW - 2 }));
       expect(await decryptAdvertisingToken(await v2Token({ expires: NOW - 1, siteKeyId: 999 }), keys, { now: NOW })).to.deep.equal({ status: 'not_authorized_for_key' });
     });
 
@@ -230,7 +245,24 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
 
     it('reports user_opted_out for tokens with the opt-out privacy bit', async () => {
       const token = await encryptAdvertisingToken(fields({ privacyBits: PrivacyBits.legacy | PrivacyBits.optedOut }), master, site);
-      expect(await decryptAdvertisingToken(token, keys, { now: NOW })).to.deep.equal({ status: 'user_opted_out' });
+      expectRefusal(await decryptAdvertisingToken(token, keys, { now: NOW }), {
+        status: 'user_opted_out', siteId: 123, identityType: 'email', identityScope: 'UID2', privacyBits: PrivacyBits.legacy | PrivacyBits.optedOut,
+        isClientSideGenerated: false, tokenVersion: 4, expires: NOW + 3600_000, established: NOW - 1000, generated: NOW, refreshed: NOW,
+        masterKeyId: master.id, siteKeyId: site.id,
+      });
+    });
+
+    it('refuses a token whose layers opened with its facts, as the SDKs\' DecryptionResponse: site, type, version, expiry; no raw UID', async () => {
+      for (const version of [3, 4] as const) {
+        const token = await encryptAdvertisingToken(fields({ identityType: 'phone', rawUid: fromBase64(RAW_UIDS.v3Uid2Phone) }), master, site, { version });
+        const result = await decryptAdvertisingToken(token, keys, { now: NOW + 3600_001 });
+        expect(result, `v${version}`).to.deep.equal({
+          status: 'expired_token', siteId: 123, identityType: 'phone', identityScope: 'UID2', privacyBits: PrivacyBits.legacy,
+          isClientSideGenerated: false, tokenVersion: version, expires: NOW + 3600_000, established: NOW - 1000, generated: NOW, refreshed: NOW,
+          masterKeyId: master.id, siteKeyId: site.id,
+        });
+        expect(JSON.stringify(result)).to.not.contain(RAW_UIDS.v3Uid2Phone);
+      }
     });
 
     it('reads a v3 or v4 token within its own bytes: cut short or lengthened, in either alphabet, it is invalid_payload', async () => {
@@ -346,15 +378,17 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
       const decrypt = (domainOrAppName?: string, clientType: 'bidstream' | 'sharing' = 'bidstream') =>
         decryptAdvertisingToken(token, bidstreamKeys, { now: NOW, clientType, domainOrAppName });
       expect((await decrypt('UIDapi.com')).status).to.equal('success');
-      expect(await decrypt('example.com')).to.deep.equal({ status: 'domain_name_check_failed' });
-      expect(await decrypt(undefined)).to.deep.equal({ status: 'domain_name_check_failed' });
+      const refused = await refusalWithFacts('domain_name_check_failed', token, bidstreamKeys, { now: NOW, clientType: 'sharing' });
+      expect(refused).to.include({ isClientSideGenerated: true, siteId: 123 });
+      expectRefusal(await decrypt('example.com'), refused);
+      expectRefusal(await decrypt(undefined), refused);
       expect((await decrypt(undefined, 'sharing')).status).to.equal('success');
     });
 
     it('domain-checks a client-side generated token for a legacy client that names a domain, as the .NET SDK\'s Decrypt(token, domain) does', async () => {
       const token = await encryptAdvertisingToken(cstgFields, master, site);
       const decrypt = (domainOrAppName?: string) => decryptAdvertisingToken(token, bidstreamKeys, { now: NOW, domainOrAppName });
-      expect(await decrypt('example.com')).to.deep.equal({ status: 'domain_name_check_failed' });
+      expectRefusal(await decrypt('example.com'), await refusalWithFacts('domain_name_check_failed', token, bidstreamKeys, { now: NOW }));
       expect((await decrypt('uidapi.com')).status).to.equal('success');
       expect((await decrypt(undefined)).status).to.equal('success');
     });
@@ -369,11 +403,12 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
       const fromTheFuture = await encryptAdvertisingToken(fields({ created: NOW + 1801_000, expires: NOW + 1802_000 }), master, site);
       const withinSkew = await encryptAdvertisingToken(fields({ created: NOW + 1799_000, expires: NOW + 1802_000 }), master, site);
       const opts = { now: NOW, clientType: 'bidstream' as const };
-      expect(await decryptAdvertisingToken(tooLong, bidstreamKeys, opts)).to.deep.equal({ status: 'invalid_token_lifetime' });
-      expect(await decryptAdvertisingToken(fromTheFuture, bidstreamKeys, opts)).to.deep.equal({ status: 'invalid_token_lifetime' });
+      const refusal = (token: string) => refusalWithFacts('invalid_token_lifetime', token, bidstreamKeys, { now: NOW });
+      expectRefusal(await decryptAdvertisingToken(tooLong, bidstreamKeys, opts), await refusal(tooLong));
+      expectRefusal(await decryptAdvertisingToken(fromTheFuture, bidstreamKeys, opts), await refusal(fromTheFuture));
       expect((await decryptAdvertisingToken(withinSkew, bidstreamKeys, opts)).status).to.equal('success');
       const sharingKeys = testContainer([master, site], { maxSharingLifetimeSeconds: 3000 });
-      expect(await decryptAdvertisingToken(tooLong, sharingKeys, { now: NOW, clientType: 'sharing' })).to.deep.equal({ status: 'invalid_token_lifetime' });
+      expectRefusal(await decryptAdvertisingToken(tooLong, sharingKeys, { now: NOW, clientType: 'sharing' }), await refusal(tooLong));
       expect((await decryptAdvertisingToken(tooLong, sharingKeys, { now: NOW })).status).to.equal('success');
     });
   });
@@ -399,13 +434,15 @@ forEachCryptoBackend('uid2 advertising tokens', () => {
     });
 
     it('reports expired, unknown-key and opted-out v2 tokens', async () => {
-      expect(await decryptAdvertisingToken(await v2Token({ expires: NOW - 1 }), keys, { now: NOW })).to.deep.equal({ status: 'expired_token' });
+      const expired = await v2Token({ expires: NOW - 1 });
+      expectRefusal(await decryptAdvertisingToken(expired, keys, { now: NOW }), await refusalWithFacts('expired_token', expired, keys, { now: NOW - 2 }));
+      expect(await decryptAdvertisingToken(expired, keys, { now: NOW })).to.include({ tokenVersion: 2, siteId: 123, expires: NOW - 1, established: NOW - 5000 });
       expect(await decryptAdvertisingToken(await v2Token({ expires: NOW + 1, siteKeyId: 999 }), keys, { now: NOW })).to.deep.equal({
         status: 'not_authorized_for_key',
       });
-      expect(await decryptAdvertisingToken(await v2Token({ expires: NOW + 1, privacyBits: 5 }), keys, { now: NOW })).to.deep.equal({
-        status: 'user_opted_out',
-      });
+      const optedOut = await v2Token({ expires: NOW + 1, privacyBits: 5 });
+      expect(await decryptAdvertisingToken(optedOut, keys, { now: NOW })).to.include({ status: 'user_opted_out', tokenVersion: 2, siteId: 123, privacyBits: 5 });
+      expect(await decryptAdvertisingToken(optedOut, keys, { now: NOW })).to.not.have.property('rawUid');
       expect(await decryptAdvertisingToken(await v2Token({ expires: NOW + 1 }), testContainer([site]), { now: NOW })).to.deep.equal({
         status: 'not_authorized_for_master_key',
       });

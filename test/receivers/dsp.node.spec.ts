@@ -131,6 +131,19 @@ describe('DSP segment API over HTTP', function () {
     expect((await upload(running, { segment: 'lapsed', tokens: [again] })).json).to.include({ added: 1, members: 1 });
   });
 
+  it('names the sender of a token that arrives expired, and nothing of its user', async () => {
+    const own = await startDsp();
+    try {
+      const [token] = await own.advertiserTokens([randomRawUid()]);
+      own.op.clock.advance(31 * 24 * 3600_000); // the local operator's sharing tokens live 30 days
+      const answer = await upload(own, { segment: 'late', tokens: [token] });
+      expect(answer.json.rows).to.deep.equal([{ status: 'expired_token', site_id: 124 }]);
+      expect(answer.json).to.include({ added: 0, members: 0 });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('answers the same batch not_authorized_for_key row by row once the advertiser stops sharing, and decrypts it again when it shares', async () => {
     const tokens = await running.advertiserTokens([randomRawUid(), randomRawUid()]);
     const before = await upload(running, { segment: 'revocable', tokens });

@@ -166,10 +166,12 @@ describe('prebid-uid2-share: the command', function () {
     expect(rows.map((row) => [row.n, row.status, row.raw_uid === '', row.site_id === ''])).to.deep.equal([
       ['1', 'success', false, false],
       ['2', 'not_authorized_for_key', true, true],
-      ['3', 'expired_token', true, true],
+      ['3', 'expired_token', true, false],
       ['4', 'version_not_supported', true, true],
       ['5', 'invalid_payload', true, true],
     ]);
+    // the expired token opened: its sender and established time, as the SDKs report them, and no raw UID
+    expect([rows[2]!.site_id, Date.parse(rows[2]!.established!) <= Date.now() - 31 * DAY_MS]).to.deep.equal(['124', true]);
     expect(decrypted.stderr).to.contain('5 rows, 1 ok, 4 failed (not_authorized_for_key 1, expired_token 1, version_not_supported 1, invalid_payload 1)');
   });
 

@@ -108,13 +108,23 @@ describe('mock SSP: UID2 decryption with the local operator', () => {
   it('refuses a client-side generated token seen on another domain (domain_name_check_failed)', async () => {
     const token = await cstgToken(op, 'user@example.com', 'http://localhost:9876');
     const report = reportOf(await auction(ssp, withUid2(token, { site: { page: 'https://elsewhere.example/' } })));
-    expect(report.uid2).to.deep.equal({ present: true, atype: 3, tokenVersion: 4, decrypted: false, status: 'domain_name_check_failed' });
+    const { established, expires, ...rest } = report.uid2;
+    expect(rest).to.deep.equal({
+      present: true, atype: 3, tokenVersion: 4, decrypted: false, status: 'domain_name_check_failed',
+      siteId: 123, identityType: 'email', identityScope: 'UID2', clientSideGenerated: true,
+    });
+    expect([established, expires].map((time) => new Date(time!).toISOString())).to.deep.equal([established, expires]);
   });
 
-  it('reports an expired token as expired_token', async () => {
+  it('reports an expired token as expired_token, with its site and the time it expired, and no user fingerprint', async () => {
     const token = await generate(op, { email: 'user@example.com' });
+    const expiresAt = op.clock.now() + op.config.lifetimes.identity_token_expires_after_seconds * 1000;
     op.clock.advance((op.config.lifetimes.identity_token_expires_after_seconds + 1) * 1000);
-    expect(reportOf(await auction(ssp, withUid2(token))).uid2).to.include({ decrypted: false, status: 'expired_token' });
+    const answer = await auction(ssp, withUid2(token));
+    const { uid2 } = reportOf(answer);
+    expect(uid2).to.include({ decrypted: false, status: 'expired_token', siteId: 123, expires: new Date(expiresAt).toISOString() });
+    expect(uid2).to.not.have.property('fingerprint');
+    expect(answer.json.seatbid[0].bid[0].adm).to.contain(`UID2: present, not decrypted (expired_token, site 123, expires ${new Date(expiresAt).toISOString()})`);
   });
 
   it('fetches the keys again when a token names a key it has not seen (rotation), then decrypts it', async () => {

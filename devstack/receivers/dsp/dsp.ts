@@ -65,9 +65,9 @@ async function decryptBatch(tokens: readonly string[], keys: KeyContainer, now: 
 }
 
 function rowOf(result: DecryptionResult): SegmentRow {
-  return result.status === 'success'
-    ? { status: 'success', site_id: result.siteId, fingerprint: uidFingerprint(result.rawUid) }
-    : { status: result.status };
+  if (result.status === 'success') return { status: 'success', site_id: result.siteId, fingerprint: uidFingerprint(result.rawUid) };
+  // a token that opened but was refused (expired, say) still names its sender
+  return 'siteId' in result ? { status: result.status, site_id: result.siteId } : { status: result.status };
 }
 
 function countStatuses(rows: readonly SegmentRow[]): Record<string, number> {

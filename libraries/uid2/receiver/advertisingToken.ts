@@ -64,7 +64,20 @@ export interface DecryptedToken {
   siteKeyId: number;
 }
 
-export type DecryptionResult = DecryptedToken | { status: DecryptionStatus };
+/** What a token that opened says of itself, but its raw UID */
+export type TokenFacts = Omit<DecryptedToken, 'status' | 'rawUid'>;
+
+/** The refusals of a token whose two layers opened: its expiry, opt-out bit, domain and lifetime checked */
+export type CheckedStatus = 'expired_token' | 'user_opted_out' | 'domain_name_check_failed' | 'invalid_token_lifetime';
+
+/**
+ * A refusal. A token whose two layers opened is refused with its facts, as the SDKs' DecryptionResponse carries its
+ * site, type, version and expiry: a receiver can tell whose tokens arrive expired, and when they expired. Never with
+ * its raw UID. (`'siteId' in failure` tells the two kinds apart.)
+ */
+export type DecryptionFailure = { status: Exclude<DecryptionStatus, CheckedStatus> } | (TokenFacts & { status: CheckedStatus });
+
+export type DecryptionResult = DecryptedToken | DecryptionFailure;
 
 /**
  * Who is decrypting: `bidstream` (DSPs: lifetime and CSTG domain checks with /v2/key/bidstream data),
@@ -260,10 +273,6 @@ function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: 
     if (!siteKey) return { status: 'not_authorized_for_key' };
 
     return andThen(gcmOpen(siteKey, master.subarray(masterAt.siteBlob)), (site) => {
-      // expiry once both layers opened, as the SDKs check it: an expired token of a key the receiver lacks is not
-      // its to read, and one whose site layer does not open is a broken payload
-      const expires = int64At(master, masterAt.expires);
-      if (expires < opts.now) return { status: 'expired_token' };
       const privacyBits = int32At(site, siteAt.privacyBits);
       const rawUid = site.subarray(siteAt.rawUid);
       return checkDecrypted(
@@ -276,7 +285,7 @@ function decryptV3(bytes: Uint8Array, version: 3 | 4, keys: KeyContainer, opts: 
           privacyBits,
           isClientSideGenerated: (privacyBits & PrivacyBits.clientSideGenerated) !== 0,
           tokenVersion: version,
-          expires,
+          expires: int64At(master, masterAt.expires),
           established: int64At(site, siteAt.established),
           generated: int64At(master, masterAt.generated),
           refreshed: int64At(site, siteAt.refreshed),
@@ -305,8 +314,6 @@ function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions):
     if (!siteKey) return { status: 'not_authorized_for_key' };
 
     return andThen(cbcOpen(siteKey, master.take(16), master.rest()), (identityPayload) => {
-      // as in decryptV3: expiry once both layers opened
-      if (expires < opts.now) return { status: 'expired_token' };
       const identity = new ByteReader(identityPayload);
       const siteId = identity.i32();
       const rawUid = fromUtf8(identity.take(identity.i32()));
@@ -336,15 +343,29 @@ function decryptV2(bytes: Uint8Array, keys: KeyContainer, opts: DecryptOptions):
   });
 }
 
-/** Opt-out bit, CSTG domain check and lifetime check, in the SDKs' order, on a decrypted token. */
+/** A token whose two layers opened, checked: the token, or its refusal with its facts (see DecryptionFailure). */
 function checkDecrypted(token: DecryptedToken, keys: KeyContainer, opts: DecryptOptions): DecryptionResult {
+  const refused = refusalOf(token, keys, opts);
+  if (refused === undefined) return token;
+  const failure: DecryptionFailure & { rawUid?: string } = { ...token, status: refused };
+  delete failure.rawUid;
+  return failure;
+}
+
+/**
+ * Expiry, opt-out bit, CSTG domain check and lifetime check, in the SDKs' order, on a token whose two layers opened:
+ * the SDKs check expiry only then, so an expired token of a key the receiver lacks is not its to read, and one whose
+ * site layer does not open is a broken payload.
+ */
+function refusalOf(token: DecryptedToken, keys: KeyContainer, opts: DecryptOptions): CheckedStatus | undefined {
   const clientType = opts.clientType ?? 'legacy';
-  if (token.privacyBits & PrivacyBits.optedOut) return { status: 'user_opted_out' };
+  if (token.expires < opts.now) return 'expired_token';
+  if (token.privacyBits & PrivacyBits.optedOut) return 'user_opted_out';
   // a legacy client checks the domain when it names one (the .NET SDK's Decrypt(token, domainOrAppName))
   if (token.isClientSideGenerated && (clientType === 'bidstream' || (clientType === 'legacy' && opts.domainOrAppName !== undefined))) {
     const allowed = keys.siteData.get(token.siteId) ?? [];
     const name = opts.domainOrAppName?.toLowerCase();
-    if (name === undefined || !allowed.includes(name)) return { status: 'domain_name_check_failed' };
+    if (name === undefined || !allowed.includes(name)) return 'domain_name_check_failed';
   }
   if (clientType !== 'legacy') {
     const maxLifetimeSeconds = clientType === 'bidstream' ? keys.maxBidstreamLifetimeSeconds : keys.maxSharingLifetimeSeconds;
@@ -352,7 +373,7 @@ function checkDecrypted(token: DecryptedToken, keys: KeyContainer, opts: Decrypt
     const generated = token.generated ?? opts.now;
     const tooLong = maxLifetimeSeconds !== undefined && token.expires - generated > maxLifetimeSeconds * 1000;
     const fromTheFuture = generated - opts.now > keys.allowClockSkewSeconds * 1000;
-    if (tooLong || fromTheFuture) return { status: 'invalid_token_lifetime' };
+    if (tooLong || fromTheFuture) return 'invalid_token_lifetime';
   }
-  return token;
+  return undefined;
 }
