@@ -5,8 +5,10 @@
 // signal's number when a signal (Ctrl-C) interrupted it.
 import { once } from 'node:events';
 import { constants } from 'node:os';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants as fsConstants, createReadStream, createWriteStream, openSync } from 'node:fs';
 import { chmod, lstat, rename, rm, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { OperatorHttpError, type OperatorClient } from '../libraries/uid2/receiver/operatorClient.js';
@@ -59,7 +61,10 @@ function interruptedStatus(signalName: unknown): number {
 /** Why a run stopped that a signal interrupted: the signal's name is the reason `interrupt` was aborted with. */
 const interruption = (interrupt: AbortSignal) => new StopRun(`interrupted (${String(interrupt.reason)})`);
 
-/** `work`, or a StopRun as soon as `interrupt` is aborted (a key fetch from an unreachable operator can take its timeout). */
+/**
+ * `work`, or a StopRun as soon as `interrupt` is aborted: a key fetch from an unreachable operator can take its
+ * timeout, and a named pipe --out waits for its reader.
+ */
 function unlessInterrupted<T>(work: Promise<T>, interrupt: AbortSignal | undefined): Promise<T> {
   if (!interrupt) return work;
   return new Promise<T>((resolve, reject) => {
@@ -158,10 +163,11 @@ interface OpenedOutput {
  * that stops leaves it as it was (yesterday's good output is not lost to a run that fails today), as S3 keeps its
  * object. Anything else (a device such as /dev/null, a named pipe, a link) is written as it is.
  */
-async function openFileOutput(target: string): Promise<OpenedOutput> {
+async function openFileOutput(target: string, interrupt: AbortSignal | undefined): Promise<OpenedOutput> {
   const existing = await lstat(target).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) {
-    const stream = createWriteStream(target);
+    const isPipe = (await stat(target).catch(() => existing)).isFIFO();
+    const stream = isPipe ? await openPipeOutput(target, interrupt) : createWriteStream(target);
     return { stream, finish: async () => {}, abort: async () => void stream.destroy() };
   }
   const aside = `${target}.partial-${process.pid}`;
@@ -183,9 +189,31 @@ async function openFileOutput(target: string): Promise<OpenedOutput> {
   };
 }
 
-async function openOutput(location: Location, format: ShareFormat, stdout: Writable): Promise<OpenedOutput> {
+/** how often a named pipe --out is tried while no reader has it open */
+const PIPE_READER_POLL_MS = 100;
+
+/**
+ * A named pipe, once a reader opened it: the run waits for one, as a shell's `>` does. Its open is tried without
+ * blocking, over and over: a blocking open holds a thread of Node's pool, which Node waits for even to exit, so a run
+ * that stopped (a malformed line, Ctrl-C) would stay until a reader came. The pipe is then written as a socket is,
+ * which waits for room where a file stream would fail on a full pipe.
+ */
+async function openPipeOutput(target: string, interrupt: AbortSignal | undefined): Promise<Writable> {
+  for (;;) {
+    try {
+      const fd = openSync(target, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+      return new Socket({ fd, readable: false, writable: true });
+    } catch (error) {
+      // ENXIO: no reader yet
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+    }
+    await delay(PIPE_READER_POLL_MS, undefined, { signal: interrupt });
+  }
+}
+
+async function openOutput(location: Location, format: ShareFormat, stdout: Writable, interrupt: AbortSignal | undefined): Promise<OpenedOutput> {
   if ('s3' in location) return writeS3(location.s3, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
-  if ('path' in location) return openFileOutput(location.path);
+  if ('path' in location) return openFileOutput(location.path, interrupt);
   return { stream: stdout, finish: async () => {}, abort: async () => {} };
 }
 
@@ -217,7 +245,7 @@ export async function runShare(opts: ShareRunOptions): Promise<number> {
     if ('stdio' in inputLocation && opts.stdin.isTTY) {
       stderr.write(`${COMMAND}: reading ${inputFormat === 'csv' ? 'CSV' : 'JSON Lines'} typed here until end of input (Ctrl-D); --in FILE reads a file\n`);
     }
-    output = await openOutput(outputLocation, outputFormat, opts.stdout);
+    output = await unlessInterrupted(openOutput(outputLocation, outputFormat, opts.stdout, opts.interrupt), opts.interrupt);
     const reader = inputFormat === 'csv' ? csvRowReader(INPUT_COLUMN[mode], { byteForByte: outputFormat === 'csv' }) : jsonlRowReader();
     // the input's columns in their order (JSON Lines: the first row's keys) but a dropped one, then the added ones it
     // did not have; none from an input without them (no CSV header, no JSON Lines row): an empty input gives an empty

@@ -2,6 +2,7 @@
 // operator's advertiser (site 124, whose keyset grants the DSP) and DSP (site 125) and data provider (site 126,
 // whose keyset grants no one).
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -417,6 +418,27 @@ describe('prebid-uid2-share: the command', function () {
       expect(await readFile(outFile, 'utf8')).to.equal('yesterday\'s output\n');
       expect(await partialCopies()).to.deep.equal([]);
     }
+  });
+
+  it('writes to a named pipe --out once its reader opens it, as a shell\'s > does; Ctrl-C ends the wait at once', async () => {
+    const fifo = path.join(folder, 'pipe.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const uid = rawUid();
+    const read = startShareCommand(['encrypt', '--out', fifo], advertiser);
+    read.process.stdin.end(`raw_uid\n${uid}\n`);
+    const written = await readFile(fifo, 'utf8');
+    expect((await read.result).code).to.equal(0);
+    expect((parse(written, { columns: true }) as Record<string, string>[]).map((row) => [row.raw_uid, row.status])).to.deep.equal([[uid, 'success']]);
+
+    // no reader: the run waits, and stops at once on Ctrl-C (it used to be held until a reader came)
+    const unread = startShareCommand(['encrypt', '--out', fifo], advertiser);
+    unread.process.stdin.end(`raw_uid\n${uid}\n`);
+    const early = await Promise.race([unread.result, new Promise<undefined>((resolve) => setTimeout(resolve, 1000))]);
+    expect(early, 'still waiting for a reader').to.equal(undefined);
+    unread.process.kill('SIGINT');
+    const ended = await Promise.race([unread.result, new Promise<undefined>((resolve) => setTimeout(resolve, 5000))]);
+    if (ended === undefined) unread.process.kill('SIGKILL');
+    expect(ended && [ended.code, ended.stderr]).to.deep.equal([130, 'prebid-uid2-share encrypt: stopped: interrupted (SIGINT)\n']);
   });
 
   it('stops at once on Ctrl-C while an operator does not answer', async () => {
