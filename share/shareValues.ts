@@ -72,8 +72,8 @@ function decryptInto(columns: AddedColumns, tokens: readonly unknown[], keys: Ke
     const opened = result.status === 'success' || 'siteId' in result ? result : undefined;
     const time = opened && isoTime(opened.established);
     if (opened && time !== undefined) {
-      statuses[index] = result.status === 'success' ? SUCCESS : result.status;
-      rawUids[index] = result.status === 'success' ? result.rawUid : '';
+      statuses[index] = result.status;
+      rawUids[index] = result.status === SUCCESS ? result.rawUid : '';
       siteIds[index] = String(opened.siteId);
       established[index] = time;
     } else {
