@@ -147,7 +147,13 @@ async function refuseLinkToInput(input: Location, output: Location): Promise<voi
 
 async function openInput(location: Location, stdin: Readable): Promise<Readable> {
   if ('s3' in location) return readS3(location.s3);
-  return 'path' in location ? createReadStream(location.path) : stdin;
+  if (!('path' in location)) return stdin;
+  // a named pipe, read as a socket: it waits for its writer, and for its data, without holding a thread of Node's
+  // pool (see openPipeOutput), so Ctrl-C ends a run whose writer never came or went quiet
+  if ((await stat(location.path).catch(() => undefined))?.isFIFO()) {
+    return new Socket({ fd: openSync(location.path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK), readable: true, writable: false });
+  }
+  return createReadStream(location.path);
 }
 
 interface OpenedOutput {

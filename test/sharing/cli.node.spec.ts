@@ -441,6 +441,26 @@ describe('prebid-uid2-share: the command', function () {
     expect(ended && [ended.code, ended.stderr]).to.deep.equal([130, 'prebid-uid2-share encrypt: stopped: interrupted (SIGINT)\n']);
   });
 
+  it('reads a named pipe --in from its writer, and stops at once on Ctrl-C while no writer came', async () => {
+    const fifo = path.join(folder, 'in.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const uid = rawUid();
+    const run = startShareCommand(['encrypt', '--in', fifo], advertiser);
+    await writeFile(fifo, `raw_uid\n${uid}\n`);
+    const { code, stdout } = await run.result;
+    expect(code).to.equal(0);
+    expect((parse(stdout, { columns: true }) as Record<string, string>[]).map((row) => [row.raw_uid, row.status])).to.deep.equal([[uid, 'success']]);
+
+    const waiting = startShareCommand(['encrypt', '--in', fifo], advertiser);
+    const early = await Promise.race([waiting.result, new Promise<undefined>((resolve) => setTimeout(resolve, 1000))]);
+    expect(early, 'still waiting for a writer').to.equal(undefined);
+    waiting.process.kill('SIGINT');
+    const ended = await Promise.race([waiting.result, new Promise<undefined>((resolve) => setTimeout(resolve, 5000))]);
+    if (ended === undefined) waiting.process.kill('SIGKILL');
+    expect(ended?.code, 'ended by the one Ctrl-C').to.equal(130);
+    expect(ended?.stderr).to.match(/^prebid-uid2-share encrypt: stopped( after 0 rows)?: interrupted \(SIGINT\)\n$/);
+  });
+
   it('stops at once on Ctrl-C while an operator does not answer', async () => {
     const silent = net.createServer(() => {}).listen(0, '127.0.0.1');
     await once(silent, 'listening');
